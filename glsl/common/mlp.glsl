@@ -1,0 +1,30 @@
+// mlp.glsl — products with the parameter texture (src/engine/layout.ts, paramLayout).
+//
+// u_params (sampler2D, RGBA32F): a matrix M (out × in) with bias b takes out/4 rows of in+1 texels:
+// texel (i, r) = M[4r..4r+3][i], texel (in, r) = b[4r..4r+3].
+//   rows [0, HIDDEN4):           w0 | b0  (in = 48)
+//   rows [HIDDEN4, HIDDEN4 + 4): w1 | b1  (in = HIDDEN)
+// Defines: HIDDEN (hidden units), HIDDEN4 = HIDDEN / 4.
+
+// The 4×4 block of M whose columns are inputs c..c+3 and rows are outputs 4r..4r+3.
+mat4 block(sampler2D P, int c, int r) {
+  return mat4(texelFetch(P, ivec2(c, r), 0), texelFetch(P, ivec2(c + 1, r), 0),
+              texelFetch(P, ivec2(c + 2, r), 0), texelFetch(P, ivec2(c + 3, r), 0));
+}
+
+// Pre-activation of hidden quad j4: (w0 · p + b0)[4 j4 .. 4 j4 + 3].
+vec4 hiddenPre(sampler2D P, int j4, vec4 p[12]) {
+  vec4 z = texelFetch(P, ivec2(48, j4), 0);
+  for (int i4 = 0; i4 < 12; i4++) z += block(P, 4 * i4, j4) * p[i4];
+  return z;
+}
+
+// Adds hidden quad j4's share of w1 · a to the four output quads.
+void outputAccumulate(sampler2D P, int j4, vec4 a, inout vec4 y[4]) {
+  for (int o4 = 0; o4 < 4; o4++) y[o4] += block(P, 4 * j4, HIDDEN4 + o4) * a;
+}
+
+// Output bias quad o4 (zero for the growing rule).
+vec4 outputBias(sampler2D P, int o4) {
+  return texelFetch(P, ivec2(HIDDEN, HIDDEN4 + o4), 0);
+}

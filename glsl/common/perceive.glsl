@@ -1,0 +1,31 @@
+// perceive.glsl — the 3×3 perception stencils (docs/model.md, "Perception").
+//
+// Fills p[12]: quads 0–3 the cell's own channels, 4–7 and 8–11 the second and third groups:
+//   RULE_SEED:    moore (mean of the 8 neighbours), sobel_x + sobel_y
+//   RULE_GROWING: sobel_x / 8, sobel_y / 8
+// Correlation with dy pointing down the image; zero padding outside the grid.
+// Needs layout.glsl. Defines: RULE_SEED or RULE_GROWING.
+
+void perceive(sampler2DArray s, Cell c, out vec4 p[12]) {
+  for (int q = 0; q < 4; q++) {
+    vec4 nw = quadAt(s, c, ivec2(-1, -1), q);
+    vec4 n  = quadAt(s, c, ivec2( 0, -1), q);
+    vec4 ne = quadAt(s, c, ivec2( 1, -1), q);
+    vec4 w  = quadAt(s, c, ivec2(-1,  0), q);
+    vec4 m  = quadHere(s, c, q);
+    vec4 e  = quadAt(s, c, ivec2( 1,  0), q);
+    vec4 sw = quadAt(s, c, ivec2(-1,  1), q);
+    vec4 so = quadAt(s, c, ivec2( 0,  1), q);
+    vec4 se = quadAt(s, c, ivec2( 1,  1), q);
+    vec4 gx = (ne - nw) + 2.0 * (e - w) + (se - sw);
+    vec4 gy = (sw - nw) + 2.0 * (so - n) + (se - ne);
+    p[q] = m;
+#if RULE_SEED
+    p[4 + q] = (nw + n + ne + w + e + sw + so + se) * 0.125;
+    p[8 + q] = gx + gy;
+#else
+    p[4 + q] = gx * 0.125;
+    p[8 + q] = gy * 0.125;
+#endif
+  }
+}

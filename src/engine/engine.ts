@@ -1,0 +1,189 @@
+/**
+ * Engine: runs a trained (or any) model on the GPU and draws it.
+ *
+ *   const engine = createEngine(canvas, { rule: 'growing', width: 64, height: 64, weights });
+ *   engine.setState(start);         // Float32Array [batch][y][x][16], row 0 at the top
+ *   engine.step(8);                 // 8 CA steps
+ *   engine.draw();                  // grid 0's RGBA onto the canvas
+ *   engine.dispose();               // frees every GL object it made
+ */
+import { check, checkInt, describe, NcaGlError } from '../errors';
+import type { ContextTarget } from '../gl/context';
+import { type GpuTexture, Runtime, type RuntimeOptions } from '../gl/runtime';
+import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
+import { CHANNELS, checkWeights, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
+import { ForwardStep, layoutUniforms } from './step';
+
+export interface EngineOptions {
+  rule?: Rule;
+  width: number;
+  height: number;
+  /** Number of grids run side by side (default 1). */
+  batch?: number;
+  /** Hidden units (default: 64 for seed, 128 for growing). */
+  hidden?: number;
+  /** Update probability (default: 0.8 seed, 0.5 growing). */
+  rate?: number;
+  /** One update draw per cell instead of per channel (default: false seed, true growing). */
+  perCell?: boolean;
+  /** Seed of the hash behind the stochastic updates (and of initial weights). */
+  seed?: number;
+  /** Initial weights (default: the rule's random initialisation from `seed`). */
+  weights?: Weights;
+  /** Check for GL errors after every pass (slow). */
+  debug?: boolean;
+  /** Run on RGBA16F state where float32 render targets are missing (inference only). */
+  allowHalfFloat?: boolean;
+}
+
+export const MAX_GRID = 4096;
+
+export class Engine {
+  readonly rt: Runtime;
+  readonly config: RuleConfig;
+  readonly atlas: Atlas;
+  readonly seed: number;
+  /** Hash counters: `iteration` is fixed while running, `stepIndex` advances with every step. */
+  iteration = 0;
+  stepIndex = 0;
+  private readonly pl: ParamLayout;
+  private params: GpuTexture;
+  private cur: GpuTexture;
+  private next: GpuTexture;
+  private scratch: GpuTexture | null;
+  private readonly forward: ForwardStep;
+  private readonly ownsRuntime: boolean;
+
+  constructor(target: ContextTarget | Runtime, opts: EngineOptions) {
+    check(typeof opts === 'object' && opts !== null, `createEngine needs options {width, height, ...}, got ${describe(opts)}`);
+    this.config = resolveRuleConfig(opts);
+    const width = checkInt('width', opts.width, 1, MAX_GRID);
+    const height = checkInt('height', opts.height, 1, MAX_GRID);
+    const batch = checkInt('batch', opts.batch ?? 1, 1, 4096);
+    this.seed = checkInt('seed', opts.seed ?? 0, 0, 0xffffffff);
+    const weights = checkWeights(opts.weights ?? initWeights(this.config.rule, this.config.hidden, this.seed), this.config.rule, this.config.hidden);
+    this.ownsRuntime = !(target instanceof Runtime);
+    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: opts.allowHalfFloat ?? false };
+    this.rt = target instanceof Runtime ? target : new Runtime(target, rtOpts);
+    try {
+      this.atlas = makeAtlas(width, height, batch, this.rt.caps.maxTextureSize);
+      this.pl = paramLayout(this.config.hidden);
+      this.params = this.rt.texture(this.pl.width, this.pl.height, 0, 'rgba32f', 'parameters');
+      this.rt.upload(this.params, packParams(this.pl, weights));
+      const fmt = this.rt.format;
+      this.cur = this.rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, fmt, 'state A');
+      this.next = this.rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, fmt, 'state B');
+      this.forward = new ForwardStep(this.rt, this.config, this.atlas);
+      this.scratch = this.forward.needsScratch ? this.rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, fmt, 'state scratch') : null;
+    } catch (e) {
+      if (this.ownsRuntime) this.rt.dispose();
+      throw e;
+    }
+  }
+
+  get rule(): Rule {
+    return this.config.rule;
+  }
+  get width(): number {
+    return this.atlas.width;
+  }
+  get height(): number {
+    return this.atlas.height;
+  }
+  get batch(): number {
+    return this.atlas.batch;
+  }
+  get hidden(): number {
+    return this.config.hidden;
+  }
+  get gl(): WebGL2RenderingContext {
+    return this.rt.gl;
+  }
+  /** The WebGL renderer string (e.g. which GPU, or SwiftShader). */
+  get renderer(): string {
+    return this.rt.caps.renderer;
+  }
+  /** The texture holding the current state (for passes built on the engine). */
+  get stateTexture(): GpuTexture {
+    return this.cur;
+  }
+  get paramsTexture(): GpuTexture {
+    return this.params;
+  }
+
+  setWeights(w: Weights): void {
+    const checked = checkWeights(w, this.config.rule, this.config.hidden);
+    this.rt.upload(this.params, packParams(this.pl, checked));
+  }
+
+  getWeights(): Weights {
+    return unpackParams(this.pl, this.config.rule, this.rt.read(this.params));
+  }
+
+  /** Replaces the params texture's contents from another params texture of the same layout. */
+  copyParamsFrom(src: GpuTexture): void {
+    const gl = this.rt.gl;
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, this.rt.framebuffer([{ tex: src }]));
+    gl.readBuffer(gl.COLOR_ATTACHMENT0);
+    gl.bindTexture(gl.TEXTURE_2D, this.params.texture);
+    gl.copyTexSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 0, 0, this.pl.width, this.pl.height);
+    gl.bindTexture(gl.TEXTURE_2D, null);
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+  }
+
+  /** Sets the state of every grid: [batch][y][x][16] float32, row 0 at the top. */
+  setState(state: ArrayLike<number>): void {
+    const n = stateLength(this.atlas);
+    if (!state || typeof (state as ArrayLike<number>).length !== 'number' || state.length !== n) {
+      throw new NcaGlError(
+        'bad-shape',
+        `state must hold ${n} values (batch ${this.batch} × ${this.height} rows × ${this.width} columns × ${CHANNELS} channels), got ${describe(state)}`,
+      );
+    }
+    this.rt.upload(this.cur, packCells(this.atlas, state));
+  }
+
+  /** The state of every grid: [batch][y][x][16] float32, row 0 at the top. */
+  getState(): Float32Array {
+    return unpackCells(this.atlas, this.rt.readAll(this.cur));
+  }
+
+  /** Runs `n` CA steps. */
+  step(n = 1): void {
+    checkInt('n', n, 0, 1 << 30);
+    for (let i = 0; i < n; i++) {
+      this.forward.run(this.params, this.cur, this.next, { seed: this.seed, iteration: this.iteration, step: this.stepIndex }, this.scratch ?? undefined);
+      this.stepIndex = (this.stepIndex + 1) >>> 0;
+      [this.cur, this.next] = [this.next, this.cur];
+    }
+  }
+
+  /**
+   * Draws grid `batch` (default 0) onto the canvas, scaled to fill `viewport` (default: the whole
+   * drawing buffer) with nearest-neighbour pixels, composited over `background` (premultiplied RGBA;
+   * default opaque white, null for transparent).
+   */
+  draw(opts: { batch?: number; background?: [number, number, number, number] | null; viewport?: [number, number, number, number] } = {}): void {
+    const b = checkInt('batch', opts.batch ?? 0, 0, this.batch - 1);
+    const gl = this.rt.gl;
+    const vp = opts.viewport ?? [0, 0, gl.drawingBufferWidth, gl.drawingBufferHeight];
+    const bg = opts.background === null ? [0, 0, 0, 0] : (opts.background ?? [1, 1, 1, 1]);
+    const prog = this.rt.program('engine/draw.frag');
+    this.rt.runToCanvas(prog, { ...layoutUniforms(this.atlas), u_state: this.cur, u_show: b, u_viewport: vp, u_background: bg }, vp);
+  }
+
+  /** Bytes of GPU memory held by this engine's textures. */
+  memoryBytes(): number {
+    return this.rt.memoryBytes();
+  }
+
+  /** Frees every GL object the engine made. Further calls throw. */
+  dispose(): void {
+    if (this.ownsRuntime) this.rt.dispose();
+    else for (const t of [this.params, this.cur, this.next, this.scratch]) this.rt.free(t);
+  }
+}
+
+export function createEngine(target: ContextTarget, opts: EngineOptions): Engine {
+  return new Engine(target, opts);
+}

@@ -1,0 +1,173 @@
+/**
+ * CPU reference of the forward CA step, in float64: the oracle every GPU test compares against.
+ * It follows docs/model.md line by line and draws its masks with the same hash as the shaders,
+ * so stochastic updates match bit for bit. Slow by design; meant for small grids.
+ *
+ * States are [batch][y][x][16] arrays (row 0 at the top), any numeric array type.
+ */
+import { cellKey, draw24, rateThreshold } from './hash';
+import { ALIVE_THRESHOLD, CHANNELS, PERCEPTION, type RuleConfig, type Weights } from './model';
+
+export interface Dims {
+  batch: number;
+  height: number;
+  width: number;
+}
+
+export interface Counters {
+  seed: number;
+  iteration: number;
+  step: number;
+}
+
+/** Channel c of cell (x, y) of grid b, zero outside the grid. */
+export function at(s: ArrayLike<number>, d: Dims, b: number, y: number, x: number, c: number): number {
+  if (x < 0 || y < 0 || x >= d.width || y >= d.height) return 0;
+  return s[((b * d.height + y) * d.width + x) * CHANNELS + c]!;
+}
+
+/** Sobel kernels as [dy + 1][dx + 1], dy pointing down the image. */
+export const KX = [
+  [-1, 0, 1],
+  [-2, 0, 2],
+  [-1, 0, 1],
+];
+export const KY = [
+  [-1, -2, -1],
+  [0, 0, 0],
+  [1, 2, 1],
+];
+
+/**
+ * The perception weight of neighbour (dx, dy) for feature group g (0: self, 1, 2) of `rule`:
+ * feature p[16 g + c] = Σ_{dx,dy} stencil(g, dx, dy) · s_c(x + dx, y + dy).
+ */
+export function stencil(rule: RuleConfig['rule'], g: number, dx: number, dy: number): number {
+  if (g === 0) return dx === 0 && dy === 0 ? 1 : 0;
+  const kx = KX[dy + 1]![dx + 1]!;
+  const ky = KY[dy + 1]![dx + 1]!;
+  if (rule === 'seed') return g === 1 ? (dx === 0 && dy === 0 ? 0 : 0.125) : kx + ky;
+  return (g === 1 ? kx : ky) * 0.125;
+}
+
+/** The 48 perception features of one cell. */
+export function perceive(rule: RuleConfig['rule'], s: ArrayLike<number>, d: Dims, b: number, y: number, x: number, out = new Float64Array(PERCEPTION)): Float64Array {
+  out.fill(0);
+  for (let dy = -1; dy <= 1; dy++) {
+    for (let dx = -1; dx <= 1; dx++) {
+      const w1 = stencil(rule, 1, dx, dy);
+      const w2 = stencil(rule, 2, dx, dy);
+      const w0 = dx === 0 && dy === 0 ? 1 : 0;
+      for (let c = 0; c < CHANNELS; c++) {
+        const v = at(s, d, b, y + dy, x + dx, c);
+        out[c]! += w0 * v;
+        out[16 + c]! += w1 * v;
+        out[32 + c]! += w2 * v;
+      }
+    }
+  }
+  return out;
+}
+
+export interface MlpActivations {
+  /** Hidden pre-activation w0·p + b0. */
+  z0: Float64Array;
+  /** Hidden activation: atan(z0) (seed) or relu(z0) (growing). */
+  a: Float64Array;
+  /** Output: sigmoid(w1·a + b1) (seed) or w1·a (growing). */
+  y: Float64Array;
+}
+
+/** The MLP of one cell. */
+export function mlp(cfg: RuleConfig, w: Weights, p: ArrayLike<number>): MlpActivations {
+  const H = cfg.hidden;
+  const z0 = new Float64Array(H);
+  const a = new Float64Array(H);
+  for (let j = 0; j < H; j++) {
+    let z = w.b0[j]!;
+    for (let i = 0; i < PERCEPTION; i++) z += w.w0[j * PERCEPTION + i]! * p[i]!;
+    z0[j] = z;
+    a[j] = cfg.rule === 'seed' ? Math.atan(z) : Math.max(z, 0);
+  }
+  const y = new Float64Array(CHANNELS);
+  for (let o = 0; o < CHANNELS; o++) {
+    let z = cfg.rule === 'seed' && w.b1 ? w.b1[o]! : 0;
+    for (let j = 0; j < H; j++) z += w.w1[o * H + j]! * a[j]!;
+    y[o] = cfg.rule === 'seed' ? 1 / (1 + Math.exp(-z)) : z;
+  }
+  return { z0, a, y };
+}
+
+/** The update mask of one cell: 16 zeros and ones. */
+export function updateMask(cfg: RuleConfig, d: Dims, k: Counters, b: number, y: number, x: number, out = new Float64Array(CHANNELS)): Float64Array {
+  const key = cellKey(k.seed, k.iteration, k.step, b, y * d.width + x);
+  const t = rateThreshold(cfg.rate);
+  for (let c = 0; c < CHANNELS; c++) out[c] = draw24(key, cfg.perCell ? 0 : c) < t ? 1 : 0;
+  return out;
+}
+
+/** Max of channel 3 over the 3×3 neighbourhood (zero padded). */
+export function maxAlpha(s: ArrayLike<number>, d: Dims, b: number, y: number, x: number): number {
+  let m = 0;
+  for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) m = Math.max(m, at(s, d, b, y + dy, x + dx, 3));
+  return m;
+}
+
+export interface StepRecord {
+  /** The state after the step. */
+  next: Float64Array;
+  /** Unmasked update u (see docs/model.md). */
+  u: Float64Array;
+  /** Alive mask per cell (1 alive), [batch][y][x]. */
+  alive: Float64Array;
+}
+
+/** One CA step with its intermediates. */
+export function stepDetailed(cfg: RuleConfig, w: Weights, s: ArrayLike<number>, d: Dims, k: Counters): StepRecord {
+  const n = d.batch * d.height * d.width;
+  const u = new Float64Array(n * CHANNELS);
+  const p = new Float64Array(PERCEPTION);
+  const m = new Float64Array(CHANNELS);
+  for (let b = 0; b < d.batch; b++) {
+    for (let y = 0; y < d.height; y++) {
+      for (let x = 0; x < d.width; x++) {
+        perceive(cfg.rule, s, d, b, y, x, p);
+        const { y: out } = mlp(cfg, w, p);
+        updateMask(cfg, d, k, b, y, x, m);
+        const o = ((b * d.height + y) * d.width + x) * CHANNELS;
+        for (let c = 0; c < CHANNELS; c++) {
+          const xc = s[o + c]!;
+          u[o + c] = cfg.rule === 'seed' ? (m[c] ? out[c]! : xc) : xc + m[c]! * out[c]!;
+        }
+      }
+    }
+  }
+  const alive = new Float64Array(n);
+  const next = new Float64Array(n * CHANNELS);
+  for (let b = 0; b < d.batch; b++) {
+    for (let y = 0; y < d.height; y++) {
+      for (let x = 0; x < d.width; x++) {
+        const i = (b * d.height + y) * d.width + x;
+        const live =
+          cfg.rule === 'seed'
+            ? u[i * CHANNELS + 3]! > ALIVE_THRESHOLD
+            : maxAlpha(s, d, b, y, x) > ALIVE_THRESHOLD && maxAlpha(u, d, b, y, x) > ALIVE_THRESHOLD;
+        alive[i] = live ? 1 : 0;
+        if (live) for (let c = 0; c < CHANNELS; c++) next[i * CHANNELS + c] = u[i * CHANNELS + c]!;
+      }
+    }
+  }
+  return { next, u, alive };
+}
+
+/** One CA step: x_{t+1} from x_t. */
+export function step(cfg: RuleConfig, w: Weights, s: ArrayLike<number>, d: Dims, k: Counters): Float64Array {
+  return stepDetailed(cfg, w, s, d, k).next;
+}
+
+/** `n` steps from `s`, with step counters k.step, k.step + 1, … */
+export function rollout(cfg: RuleConfig, w: Weights, s: ArrayLike<number>, d: Dims, k: Counters, n: number): Float64Array {
+  let x: Float64Array = Float64Array.from(s);
+  for (let t = 0; t < n; t++) x = step(cfg, w, x, d, { ...k, step: k.step + t });
+  return x;
+}

@@ -1,0 +1,60 @@
+/**
+ * Every error nca-gl throws is an NcaGlError whose message starts with "nca-gl: " and says what
+ * went wrong and what to do about it. `code` is a stable machine-readable tag for callers and tests.
+ */
+export type NcaGlErrorCode =
+  | 'no-webgl2'
+  | 'missing-capability'
+  | 'shader-compile'
+  | 'shader-link'
+  | 'framebuffer-incomplete'
+  | 'gl-error'
+  | 'context-lost'
+  | 'bad-argument'
+  | 'bad-shape'
+  | 'bad-model'
+  | 'bad-image'
+  | 'disposed'
+  | 'io';
+
+export const PREFIX = 'nca-gl: ';
+
+export class NcaGlError extends Error {
+  readonly code: NcaGlErrorCode;
+  constructor(code: NcaGlErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message.startsWith(PREFIX) ? message : PREFIX + message, options);
+    this.name = 'NcaGlError';
+    this.code = code;
+  }
+}
+
+/** Throws a `bad-argument` error unless `ok`. */
+export function check(ok: unknown, message: string, code: NcaGlErrorCode = 'bad-argument'): asserts ok {
+  if (!ok) throw new NcaGlError(code, message);
+}
+
+/** Checks that `value` is an integer in [min, max] and names the option when it is not. */
+export function checkInt(name: string, value: unknown, min: number, max: number): number {
+  check(
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
+    `option '${name}' must be an integer from ${min} to ${max}, got ${describe(value)}`,
+  );
+  return value as number;
+}
+
+/** Checks that `value` is a finite number in [min, max]. */
+export function checkNumber(name: string, value: unknown, min: number, max: number): number {
+  check(
+    typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max,
+    `option '${name}' must be a number from ${min} to ${max}, got ${describe(value)}`,
+  );
+  return value as number;
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value;
+}

@@ -1,0 +1,122 @@
+/**
+ * WebGL2 context creation and the capability check every nca-gl object runs first.
+ * What is missing is named in one clear error instead of surfacing later as a black canvas.
+ */
+import { NcaGlError } from '../errors';
+
+export type StorageFormat = 'rgba32f' | 'rgba16f';
+
+export interface Capabilities {
+  renderer: string;
+  vendor: string;
+  maxTextureSize: number;
+  maxArrayLayers: number;
+  maxDrawBuffers: number;
+  maxColorAttachments: number;
+  maxUniformBlockSize: number;
+  maxFragmentUniformVectors: number;
+  /** RGBA32F render targets (EXT_color_buffer_float). */
+  float32Render: boolean;
+  /** RGBA16F render targets (EXT_color_buffer_float or EXT_color_buffer_half_float). */
+  float16Render: boolean;
+  /** Additive blending into float32 targets (EXT_float_blend). */
+  floatBlend: boolean;
+  /** GPU timer queries (EXT_disjoint_timer_query_webgl2). */
+  timerQuery: boolean;
+}
+
+export interface Requirements {
+  /** Storage format of the state. Training needs rgba32f; inference can fall back to rgba16f. */
+  format: StorageFormat;
+  /** Render targets written by one pass (4 for inference, 8 for training). */
+  drawBuffers: number;
+  /** Texture size needed, in texels on a side. */
+  textureSize?: number;
+}
+
+export type ContextTarget = HTMLCanvasElement | OffscreenCanvas | WebGL2RenderingContext;
+
+export const CONTEXT_ATTRIBUTES: WebGLContextAttributes = {
+  alpha: true,
+  antialias: false,
+  depth: false,
+  stencil: false,
+  premultipliedAlpha: true,
+  preserveDrawingBuffer: true,
+  powerPreference: 'high-performance',
+};
+
+function isGL2(x: unknown): x is WebGL2RenderingContext {
+  return typeof WebGL2RenderingContext !== 'undefined' && x instanceof WebGL2RenderingContext;
+}
+
+/** A WebGL2 context from a canvas (created with nca-gl's attributes) or a context given as is. */
+export function acquireContext(target: ContextTarget): WebGL2RenderingContext {
+  if (isGL2(target)) return target;
+  if (!target || typeof (target as HTMLCanvasElement).getContext !== 'function') {
+    throw new NcaGlError('bad-argument', 'expected a <canvas>, an OffscreenCanvas or a WebGL2RenderingContext');
+  }
+  const gl = (target as HTMLCanvasElement).getContext('webgl2', CONTEXT_ATTRIBUTES) as WebGL2RenderingContext | null;
+  if (!gl) {
+    throw new NcaGlError(
+      'no-webgl2',
+      'this browser or device does not provide WebGL2 (or the canvas already has another kind of context). ' +
+        'nca-gl needs WebGL2: use a current Chrome, Edge, Firefox or Safari, and check that hardware acceleration is on.',
+    );
+  }
+  return gl;
+}
+
+/** Reads limits and enables the extensions nca-gl uses (enabling is what getExtension does). */
+export function readCapabilities(gl: WebGL2RenderingContext): Capabilities {
+  const dbg = gl.getExtension('WEBGL_debug_renderer_info');
+  const cbf = gl.getExtension('EXT_color_buffer_float') !== null;
+  const cbhf = gl.getExtension('EXT_color_buffer_half_float') !== null;
+  const blend = gl.getExtension('EXT_float_blend') !== null;
+  const timer = gl.getExtension('EXT_disjoint_timer_query_webgl2') !== null;
+  return {
+    renderer: String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER)),
+    vendor: String(gl.getParameter(dbg ? dbg.UNMASKED_VENDOR_WEBGL : gl.VENDOR)),
+    maxTextureSize: gl.getParameter(gl.MAX_TEXTURE_SIZE) as number,
+    maxArrayLayers: gl.getParameter(gl.MAX_ARRAY_TEXTURE_LAYERS) as number,
+    maxDrawBuffers: gl.getParameter(gl.MAX_DRAW_BUFFERS) as number,
+    maxColorAttachments: gl.getParameter(gl.MAX_COLOR_ATTACHMENTS) as number,
+    maxUniformBlockSize: gl.getParameter(gl.MAX_UNIFORM_BLOCK_SIZE) as number,
+    maxFragmentUniformVectors: gl.getParameter(gl.MAX_FRAGMENT_UNIFORM_VECTORS) as number,
+    float32Render: cbf,
+    float16Render: cbf || cbhf,
+    floatBlend: blend,
+    timerQuery: timer,
+  };
+}
+
+/** Throws one `missing-capability` error listing everything `req` needs that `caps` lacks. */
+export function requireCapabilities(caps: Capabilities, req: Requirements): void {
+  const missing: string[] = [];
+  if (req.format === 'rgba32f' && !caps.float32Render) {
+    missing.push('EXT_color_buffer_float (rendering to 32-bit float textures, where the CA state and gradients live)');
+  }
+  if (req.format === 'rgba16f' && !caps.float16Render) {
+    missing.push('EXT_color_buffer_half_float or EXT_color_buffer_float (rendering to 16-bit float textures)');
+  }
+  const db = Math.min(caps.maxDrawBuffers, caps.maxColorAttachments);
+  if (db < req.drawBuffers) missing.push(`${req.drawBuffers} simultaneous render targets (this device has ${db})`);
+  if (req.textureSize && caps.maxTextureSize < req.textureSize) {
+    missing.push(`textures of ${req.textureSize} texels on a side (this device allows ${caps.maxTextureSize})`);
+  }
+  if (missing.length > 0) {
+    throw new NcaGlError(
+      'missing-capability',
+      `this WebGL2 device (${caps.renderer}) lacks what nca-gl needs: ${missing.join('; ')}. ` +
+        'Try a desktop Chrome, Edge or Firefox with hardware acceleration on' +
+        (req.format === 'rgba32f' ? ', or run the model for inference only (it can fall back to half floats).' : '.'),
+    );
+  }
+}
+
+/** The state format to use: float32 when it renders, else float16 where allowed. */
+export function chooseFormat(caps: Capabilities, allowHalf: boolean): StorageFormat {
+  if (caps.float32Render) return 'rgba32f';
+  if (allowHalf && caps.float16Render) return 'rgba16f';
+  return 'rgba32f'; // requireCapabilities then names what is missing
+}

@@ -1,0 +1,394 @@
+/**
+ * The GL runtime every nca-gl object is built on: the context and its capabilities, textures,
+ * cached programs and framebuffers, and `run`, the one function that executes any pass.
+ *
+ * A pass is a fragment shader run over a rectangle of one or more render targets (layers of
+ * texture arrays or 2D textures, up to 8 at once). Inputs and parameters are uniforms bound by
+ * name. Every GL object the runtime makes is tracked and freed by `dispose()`.
+ */
+import { createUniformSetters, setUniforms } from 'twgl.js';
+import { NcaGlError } from '../errors';
+import {
+  acquireContext,
+  chooseFormat,
+  type Capabilities,
+  type ContextTarget,
+  readCapabilities,
+  requireCapabilities,
+  type StorageFormat,
+} from './context';
+import { assemble, type Defines, linkProgram } from './program';
+
+export type TexFormat = StorageFormat | 'r8';
+
+const FORMAT_INFO: Record<TexFormat, { internal: number; format: number; type: number; bytes: number }> = {
+  rgba32f: { internal: 0x8814 /* RGBA32F */, format: 0x1908 /* RGBA */, type: 0x1406 /* FLOAT */, bytes: 16 },
+  rgba16f: { internal: 0x881a /* RGBA16F */, format: 0x1908, type: 0x1406, bytes: 8 },
+  r8: { internal: 0x8229 /* R8 */, format: 0x1903 /* RED */, type: 0x1401 /* UNSIGNED_BYTE */, bytes: 1 },
+};
+
+let nextTextureId = 1;
+
+/** A 2D texture (layers = 1, isArray = false) or a 2D texture array. */
+export class GpuTexture {
+  readonly id = nextTextureId++;
+  constructor(
+    readonly texture: WebGLTexture,
+    readonly width: number,
+    readonly height: number,
+    readonly layers: number,
+    readonly format: TexFormat,
+    readonly isArray: boolean,
+    readonly label: string,
+  ) {}
+  get bytes(): number {
+    return this.width * this.height * this.layers * FORMAT_INFO[this.format].bytes;
+  }
+}
+
+/** One render target: a layer of a texture array, or a 2D texture. */
+export interface Target {
+  tex: GpuTexture;
+  layer?: number;
+}
+
+export interface PassProgram {
+  name: string;
+  program: WebGLProgram;
+  setters: ReturnType<typeof createUniformSetters>;
+}
+
+export type UniformValue = number | boolean | number[] | Float32Array | Int32Array | Uint32Array | GpuTexture;
+export type Uniforms = Record<string, UniformValue>;
+
+export interface RunOptions {
+  targets: Target[];
+  uniforms?: Uniforms;
+  /** [x, y, width, height] in texels of the targets; the whole target by default. */
+  viewport?: [number, number, number, number];
+}
+
+/** Optional hook around every pass (the profiler). */
+export interface PassHook {
+  begin(name: string): void;
+  end(name: string): void;
+}
+
+export interface RuntimeOptions {
+  /** Check gl.getError() after every pass and throw naming the pass (slow: it syncs). */
+  debug?: boolean;
+  /** Let inference fall back to RGBA16F state where float32 targets are missing. */
+  allowHalfFloat?: boolean;
+  /** Render targets the caller will write at once (8 for training). */
+  drawBuffers?: number;
+}
+
+export class Runtime {
+  readonly gl: WebGL2RenderingContext;
+  readonly caps: Capabilities;
+  readonly format: StorageFormat;
+  debug: boolean;
+  hook: PassHook | null = null;
+  private readonly textures = new Set<GpuTexture>();
+  private readonly programs = new Map<string, PassProgram>();
+  private readonly fbos = new Map<string, WebGLFramebuffer>();
+  private readonly fboKeysByTexture = new Map<number, string[]>();
+  private readonly vao: WebGLVertexArrayObject;
+  private readonly buffers = new Set<WebGLBuffer>();
+  private disposed = false;
+
+  constructor(target: ContextTarget, opts: RuntimeOptions = {}) {
+    this.gl = acquireContext(target);
+    if (this.gl.isContextLost()) throw new NcaGlError('context-lost', 'the WebGL2 context is lost; wait for it to be restored or use a new canvas');
+    this.caps = readCapabilities(this.gl);
+    this.format = chooseFormat(this.caps, opts.allowHalfFloat ?? false);
+    requireCapabilities(this.caps, { format: this.format, drawBuffers: opts.drawBuffers ?? 4 });
+    this.debug = opts.debug ?? false;
+    const vao = this.gl.createVertexArray();
+    if (!vao) throw new NcaGlError('context-lost', 'could not create a vertex array: the WebGL context is lost');
+    this.vao = vao;
+    this.checkFloatTargets();
+  }
+
+  /** Renders into a tiny texture array of the state format once, so a broken driver fails here, clearly. */
+  private checkFloatTargets(): void {
+    const t = this.texture(2, 2, 2, this.format, 'capability probe');
+    try {
+      this.framebuffer([{ tex: t, layer: 1 }]);
+    } finally {
+      this.free(t);
+    }
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new NcaGlError('disposed', 'this object was disposed; create a new one');
+  }
+
+  /** A texture array (layers ≥ 1) or, with `layers` = 0, a plain 2D texture; contents zero. */
+  texture(width: number, height: number, layers: number, format: TexFormat, label: string): GpuTexture {
+    this.alive();
+    const gl = this.gl;
+    const info = FORMAT_INFO[format];
+    const isArray = layers > 0;
+    const target = isArray ? gl.TEXTURE_2D_ARRAY : gl.TEXTURE_2D;
+    const max = this.caps.maxTextureSize;
+    if (width > max || height > max || layers > this.caps.maxArrayLayers) {
+      throw new NcaGlError(
+        'missing-capability',
+        `'${label}' needs a ${width}×${height}${isArray ? `×${layers}` : ''} texture; this device allows ${max}×${max}×${this.caps.maxArrayLayers}: use a smaller grid or batch`,
+      );
+    }
+    const tex = gl.createTexture();
+    if (!tex) throw new NcaGlError('context-lost', `could not create texture '${label}': the WebGL context is lost`);
+    gl.bindTexture(target, tex);
+    if (isArray) gl.texStorage3D(target, 1, info.internal, width, height, layers);
+    else gl.texStorage2D(target, 1, info.internal, width, height);
+    gl.texParameteri(target, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(target, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.texParameteri(target, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(target, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    gl.bindTexture(target, null);
+    const t = new GpuTexture(tex, width, height, Math.max(1, layers), format, isArray, label);
+    this.textures.add(t);
+    if (format !== 'r8') this.clear(t);
+    return t;
+  }
+
+  /** Deletes a texture and the framebuffers that used it. */
+  free(t: GpuTexture | null | undefined): void {
+    if (!t || !this.textures.has(t)) return;
+    for (const key of this.fboKeysByTexture.get(t.id) ?? []) {
+      const fbo = this.fbos.get(key);
+      if (fbo) this.gl.deleteFramebuffer(fbo);
+      this.fbos.delete(key);
+    }
+    this.fboKeysByTexture.delete(t.id);
+    this.gl.deleteTexture(t.texture);
+    this.textures.delete(t);
+  }
+
+  /** Bytes of GPU memory held by this runtime's textures and buffers. */
+  memoryBytes(): number {
+    let n = 0;
+    for (const t of this.textures) n += t.bytes;
+    return n;
+  }
+
+  /** Uploads float RGBA data into layers [layer0, layer0 + n) of `t` (or into a 2D texture). */
+  upload(t: GpuTexture, data: Float32Array, layer0 = 0): void {
+    this.alive();
+    const gl = this.gl;
+    const per = t.width * t.height * 4;
+    if (data.length % per !== 0 || data.length === 0) {
+      throw new NcaGlError('bad-shape', `upload to '${t.label}' needs a multiple of ${per} floats, got ${data.length}`);
+    }
+    const n = data.length / per;
+    if (layer0 + n > t.layers) throw new NcaGlError('bad-shape', `upload to '${t.label}' overruns its ${t.layers} layers`);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+    if (t.isArray) {
+      gl.bindTexture(gl.TEXTURE_2D_ARRAY, t.texture);
+      gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, 0, 0, 0, layer0, t.width, t.height, n, gl.RGBA, gl.FLOAT, data);
+      gl.bindTexture(gl.TEXTURE_2D_ARRAY, null);
+    } else {
+      gl.bindTexture(gl.TEXTURE_2D, t.texture);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, t.width, t.height, gl.RGBA, gl.FLOAT, data);
+      gl.bindTexture(gl.TEXTURE_2D, null);
+    }
+  }
+
+  /** Reads one layer (or a rectangle of it) back as float RGBA. Synchronous: use outside hot loops. */
+  read(t: GpuTexture, layer = 0, rect?: [number, number, number, number]): Float32Array {
+    this.alive();
+    const gl = this.gl;
+    const [x, y, w, h] = rect ?? [0, 0, t.width, t.height];
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, this.framebuffer([{ tex: t, layer }]));
+    gl.readBuffer(gl.COLOR_ATTACHMENT0);
+    let out: Float32Array;
+    if (t.format === 'r8') {
+      const bytes = new Uint8Array(w * h * 4);
+      gl.readPixels(x, y, w, h, gl.RGBA, gl.UNSIGNED_BYTE, bytes);
+      out = Float32Array.from(bytes, (v) => v / 255);
+    } else if (this.caps.float32Render) {
+      out = new Float32Array(w * h * 4);
+      gl.readPixels(x, y, w, h, gl.RGBA, gl.FLOAT, out);
+    } else {
+      const halves = new Uint16Array(w * h * 4);
+      gl.readPixels(x, y, w, h, gl.RGBA, gl.HALF_FLOAT, halves);
+      out = Float32Array.from(halves, halfToFloat);
+    }
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+    return out;
+  }
+
+  /** Reads every layer of `t`, layer-major (the inverse of `upload`). */
+  readAll(t: GpuTexture): Float32Array {
+    const per = t.width * t.height * 4;
+    const out = new Float32Array(per * t.layers);
+    for (let l = 0; l < t.layers; l++) out.set(this.read(t, l), l * per);
+    return out;
+  }
+
+  /** Sets every layer of `t` to `value`. */
+  clear(t: GpuTexture, value: [number, number, number, number] = [0, 0, 0, 0]): void {
+    this.alive();
+    const gl = this.gl;
+    for (let l0 = 0; l0 < t.layers; ) {
+      const n = Math.min(this.maxTargets, t.layers - l0);
+      const targets = Array.from({ length: n }, (_, i) => ({ tex: t, layer: l0 + i }));
+      gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, this.framebuffer(targets));
+      for (let i = 0; i < n; i++) gl.clearBufferfv(gl.COLOR, i, value);
+      l0 += n;
+    }
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
+  }
+
+  get maxTargets(): number {
+    return Math.min(8, this.caps.maxDrawBuffers, this.caps.maxColorAttachments);
+  }
+
+  /** The cached, completeness-checked framebuffer writing `targets` in order. */
+  framebuffer(targets: Target[]): WebGLFramebuffer {
+    const key = targets.map((t) => `${t.tex.id}:${t.layer ?? 0}`).join(',');
+    let fbo = this.fbos.get(key);
+    if (fbo) return fbo;
+    const gl = this.gl;
+    const w = targets[0]!.tex.width;
+    const h = targets[0]!.tex.height;
+    for (const t of targets) {
+      if (t.tex.width !== w || t.tex.height !== h) {
+        throw new NcaGlError('bad-argument', `render targets of one pass must have one size: '${targets[0]!.tex.label}' is ${w}×${h}, '${t.tex.label}' is ${t.tex.width}×${t.tex.height}`);
+      }
+    }
+    const created = gl.createFramebuffer();
+    if (!created) throw new NcaGlError('context-lost', 'could not create a framebuffer: the WebGL context is lost');
+    fbo = created;
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, fbo);
+    targets.forEach((t, i) => {
+      if (t.tex.isArray) gl.framebufferTextureLayer(gl.DRAW_FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + i, t.tex.texture, 0, t.layer ?? 0);
+      else gl.framebufferTexture2D(gl.DRAW_FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + i, gl.TEXTURE_2D, t.tex.texture, 0);
+    });
+    gl.drawBuffers(targets.map((_, i) => gl.COLOR_ATTACHMENT0 + i));
+    const status = gl.checkFramebufferStatus(gl.DRAW_FRAMEBUFFER);
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
+    if (status !== gl.FRAMEBUFFER_COMPLETE) {
+      gl.deleteFramebuffer(fbo);
+      throw new NcaGlError(
+        'framebuffer-incomplete',
+        `cannot render to ${targets.map((t) => `'${t.tex.label}' (${t.tex.format})`).join(', ')}: framebuffer status 0x${status.toString(16)}. ` +
+          'This device cannot render to these float textures.',
+      );
+    }
+    this.fbos.set(key, fbo);
+    for (const t of targets) {
+      const keys = this.fboKeysByTexture.get(t.tex.id) ?? [];
+      keys.push(key);
+      this.fboKeysByTexture.set(t.tex.id, keys);
+    }
+    return fbo;
+  }
+
+  /** The program for fragment file `file` with `defines`, compiled once and cached. */
+  program(file: string, defines: Defines = {}, extra?: Record<string, string>): PassProgram {
+    this.alive();
+    const key = file + JSON.stringify(defines);
+    let p = this.programs.get(key);
+    if (!p) {
+      const name = file.replace(/\.frag$/, '');
+      const program = linkProgram(this.gl, name, assemble(file, defines, extra));
+      p = { name, program, setters: createUniformSetters(this.gl, program) };
+      this.programs.set(key, p);
+    }
+    return p;
+  }
+
+  /** Runs pass `p` into `opts.targets`: one draw of a fullscreen triangle over the viewport. */
+  run(p: PassProgram, opts: RunOptions): void {
+    this.alive();
+    const gl = this.gl;
+    const first = opts.targets[0]!.tex;
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, this.framebuffer(opts.targets));
+    const [x, y, w, h] = opts.viewport ?? [0, 0, first.width, first.height];
+    gl.viewport(x, y, w, h);
+    this.draw(p, opts.uniforms ?? {});
+  }
+
+  /** Runs pass `p` into the canvas (default framebuffer). */
+  runToCanvas(p: PassProgram, uniforms: Uniforms, viewport: [number, number, number, number]): void {
+    this.alive();
+    const gl = this.gl;
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
+    gl.viewport(...viewport);
+    this.draw(p, uniforms);
+  }
+
+  private draw(p: PassProgram, uniforms: Uniforms): void {
+    const gl = this.gl;
+    gl.disable(gl.BLEND);
+    gl.disable(gl.DEPTH_TEST);
+    gl.disable(gl.SCISSOR_TEST);
+    gl.disable(gl.CULL_FACE);
+    gl.bindVertexArray(this.vao);
+    gl.useProgram(p.program);
+    const values: Record<string, unknown> = {};
+    for (const k in uniforms) {
+      const v = uniforms[k];
+      values[k] = v instanceof GpuTexture ? v.texture : v;
+    }
+    setUniforms(p.setters, values);
+    this.hook?.begin(p.name);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    this.hook?.end(p.name);
+    if (this.debug) this.checkError(`pass '${p.name}'`);
+  }
+
+  /** Throws a `gl-error` naming `where` if the GL error flag is set. Syncs with the GPU. */
+  checkError(where: string): void {
+    const e = this.gl.getError();
+    if (e !== this.gl.NO_ERROR) {
+      if (this.gl.isContextLost()) throw new NcaGlError('context-lost', `the WebGL context was lost (at ${where})`);
+      throw new NcaGlError('gl-error', `WebGL error 0x${e.toString(16)} after ${where}`);
+    }
+  }
+
+  /** A GL buffer, tracked for dispose. */
+  buffer(): WebGLBuffer {
+    this.alive();
+    const b = this.gl.createBuffer();
+    if (!b) throw new NcaGlError('context-lost', 'could not create a buffer: the WebGL context is lost');
+    this.buffers.add(b);
+    return b;
+  }
+
+  freeBuffer(b: WebGLBuffer): void {
+    if (this.buffers.delete(b)) this.gl.deleteBuffer(b);
+  }
+
+  /** Frees every GL object this runtime made. The context itself stays usable by its owner. */
+  dispose(): void {
+    if (this.disposed) return;
+    const gl = this.gl;
+    for (const t of [...this.textures]) this.free(t);
+    for (const fbo of this.fbos.values()) gl.deleteFramebuffer(fbo);
+    this.fbos.clear();
+    for (const p of this.programs.values()) gl.deleteProgram(p.program);
+    this.programs.clear();
+    for (const b of this.buffers) gl.deleteBuffer(b);
+    this.buffers.clear();
+    gl.deleteVertexArray(this.vao);
+    this.disposed = true;
+  }
+}
+
+/** IEEE half → float. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}

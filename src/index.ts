@@ -1,0 +1,22 @@
+/**
+ * nca-gl — neural cellular automata trained and run with WebGL2 fragment shaders.
+ * The public API; the drop-in <script> bundle exposes it as the global `NcaGl`.
+ */
+export { NcaGlError, type NcaGlErrorCode } from './errors';
+export { createEngine, Engine, type EngineOptions } from './engine/engine';
+export {
+  CHANNELS,
+  PERCEPTION,
+  type Rule,
+  type RuleConfig,
+  type Weights,
+  initWeights,
+  checkWeights,
+  weightShapes,
+  parameterCount,
+} from './engine/model';
+export * as reference from './engine/reference';
+export * as hash from './engine/hash';
+export * as layout from './engine/layout';
+export * as gl from './gl';
+export const version = '0.1.0';

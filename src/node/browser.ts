@@ -1,0 +1,183 @@
+/**
+ * Finding and launching a Chromium for the CLI, the benchmark and the browser tests (Node side).
+ *
+ * Browser: $NCA_GL_CHROMIUM, else $PUPPETEER_EXECUTABLE_PATH / $CHROME_PATH, else the usual install
+ * paths. WebGL: $NCA_GL_WEBGL = auto (default) | gpu | vulkan | egl | swiftshader.
+ *   auto        real GPU when the machine has a render node (/dev/dri/renderD*, /dev/nvidia*) and
+ *               Chromium reports a hardware WebGL2 renderer with it, else SwiftShader.
+ *   swiftshader Chromium's software WebGL2 (ANGLE on SwiftShader): same shaders, slowly.
+ * $NCA_GL_BROWSER_FLAGS adds flags (space-separated).
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type LaunchOptions } from 'puppeteer-core';
+import { NcaGlError } from '../errors';
+
+export type WebGLMode = 'auto' | 'gpu' | 'vulkan' | 'egl' | 'swiftshader';
+
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/usr/bin/chromium-headless-shell',
+  '/snap/bin/chromium',
+  '/opt/gpukit/root/usr/lib/chromium/chromium-headless-shell',
+  '/usr/lib/chromium/chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+];
+
+/** Path of a Chromium-family browser, or a clear error saying how to get one. */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
+  for (const name of ['NCA_GL_CHROMIUM', 'PUPPETEER_EXECUTABLE_PATH', 'CHROME_PATH']) {
+    const p = env[name];
+    if (p) {
+      if (!existsSync(p)) throw new NcaGlError('io', `$${name} points at ${p}, which does not exist: fix the path or unset it`);
+      return p;
+    }
+  }
+  for (const p of CANDIDATES) if (existsSync(p)) return p;
+  throw new NcaGlError(
+    'io',
+    'no Chromium or Chrome found. Install one (Debian/Ubuntu: `sudo apt-get install -y chromium`), ' +
+      'or set NCA_GL_CHROMIUM to the path of a Chrome/Chromium executable.',
+  );
+}
+
+const COMMON_FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
+  '--disable-crash-reporter',
+  '--disable-breakpad',
+  '--mute-audio',
+  '--disable-extensions',
+  // keep timers and rAF running in pages the harness is not looking at
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+const GPU_FLAGS = ['--ignore-gpu-blocklist', '--enable-gpu'];
+
+export function webglFlags(mode: Exclude<WebGLMode, 'auto'>): string[] {
+  switch (mode) {
+    case 'swiftshader':
+      return ['--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+    case 'vulkan':
+      return ['--use-gl=angle', '--use-angle=vulkan', '--enable-features=Vulkan', '--disable-vulkan-surface', ...GPU_FLAGS];
+    case 'egl':
+      return ['--use-gl=angle', '--use-angle=gl-egl', ...GPU_FLAGS];
+    case 'gpu':
+      return GPU_FLAGS;
+  }
+}
+
+/** True when the machine shows a GPU render node that Chromium could use. */
+export function machineHasGpu(): boolean {
+  try {
+    if (existsSync('/dev/nvidia0')) return true;
+    if (existsSync('/dev/dri')) return readdirSync('/dev/dri').some((n) => n.startsWith('renderD'));
+  } catch {
+    /* fall through */
+  }
+  return process.platform === 'darwin' || process.platform === 'win32';
+}
+
+export interface LaunchedBrowser {
+  browser: Browser;
+  /** The WebGL mode actually used. */
+  mode: Exclude<WebGLMode, 'auto'>;
+  executablePath: string;
+  close(): Promise<void>;
+}
+
+export interface LaunchOpts {
+  webgl?: WebGLMode;
+  /** Extra Chromium flags. */
+  args?: string[];
+  /** Forward the browser's stderr (debugging). */
+  dumpio?: boolean;
+}
+
+function readMode(v: string | undefined): WebGLMode {
+  const m = (v ?? 'auto') as WebGLMode;
+  if (!['auto', 'gpu', 'vulkan', 'egl', 'swiftshader'].includes(m)) {
+    throw new NcaGlError('bad-argument', `NCA_GL_WEBGL must be one of auto, gpu, vulkan, egl, swiftshader; got '${v}'`);
+  }
+  return m;
+}
+
+async function launchWith(exe: string, mode: Exclude<WebGLMode, 'auto'>, opts: LaunchOpts): Promise<LaunchedBrowser> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'nca-gl-chromium-'));
+  const extra = (process.env.NCA_GL_BROWSER_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const launch: LaunchOptions = {
+    executablePath: exe,
+    headless: exe.includes('headless-shell') ? 'shell' : true,
+    pipe: true,
+    protocolTimeout: 0,
+    dumpio: opts.dumpio ?? false,
+    userDataDir,
+    args: [...COMMON_FLAGS, ...webglFlags(mode), ...extra, ...(opts.args ?? [])],
+  };
+  if (mode === 'swiftshader') {
+    // never point the software renderer at a hardware Vulkan driver
+    const env = { ...process.env };
+    delete env.VK_DRIVER_FILES;
+    delete env.VK_ICD_FILENAMES;
+    launch.env = env;
+  }
+  const browser = await puppeteer.launch(launch);
+  let closed = false;
+  return {
+    browser,
+    mode,
+    executablePath: exe,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await browser.close().catch(() => browser.process()?.kill('SIGKILL'));
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The WebGL2 renderer string a fresh page of `browser` reports, or null without WebGL2. */
+export async function probeRenderer(browser: Browser): Promise<string | null> {
+  const page = await browser.newPage();
+  try {
+    return await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      if (!gl) return null;
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      return String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    });
+  } finally {
+    await page.close();
+  }
+}
+
+export function isSoftwareRenderer(renderer: string | null): boolean {
+  return renderer === null || /swiftshader|llvmpipe|software|softpipe/i.test(renderer);
+}
+
+/** Launches Chromium for WebGL2 work as LaunchOpts and the environment say (see the file comment). */
+export async function launchBrowser(opts: LaunchOpts = {}): Promise<LaunchedBrowser> {
+  const exe = findChromium();
+  const mode = opts.webgl ?? readMode(process.env.NCA_GL_WEBGL);
+  if (mode !== 'auto') return launchWith(exe, mode, opts);
+  if (machineHasGpu()) {
+    const hw = await launchWith(exe, process.platform === 'linux' ? 'vulkan' : 'gpu', opts);
+    const renderer = await probeRenderer(hw.browser).catch(() => null);
+    if (!isSoftwareRenderer(renderer)) return hw;
+    await hw.close();
+  }
+  return launchWith(exe, 'swiftshader', opts);
+}
