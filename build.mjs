@@ -37,6 +37,8 @@ mkdirSync(join(root, 'dist'), { recursive: true });
 const builds = [
   esbuild.build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', platform: 'browser', outfile: 'dist/nca-gl.mjs' }),
   esbuild.build({ ...common, entryPoints: ['src/index.ts'], format: 'iife', globalName: 'NcaGl', platform: 'browser', minify: true, outfile: 'dist/nca-gl.js' }),
+  // Node side: browser discovery and the static server, for bench/ and the CLI
+  esbuild.build({ ...common, entryPoints: ['src/node/index.ts'], format: 'esm', platform: 'node', packages: 'external', outfile: 'dist/node.mjs' }),
 ];
 await Promise.all(builds);
 

@@ -28,3 +28,11 @@ void outputAccumulate(sampler2D P, int j4, vec4 a, inout vec4 y[4]) {
 vec4 outputBias(sampler2D P, int o4) {
   return texelFetch(P, ivec2(HIDDEN, HIDDEN4 + o4), 0);
 }
+
+// Which parameter tensor texel t of the parameter texture belongs to:
+// 0 w0, 1 b0, 2 w1, 3 b1 (seed rule only, HAS_B1), -1 none (padding texel).
+int paramTensor(ivec2 t) {
+  if (t.y < HIDDEN4) return t.x < 48 ? 0 : (t.x == 48 ? 1 : -1);
+  if (t.y < HIDDEN4 + 4) return t.x < HIDDEN ? 2 : (t.x == HIDDEN && HAS_B1 == 1 ? 3 : -1);
+  return -1;
+}

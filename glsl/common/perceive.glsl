@@ -29,3 +29,16 @@ void perceive(sampler2DArray s, Cell c, out vec4 p[12]) {
 #endif
   }
 }
+
+// Weight of neighbour (dx, dy) in feature group g (1 or 2) of the rule: the transposed stencils
+// used by the backward pass (train/bw_perceive.frag). Group 0 is the identity.
+float stencilWeight(int g, int dx, int dy) {
+  int i = (dy + 1) * 3 + (dx + 1);
+  float kx = float[9](-1.0, 0.0, 1.0, -2.0, 0.0, 2.0, -1.0, 0.0, 1.0)[i];
+  float ky = float[9](-1.0, -2.0, -1.0, 0.0, 0.0, 0.0, 1.0, 2.0, 1.0)[i];
+#if RULE_SEED
+  return g == 1 ? (i == 4 ? 0.0 : 0.125) : kx + ky;
+#else
+  return (g == 1 ? kx : ky) * 0.125;
+#endif
+}

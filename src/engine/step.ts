@@ -27,6 +27,7 @@ export function ruleDefines(cfg: RuleConfig): Defines {
     HIDDEN: cfg.hidden,
     HIDDEN4: cfg.hidden / 4,
     PER_CELL: cfg.perCell,
+    HAS_B1: cfg.rule === 'seed',
   };
 }
 

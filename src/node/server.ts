@@ -45,6 +45,10 @@ export async function serveStatic(rootDir: string): Promise<StaticServer> {
         'content-type': TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream',
         'content-length': size,
         'cache-control': 'no-store',
+        // cross-origin isolation: lets pages use SharedArrayBuffer (TF.js's threaded wasm backend)
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+        'cross-origin-resource-policy': 'same-origin',
       });
       createReadStream(target).pipe(res);
     } catch {

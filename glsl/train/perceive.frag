@@ -1,0 +1,29 @@
+// perceive.frag — stores the perception of x_t for the backward passes: feature quads 4..11
+// (quads 0..3 are x_t itself; see train.glsl).
+//
+// Inputs:   u_state sampler2DArray  x_t, 4 layers, atlas layout (layout.glsl)
+// Outputs:  locations 0–7 = perception quads 4..11, as layers 0–7 of the perception texture
+// Uniforms: u_grid, u_tilesX, u_batch
+// Defines:  RULE_SEED / RULE_GROWING (perceive.glsl)
+#include "common/layout.glsl"
+#include "common/perceive.glsl"
+
+uniform sampler2DArray u_state;
+
+layout(location = 0) out vec4 o0;
+layout(location = 1) out vec4 o1;
+layout(location = 2) out vec4 o2;
+layout(location = 3) out vec4 o3;
+layout(location = 4) out vec4 o4;
+layout(location = 5) out vec4 o5;
+layout(location = 6) out vec4 o6;
+layout(location = 7) out vec4 o7;
+
+void main() {
+  Cell c = fragCell();
+  vec4 p[12];
+  if (c.b < u_batch) perceive(u_state, c, p);
+  else for (int i = 0; i < 12; i++) p[i] = vec4(0.0);
+  o0 = p[4]; o1 = p[5]; o2 = p[6]; o3 = p[7];
+  o4 = p[8]; o5 = p[9]; o6 = p[10]; o7 = p[11];
+}

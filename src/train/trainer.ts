@@ -1,0 +1,361 @@
+/**
+ * Trainer: one training iteration — rollout, loss, backprop through time, gradient reduction and
+ * an Adam update — entirely in WebGL2 fragment passes. The weights never leave the GPU except when
+ * asked for; the loss comes back asynchronously through a fence.
+ *
+ *   const trainer = createTrainer(canvas, { rule: 'growing', width: 72, height: 72, target });
+ *   for (let i = 0; i < 100; i++) console.log(await trainer.step());
+ *   const saved = trainer.saveState();   // weights + Adam moments + counters, exact
+ *   trainer.dispose();
+ */
+import { checkInt, NcaGlError } from '../errors';
+import type { ContextTarget } from '../gl/context';
+import { AsyncReader } from '../gl/readback';
+import { type GpuTexture, type PassProgram, Runtime, type Target, type Uniforms } from '../gl/runtime';
+import { Engine } from '../engine/engine';
+import { cellKey, STREAM_BASE } from '../engine/hash';
+import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from '../engine/layout';
+import { CHANNELS, checkWeights, initWeights, type RuleConfig, type Weights, zeroWeights } from '../engine/model';
+import { ForwardStep, layoutUniforms, ruleDefines, setLayers } from '../engine/step';
+import { type BackwardBuffers, BackwardStep, type PartialLayout, partialLayout } from './backward';
+import { type ResolvedTrainerOptions, resolveTrainerOptions, targetData, type TrainerOptions } from './options';
+import { lrAt } from './schedule';
+import { StateStore } from './states';
+
+export interface TrainerState {
+  weights: Weights;
+  optimizer: { step: number; m: Weights; v: Weights };
+  /** Iterations done (the next iteration's hash counter). */
+  iteration: number;
+}
+
+export class Trainer {
+  readonly rt: Runtime;
+  readonly opts: ResolvedTrainerOptions;
+  readonly atlas: Atlas;
+  /** Iterations done so far; also the hash counter of the next iteration. */
+  iteration = 0;
+  /** Adam updates done so far. */
+  adamSteps = 0;
+  /** Per-grid losses of the last iteration whose loss was read back. */
+  lastSampleLosses: Float32Array | null = null;
+  private readonly pl: ParamLayout;
+  private readonly part: PartialLayout;
+  private params: [GpuTexture, GpuTexture];
+  private m: [GpuTexture, GpuTexture];
+  private v: [GpuTexture, GpuTexture];
+  private cur = 0;
+  private readonly grad: GpuTexture;
+  private readonly norms: GpuTexture;
+  private readonly target: GpuTexture;
+  private readonly store: StateStore;
+  private readonly alive: GpuTexture | null;
+  private readonly scratch: GpuTexture | null;
+  private readonly bw: BackwardBuffers;
+  private g: [GpuTexture, GpuTexture];
+  private partial: [GpuTexture, GpuTexture];
+  private lossRows: [GpuTexture, GpuTexture];
+  private readonly lossTex: GpuTexture;
+  private readonly forward: ForwardStep;
+  private readonly backward: BackwardStep;
+  private readonly progs: Record<'lossAccum' | 'lossFinal' | 'lossGrad' | 'gradFinal' | 'gradNorm' | 'adam', PassProgram>;
+  private readonly reader: AsyncReader;
+  private readonly u: Uniforms;
+  private readonly t4: Target[] = [];
+  private readonly ownsRuntime: boolean;
+
+  constructor(target: ContextTarget | Runtime, options: TrainerOptions) {
+    this.opts = resolveTrainerOptions(options);
+    const o = this.opts;
+    const targetRGBA = targetData(options.target, o.width, o.height);
+    const weights = checkWeights(options.weights ?? initWeights(o.rule.rule, o.rule.hidden, o.seed), o.rule.rule, o.rule.hidden);
+    this.ownsRuntime = !(target instanceof Runtime);
+    this.rt = target instanceof Runtime ? target : new Runtime(target, { debug: options.debug ?? false, drawBuffers: 8 });
+    const rt = this.rt;
+    try {
+      if (rt.format !== 'rgba32f' || rt.maxTargets < 8) {
+        throw new NcaGlError('missing-capability', `training needs float32 render targets and 8 draw buffers; this device (${rt.caps.renderer}) offers ${rt.format} and ${rt.maxTargets}`);
+      }
+      this.atlas = makeAtlas(o.width, o.height, o.batch, rt.caps.maxTextureSize);
+      const a = this.atlas;
+      this.pl = paramLayout(o.rule.hidden);
+      this.part = partialLayout(a, o.rule.hidden, this.pl.width, rt.caps.maxTextureSize);
+      const p2 = (label: string) => [rt.texture(this.pl.width, this.pl.height, 0, 'rgba32f', label + ' A'), rt.texture(this.pl.width, this.pl.height, 0, 'rgba32f', label + ' B')] as [GpuTexture, GpuTexture];
+      this.params = p2('parameters');
+      this.m = p2('Adam m');
+      this.v = p2('Adam v');
+      rt.upload(this.params[0], packParams(this.pl, weights));
+      this.grad = rt.texture(this.pl.width, this.pl.height, 0, 'rgba32f', 'gradient');
+      this.norms = rt.texture(4, 1, 0, 'rgba32f', 'gradient norms');
+      this.target = rt.texture(o.width, o.height, 0, 'rgba32f', 'target');
+      rt.upload(this.target, targetRGBA);
+      const maxSteps = o.steps[1];
+      this.store = new StateStore(rt, a, maxSteps, o.checkpointEvery);
+      this.alive = o.rule.rule === 'growing' ? rt.texture(a.atlasWidth, a.atlasHeight, maxSteps, 'r8', 'alive masks') : null;
+      const st = (label: string) => rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', label);
+      this.scratch = o.rule.rule === 'growing' ? st('update scratch') : null;
+      this.bw = BackwardStep.buffers(rt, a, o.rule.hidden);
+      this.g = [st('state gradient A'), st('state gradient B')];
+      const pw = this.part.quads;
+      const ph = this.part.ph * this.part.chunks;
+      this.partial = [rt.texture(pw, ph, 4, 'rgba32f', 'gradient partials A'), rt.texture(pw, ph, 4, 'rgba32f', 'gradient partials B')];
+      this.lossRows = [rt.texture(a.tilesX, a.atlasHeight, 0, 'rgba32f', 'loss rows A'), rt.texture(a.tilesX, a.atlasHeight, 0, 'rgba32f', 'loss rows B')];
+      this.lossTex = rt.texture(o.batch + 1, 1, 0, 'rgba32f', 'losses');
+      this.forward = new ForwardStep(rt, o.rule, a);
+      this.backward = new BackwardStep(rt, o.rule, a, this.part, o.loss);
+      const d = { ...ruleDefines(o.rule), LOSS_L1L2: o.loss === 'l1l2', PH: this.part.ph };
+      this.progs = {
+        lossAccum: rt.program('train/loss_accum.frag', d),
+        lossFinal: rt.program('train/loss_final.frag', d),
+        lossGrad: rt.program('train/loss_grad.frag', d),
+        gradFinal: rt.program('train/grad_final.frag', d),
+        gradNorm: rt.program('train/grad_norm.frag', d),
+        adam: rt.program('train/adam.frag', d),
+      };
+      this.reader = new AsyncReader(rt);
+      this.u = { ...layoutUniforms(a), u_target: this.target, u_chunks: this.part.chunks };
+      this.setStart(options.start ?? 'seed');
+    } catch (e) {
+      if (this.ownsRuntime) rt.dispose();
+      throw e;
+    }
+  }
+
+  get config(): RuleConfig {
+    return this.opts.rule;
+  }
+  get gl(): WebGL2RenderingContext {
+    return this.rt.gl;
+  }
+  get renderer(): string {
+    return this.rt.caps.renderer;
+  }
+  /** The texture holding the current parameters (changes after every update). */
+  get paramsTexture(): GpuTexture {
+    return this.params[this.cur];
+  }
+  /** The start state texture, x_0 of every iteration (regimens write into it). */
+  get startTexture(): GpuTexture {
+    return this.store.slot(0);
+  }
+
+  /** Sets x_0 for the following iterations: 'seed' (the centre cell, channels 3–15 = 1) or a state array. */
+  setStart(start: 'seed' | ArrayLike<number>): void {
+    const a = this.atlas;
+    let s: ArrayLike<number>;
+    if (start === 'seed') {
+      const seed = new Float32Array(stateLength(a));
+      const cx = Math.floor(a.width / 2);
+      const cy = Math.floor(a.height / 2);
+      for (let b = 0; b < a.batch; b++) for (let c = 3; c < CHANNELS; c++) seed[((b * a.height + cy) * a.width + cx) * CHANNELS + c] = 1;
+      s = seed;
+    } else {
+      if (!start || start.length !== stateLength(a)) {
+        throw new NcaGlError('bad-shape', `start state must hold ${stateLength(a)} values (batch ${a.batch} × ${a.height} × ${a.width} × 16), got ${start?.length}`);
+      }
+      s = start;
+    }
+    this.rt.upload(this.store.slot(0), packCells(a, s));
+  }
+
+  /** Rollout length of iteration `it` (drawn from the hash when `steps` is a range). */
+  rolloutLength(it: number): number {
+    const [lo, hi] = this.opts.steps;
+    if (lo === hi) return lo;
+    return lo + (cellKey(this.opts.seed, it, STREAM_BASE + 2, 0, 0) % (hi - lo + 1));
+  }
+
+  /**
+   * Runs one training iteration and resolves to its loss (read back asynchronously; the GPU work
+   * is queued before this returns, so several calls may be in flight).
+   */
+  step(): Promise<number> {
+    this.enqueueIteration();
+    return this.readLoss();
+  }
+
+  /** Runs `n` iterations, reading back only the last loss. */
+  async run(n: number): Promise<number> {
+    checkInt('n', n, 1, 1 << 30);
+    for (let i = 0; i < n - 1; i++) this.enqueueIteration();
+    return this.step();
+  }
+
+  /** Queues the passes of one iteration (no readback, no allocation). */
+  enqueueIteration(): void {
+    const o = this.opts;
+    const rt = this.rt;
+    const u = this.u;
+    const it = this.iteration;
+    const T = this.rolloutLength(it);
+    const K = Math.min(o.lossSteps, T);
+    const N = K * o.batch * o.width * o.height * 4;
+    const params = this.params[this.cur];
+    const counters = { seed: o.seed, iteration: it, step: 0 };
+
+    // forward rollout; loss rows accumulate over the loss window as states appear
+    rt.clear(this.lossRows[0]);
+    let rows = 0;
+    const lossStep = (t: number) => {
+      u.u_state = this.store.slot(t);
+      u.u_prev = this.lossRows[rows];
+      rt.run(this.progs.lossAccum, { targets: [{ tex: this.lossRows[1 - rows] }], uniforms: u });
+      rows = 1 - rows;
+    };
+    for (let t = 0; t < T; t++) {
+      counters.step = t;
+      this.forward.run(params, this.store.slot(t), this.store.slot(t + 1), counters, this.scratch ?? undefined, this.alive ? { tex: this.alive, layer: t } : undefined);
+      if (t + 1 >= T - K + 1) lossStep(t + 1);
+    }
+    u.u_rows = this.lossRows[rows];
+    u.u_params = params;
+    u.u_invN = 1 / N;
+    u.u_decay = o.weightDecay;
+    rt.run(this.progs.lossFinal, { targets: [{ tex: this.lossTex }], uniforms: u });
+
+    // backward through time
+    u.u_state = this.store.slot(T);
+    u.u_lossScale = 1 / N;
+    rt.run(this.progs.lossGrad, { targets: setLayers(this.t4, this.g[0]), uniforms: u });
+    rt.clear(this.partial[0]);
+    let gi = 0;
+    let pi = 0;
+    const every = this.store.every;
+    for (let t = T - 1; t >= 0; t--) {
+      if (every > 1 && t % every === every - 1 && t < T - 1 - ((T - 1) % every)) this.recompute(params, t - (every - 1), t, counters);
+      counters.step = t;
+      this.backward.run(this.bw, {
+        params,
+        state: this.store.slot(t),
+        grad: this.g[gi],
+        gradOut: t > 0 ? this.g[1 - gi] : null,
+        alive: this.alive,
+        target: this.target,
+        lossScale: t >= T - K + 1 ? 1 / N : 0,
+        partialIn: this.partial[pi],
+        partialOut: this.partial[1 - pi],
+        counters,
+      });
+      pi = 1 - pi;
+      gi = 1 - gi;
+    }
+
+    // gradient, its norms, Adam
+    u.u_partial = this.partial[pi];
+    rt.run(this.progs.gradFinal, { targets: [{ tex: this.grad }], uniforms: u });
+    u.u_grad = this.grad;
+    u.u_decay2 = 2 * o.weightDecay;
+    if (o.normalizeGrads) rt.run(this.progs.gradNorm, { targets: [{ tex: this.norms }], uniforms: u });
+    const n = this.adamSteps + 1;
+    u.u_m = this.m[this.cur];
+    u.u_v = this.v[this.cur];
+    u.u_norms = this.norms;
+    u.u_lr = lrAt(o.lr, it);
+    u.u_beta1 = o.beta1;
+    u.u_beta2 = o.beta2;
+    u.u_eps = o.eps;
+    u.u_bc1 = 1 - Math.pow(o.beta1, n);
+    u.u_bc2 = 1 - Math.pow(o.beta2, n);
+    u.u_normalize = o.normalizeGrads ? 1 : 0;
+    const next = 1 - this.cur;
+    rt.run(this.progs.adam, { targets: [{ tex: this.params[next] }, { tex: this.m[next] }, { tex: this.v[next] }], uniforms: u });
+    this.cur = next;
+    this.adamSteps = n;
+    this.iteration = it + 1;
+  }
+
+  /** Recomputes x_{s+1..e} from the checkpoint x_s (checkpointing mode). */
+  private recompute(params: GpuTexture, s: number, e: number, counters: { seed: number; iteration: number; step: number }): void {
+    for (let t = s; t < e; t++) {
+      counters.step = t;
+      this.forward.run(params, this.store.slot(t), this.store.slot(t + 1), counters, this.scratch ?? undefined, this.alive ? { tex: this.alive, layer: t } : undefined);
+    }
+  }
+
+  /** The loss of the last queued iteration, read back asynchronously (also sets lastSampleLosses). */
+  async readLoss(): Promise<number> {
+    const data = await this.reader.read(this.lossTex);
+    const b = this.opts.batch;
+    const per = new Float32Array(b);
+    for (let i = 0; i < b; i++) per[i] = data[i * 4]!;
+    this.lastSampleLosses = per;
+    return data[b * 4]!;
+  }
+
+  /** The last gradient (after reduction, before normalisation), as weights-shaped tensors. Syncs. */
+  getGradient(): Weights {
+    return unpackParams(this.pl, this.opts.rule.rule, this.rt.read(this.grad));
+  }
+
+  getWeights(): Weights {
+    return unpackParams(this.pl, this.opts.rule.rule, this.rt.read(this.params[this.cur]));
+  }
+
+  setWeights(w: Weights): void {
+    const c = checkWeights(w, this.opts.rule.rule, this.opts.rule.hidden);
+    this.rt.upload(this.params[this.cur], packParams(this.pl, c));
+  }
+
+  /** State x_t of the last rollout (t ≤ its length; with checkpointing only stored states). Syncs. */
+  getRolloutState(t: number): Float32Array {
+    return unpackCells(this.atlas, this.rt.readAll(this.store.slot(t)));
+  }
+
+  /** Weights, Adam moments and counters: everything needed to continue exactly. Syncs. */
+  saveState(): TrainerState {
+    const rule = this.opts.rule.rule;
+    return {
+      weights: this.getWeights(),
+      optimizer: {
+        step: this.adamSteps,
+        m: unpackParams(this.pl, rule, this.rt.read(this.m[this.cur])),
+        v: unpackParams(this.pl, rule, this.rt.read(this.v[this.cur])),
+      },
+      iteration: this.iteration,
+    };
+  }
+
+  /** Restores what saveState returned. */
+  restoreState(s: TrainerState): void {
+    const { rule, hidden } = this.opts.rule;
+    const w = checkWeights(s.weights, rule, hidden);
+    const m = checkWeights(s.optimizer?.m ?? zeroWeights(rule, hidden), rule, hidden);
+    const v = checkWeights(s.optimizer?.v ?? zeroWeights(rule, hidden), rule, hidden);
+    this.iteration = checkInt('iteration', s.iteration, 0, 0xffffffff);
+    this.adamSteps = checkInt('optimizer.step', s.optimizer?.step ?? 0, 0, 0xffffffff);
+    this.rt.upload(this.params[this.cur], packParams(this.pl, w));
+    this.rt.upload(this.m[this.cur], packParams(this.pl, m));
+    this.rt.upload(this.v[this.cur], packParams(this.pl, v));
+  }
+
+  /** An engine on the same GL context running this trainer's model (copy weights with syncEngine). */
+  createEngine(opts: { width?: number; height?: number; batch?: number } = {}): Engine {
+    const o = this.opts;
+    const e = new Engine(this.rt, { ...o.rule, width: opts.width ?? o.width, height: opts.height ?? o.height, batch: opts.batch ?? 1, seed: o.seed });
+    this.syncEngine(e);
+    return e;
+  }
+
+  /** Copies the current weights into `engine` (GPU to GPU). */
+  syncEngine(engine: Engine): void {
+    engine.copyParamsFrom(this.params[this.cur]);
+  }
+
+  /** Bytes of GPU memory in textures and buffers (of the whole runtime when it owns it). */
+  memoryBytes(): number {
+    return this.rt.memoryBytes();
+  }
+
+  dispose(): void {
+    if (this.ownsRuntime) this.rt.dispose();
+    else {
+      for (const t of [...this.params, ...this.m, ...this.v, this.grad, this.norms, this.target, this.alive, this.scratch, ...this.g, ...this.partial, ...this.lossRows, this.lossTex]) this.rt.free(t);
+      for (const t of Object.values(this.bw)) this.rt.free(t);
+      this.store.dispose();
+    }
+  }
+}
+
+export function createTrainer(target: ContextTarget, opts: TrainerOptions): Trainer {
+  return new Trainer(target, opts);
+}

@@ -1,0 +1,242 @@
+/**
+ * GPU training against the float64 CPU reference (src/train/reference.ts): gradients of both rules
+ * through a 16-step rollout with stochastic and alive masks, batch 2, a non-square grid with live
+ * cells on the borders; the Adam pass; checkpointing; saving and restoring; convergence; and
+ * reproducibility of the loss sequence.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolveRuleConfig, type Rule, type Weights } from '../../src/engine/model';
+import * as tref from '../../src/train/reference';
+import { randomState, randomWeights, uniform } from '../helpers/random';
+import { fromB64, type Harness, openHarness, toB64 } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openHarness();
+});
+afterAll(async () => h?.close());
+afterEach(async () => h.assertClean());
+
+const W = 17;
+const H = 11;
+const B = 2;
+const T = 16;
+/** Relative error ‖g_gpu − g_ref‖ / ‖g_ref‖ allowed per tensor (float32 GPU vs float64 reference). */
+const GRAD_TOL = 1e-3;
+
+type B64Map = Record<string, string>;
+const enc = (w: Record<string, ArrayLike<number>>): B64Map => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, toB64(Float32Array.from(v))]));
+const dec = (m: B64Map): Weights => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, fromB64(v)])) as unknown as Weights;
+
+interface PageRun {
+  grads: B64Map[];
+  weights: B64Map[];
+  states: { m: B64Map; v: B64Map; step: number }[];
+  losses: number[];
+  perSample: number[][];
+  memory: number;
+}
+
+/**
+ * Runs `iterations` training iterations in the page; after each, returns the gradient, weights,
+ * Adam moments and losses.
+ */
+async function gpuTrain(opts: Record<string, unknown>, iterations: number, start: Float32Array | 'seed', target: Float32Array, weights: Weights): Promise<PageRun> {
+  return h.page.evaluate(
+    async (opts, iterations, startB64, targetB64, wB64) => {
+      const { NcaGl, T } = window as any;
+      const f = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, T.f32FromB64(v)]));
+      const e = (w: Record<string, Float32Array>) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, T.b64FromF32(v)]));
+      const tr = NcaGl.createTrainer(T.canvas(8, 8), { ...opts, target: T.f32FromB64(targetB64), weights: f(wB64), start: startB64 === 'seed' ? 'seed' : T.f32FromB64(startB64), debug: true });
+      const out: any = { grads: [], weights: [], states: [], losses: [], perSample: [], memory: tr.memoryBytes() };
+      for (let i = 0; i < iterations; i++) {
+        out.losses.push(await tr.step());
+        out.perSample.push(Array.from(tr.lastSampleLosses));
+        out.grads.push(e(tr.getGradient()));
+        const s = tr.saveState();
+        out.weights.push(e(s.weights));
+        out.states.push({ m: e(s.optimizer.m), v: e(s.optimizer.v), step: s.optimizer.step });
+      }
+      tr.dispose();
+      return out;
+    },
+    opts, iterations, start === 'seed' ? 'seed' : toB64(start), toB64(target), enc(weights as unknown as Record<string, Float32Array>),
+  );
+}
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i]! - b[i]!) ** 2;
+    n += b[i]! ** 2;
+  }
+  return Math.sqrt(d) / Math.sqrt(n);
+}
+
+function randomTarget(seed: number): Float32Array {
+  const t = uniform(seed, 300, W * H * 4, 0, 1);
+  for (let i = 0; i < W * H; i++) {
+    const a = i % 5 === 0 ? 0 : t[i * 4 + 3]!;
+    t[i * 4 + 3] = a;
+    for (let c = 0; c < 3; c++) t[i * 4 + c] = t[i * 4 + c]! * a;
+  }
+  return t;
+}
+
+const SCALES: Record<Rule, Partial<Record<keyof Weights, number>>> = {
+  seed: { w0: 0.5, b0: 0.2, w1: 0.5, b1: 0.5 },
+  growing: { w0: 0.3, b0: 0.1, w1: 0.04 },
+};
+
+describe.each([
+  { rule: 'seed' as Rule, loss: 'l1l2', lossSteps: 8, weightDecay: 1e-3 },
+  { rule: 'growing' as Rule, loss: 'mse', lossSteps: 3, weightDecay: 0 },
+])('gradients, $rule rule ($loss over the last $lossSteps states)', ({ rule, loss, lossSteps, weightDecay }) => {
+  const hidden = 16;
+  const cfg = resolveRuleConfig({ rule, hidden });
+  const w = randomWeights(rule, hidden, 21, SCALES[rule]);
+  const x0 = randomState(B, H, W, 22);
+  const target = randomTarget(23);
+  const opts = { rule, hidden, width: W, height: H, batch: B, steps: T, lossSteps, loss, weightDecay, normalizeGrads: false, lr: 1e-3, seed: 77 };
+
+  it(`match the CPU reference within ${GRAD_TOL} relative error per tensor, and so do the loss and the Adam update`, async () => {
+    const run = await gpuTrain(opts, 2, x0, target, w);
+    const spec = { steps: T, lossSteps, loss: loss as 'mse' | 'l1l2', weightDecay, seed: 77, iteration: 0 };
+    const want = tref.lossAndGrad(cfg, w, x0, target, { batch: B, height: H, width: W }, spec);
+    const got = dec(run.grads[0]!);
+    const report: string[] = [];
+    for (const k of Object.keys(want.grads) as (keyof Weights)[]) {
+      // the GPU gradient texture holds the loss gradient; weight decay's 2λw joins in the Adam pass
+      const refG = Float64Array.from(want.grads[k]!, (g, i) => g - 2 * weightDecay * (w[k] as Float32Array)[i]!);
+      const e = relErr(got[k]!, refG);
+      report.push(`${k} ${e.toExponential(2)}`);
+      expect(Math.hypot(...refG)).toBeGreaterThan(1e-6);
+      expect(e).toBeLessThanOrEqual(GRAD_TOL);
+    }
+    console.log(`${rule}: relative gradient error ${report.join(', ')}; loss gpu ${run.losses[0]} ref ${want.loss}`);
+    expect(Math.abs(run.losses[0]! - want.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, want.loss));
+    for (let b = 0; b < B; b++) expect(run.perSample[0]![b]!).toBeCloseTo(want.perSample[b]!, 5);
+    // Adam: the GPU update from the GPU gradient equals the reference update from the same gradient
+    let state = tref.adamInit(cfg);
+    let weights: Weights = w;
+    for (let i = 0; i < 2; i++) {
+      const g = dec(run.grads[i]!);
+      const g64 = Object.fromEntries(Object.entries(g).map(([k, v]) => [k, Float64Array.from(v, (x, j) => x + 2 * weightDecay * (weights as any)[k][j])])) as unknown as tref.Grads;
+      const next = tref.adamStep(weights, g64, state, { lr: 1e-3 });
+      const gpuW = dec(run.weights[i]!);
+      for (const k of Object.keys(next.weights) as (keyof Weights)[]) {
+        let max = 0;
+        for (let j = 0; j < gpuW[k]!.length; j++) max = Math.max(max, Math.abs(gpuW[k]![j]! - next.weights[k]![j]!));
+        expect(max).toBeLessThanOrEqual(1e-6);
+      }
+      state = next.state;
+      weights = gpuW;
+    }
+    expect(run.states[1]!.step).toBe(2);
+  });
+});
+
+describe('checkpointing', () => {
+  it('recomputes the rollout and gives the same gradient bit for bit, with less memory', async () => {
+    const rule: Rule = 'growing';
+    const w = randomWeights(rule, 16, 31, SCALES[rule]);
+    const x0 = randomState(B, H, W, 32);
+    const target = randomTarget(33);
+    const base = { rule, hidden: 16, width: W, height: H, batch: B, steps: 13, lossSteps: 4, seed: 5, normalizeGrads: true };
+    const all = await gpuTrain({ ...base, checkpointEvery: 0 }, 2, x0, target, w);
+    const ck = await gpuTrain({ ...base, checkpointEvery: 4 }, 2, x0, target, w);
+    expect(ck.losses).toEqual(all.losses);
+    for (const k of Object.keys(all.grads[1]!)) expect(ck.grads[1]![k]).toBe(all.grads[1]![k]);
+    expect(ck.memory).toBeLessThan(all.memory);
+    console.log(`memory: store all ${all.memory} B, checkpoint every 4: ${ck.memory} B`);
+  });
+});
+
+describe('memory accounting', () => {
+  it('reports the bytes of every texture, within the 512 MiB budget for the standard config at 96 steps', async () => {
+    const r = await h.page.evaluate(() => {
+      const { NcaGl, T } = window as any;
+      const make = (steps: number, checkpointEvery = 0) => {
+        const tr = NcaGl.createTrainer(T.canvas(8, 8), { rule: 'growing', width: 72, height: 72, batch: 8, hidden: 128, steps, checkpointEvery, target: new Float32Array(72 * 72 * 4) });
+        const m = tr.memoryBytes();
+        tr.dispose();
+        return m;
+      };
+      return { s64: make(64), s96: make(96), s96ck: make(96, 10) };
+    });
+    const MiB = 1 << 20;
+    console.log(`standard config memory: 64 steps ${(r.s64 / MiB).toFixed(1)} MiB, 96 steps ${(r.s96 / MiB).toFixed(1)} MiB, 96 steps checkpointed every 10 ${(r.s96ck / MiB).toFixed(1)} MiB`);
+    // each extra step stores one 4-layer float32 state (72·8 × 72 texels) and one 1-byte alive mask
+    expect(r.s96 - r.s64).toBe(32 * (576 * 72 * 4 * 16 + 576 * 72));
+    expect(r.s96).toBeLessThanOrEqual(512 * MiB);
+    expect(r.s96ck).toBeLessThan(r.s96 / 2);
+  });
+});
+
+describe('save and restore', () => {
+  it('continue exactly: the restored trainer reproduces the loss sequence bit for bit', async () => {
+    const r = await h.page.evaluate(async () => {
+      const { NcaGl, T } = window as any;
+      const W = 16, H = 16;
+      const target = new Float32Array(W * H * 4);
+      for (let i = 0; i < W * H; i++) if (Math.abs((i % W) - 8) < 4 && Math.abs(Math.floor(i / W) - 8) < 4) target.set([0.9, 0.2, 0.1, 1], i * 4);
+      const opts = { rule: 'growing', width: W, height: H, batch: 2, hidden: 16, steps: [8, 12], target, seed: 3 };
+      const a = NcaGl.createTrainer(T.canvas(8, 8), opts);
+      for (let i = 0; i < 3; i++) await a.step();
+      const saved = a.saveState();
+      const cont = [];
+      for (let i = 0; i < 3; i++) cont.push(await a.step());
+      a.dispose();
+      const b = NcaGl.createTrainer(T.canvas(8, 8), { ...opts, seed: 3 });
+      b.restoreState(saved);
+      const resumed = [];
+      for (let i = 0; i < 3; i++) resumed.push(await b.step());
+      b.dispose();
+      return { cont, resumed, iteration: saved.iteration };
+    });
+    expect(r.iteration).toBe(3);
+    expect(r.resumed).toEqual(r.cont);
+  });
+});
+
+describe('convergence and reproducibility', () => {
+  const run = (seed: number, iterations: number, stopBelow = 0) =>
+    h.page.evaluate(
+      async (seed, iterations, stopBelow) => {
+        const { NcaGl, T } = window as any;
+        const W = 24, H = 24;
+        const target = new Float32Array(W * H * 4);
+        for (let y = 0; y < H; y++)
+          for (let x = 0; x < W; x++) {
+            if (Math.hypot(x - 11.5, y - 11.5) < 8) target.set([(x / W) * 0.9, 0.5, (y / H) * 0.9, 1], (y * W + x) * 4);
+          }
+        const tr = NcaGl.createTrainer(T.canvas(8, 8), { rule: 'growing', width: W, height: H, batch: 2, hidden: 32, steps: 16, target, seed, lr: 3e-3 });
+        const losses: number[] = [];
+        for (let i = 0; i < iterations; i++) {
+          losses.push(await tr.step());
+          if (stopBelow && losses[losses.length - 1]! < stopBelow) break;
+        }
+        tr.dispose();
+        return losses;
+      },
+      seed, iterations, stopBelow,
+    );
+
+  it('reduces the loss at least 4× from its first value within 300 iterations (24×24, hidden 32, 16 steps)', async () => {
+    const first = (await run(1, 1))[0]!;
+    const losses = await run(1, 300, first / 4);
+    const last = losses[losses.length - 1]!;
+    console.log(`convergence: first loss ${first.toFixed(4)}, reached ${last.toFixed(4)} (${(first / last).toFixed(1)}×) after ${losses.length} iterations`);
+    expect(losses[0]).toBe(first);
+    expect(first / last).toBeGreaterThanOrEqual(4);
+  });
+
+  it('reproduces the same loss sequence from the same seed, and another from another seed', async () => {
+    const a = await run(9, 6);
+    const b = await run(9, 6);
+    const c = await run(10, 6);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+  });
+});
