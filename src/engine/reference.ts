@@ -5,8 +5,14 @@
  *
  * States are [batch][y][x][16] arrays (row 0 at the top), any numeric array type.
  */
-import { cellKey, draw24, rateThreshold } from './hash';
-import { ALIVE_THRESHOLD, CHANNELS, PERCEPTION, type RuleConfig, type Weights } from './model';
+import * as hash from './hash';
+import * as model from './model';
+import type { RuleConfig, Weights } from './model';
+
+// Local copies: under vitest's module runner every use of an imported binding is a getter call,
+// which costs ~4× in these loops.
+const { cellKey, draw24, rateThreshold } = hash;
+const { ALIVE_THRESHOLD, CHANNELS, PERCEPTION } = model;
 
 export interface Dims {
   batch: number;
