@@ -15,8 +15,13 @@ export {
   weightShapes,
   parameterCount,
 } from './engine/model';
+export { createTrainer, Trainer, type TrainerState } from './train/trainer';
+export type { TrainerOptions, LossKind, TargetLike } from './train/options';
+export type { LrSchedule } from './train/schedule';
 export * as reference from './engine/reference';
 export * as hash from './engine/hash';
 export * as layout from './engine/layout';
 export * as gl from './gl';
+export * from './io/target';
+export { SHIPPED_TARGETS, shippedTargetNames } from './io/shipped-targets';
 export const version = '0.1.0';

@@ -9,6 +9,7 @@
  */
 import { check, checkInt, describe, NcaGlError } from '../errors';
 import type { ContextTarget } from '../gl/context';
+import { Profiler } from '../gl/profiler';
 import { type GpuTexture, Runtime, type RuntimeOptions } from '../gl/runtime';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
 import { CHANNELS, checkWeights, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
@@ -170,6 +171,14 @@ export class Engine {
     const bg = opts.background === null ? [0, 0, 0, 0] : (opts.background ?? [1, 1, 1, 1]);
     const prog = this.rt.program('engine/draw.frag');
     this.rt.runToCanvas(prog, { ...layoutUniforms(this.atlas), u_state: this.cur, u_show: b, u_viewport: vp, u_background: bg }, vp);
+  }
+
+  /**
+   * Times every pass on the GPU from now on (EXT_disjoint_timer_query_webgl2); read the totals
+   * with `await profiler.collect()`, stop with `profiler.dispose()`.
+   */
+  profile(): Profiler {
+    return new Profiler(this.rt).attach();
   }
 
   /** Bytes of GPU memory held by this engine's textures. */

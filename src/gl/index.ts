@@ -2,3 +2,5 @@
 export { acquireContext, readCapabilities, requireCapabilities, type Capabilities, type StorageFormat } from './context';
 export { assemble, linkProgram, formatCompileError } from './program';
 export { Runtime, GpuTexture, type Target, type RunOptions, type Uniforms } from './runtime';
+export { Profiler, type PassProfile } from './profiler';
+export { AsyncReader } from './readback';

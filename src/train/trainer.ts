@@ -10,6 +10,7 @@
  */
 import { checkInt, NcaGlError } from '../errors';
 import type { ContextTarget } from '../gl/context';
+import { Profiler } from '../gl/profiler';
 import { AsyncReader } from '../gl/readback';
 import { type GpuTexture, type PassProgram, Runtime, type Target, type Uniforms } from '../gl/runtime';
 import { Engine } from '../engine/engine';
@@ -339,6 +340,14 @@ export class Trainer {
   /** Copies the current weights into `engine` (GPU to GPU). */
   syncEngine(engine: Engine): void {
     engine.copyParamsFrom(this.params[this.cur]);
+  }
+
+  /**
+   * Times every pass on the GPU from now on (EXT_disjoint_timer_query_webgl2); read the totals
+   * with `await profiler.collect()`, stop with `profiler.dispose()`.
+   */
+  profile(): Profiler {
+    return new Profiler(this.rt).attach();
   }
 
   /** Bytes of GPU memory in textures and buffers (of the whole runtime when it owns it). */
