@@ -1,0 +1,73 @@
+/** A human summary of a model file (printed by `nca-gl info`). Never throws on odd input. */
+import { parameterCount, weightShapes } from '../engine/model';
+import type { ModelFile } from './model-file';
+
+/** Quotes a string from a file for a terminal: control characters escaped, long text cut. */
+function quote(s: string, max = 80): string {
+  const cut = s.length > max ? s.slice(0, max) + '…' : s;
+  return '"' + cut.replace(/[\u0000-\u001f\u007f-\u009f"\\]/g, (c) => (c === '"' || c === '\\' ? '\\' + c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)) + '"';
+}
+
+function num(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Number.isInteger(x)) return String(x);
+  const a = Math.abs(x);
+  return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(3) : String(Number(x.toPrecision(4)));
+}
+
+function value(v: unknown): string {
+  return typeof v === 'string' ? quote(v, 40) : typeof v === 'number' ? num(v) : String(v);
+}
+
+function entries(r: Record<string, unknown>, max = 8): string {
+  const keys = Object.keys(r);
+  const shown = keys.slice(0, max).map((k) => `${quote(k, 40).slice(1, -1)}=${value(r[k])}`);
+  return shown.join(', ') + (keys.length > max ? `, … (${keys.length} in all)` : '');
+}
+
+function duration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${num(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+export function describeModel(m: ModelFile): string {
+  const { rule, hidden, rate, perCell } = m.rule;
+  const lines: string[] = [];
+  const row = (label: string, text: string): void => void lines.push(`${(label + ':').padEnd(15)}${text}`);
+  lines.push('nca-gl model');
+  row('rule', `${rule}, hidden ${hidden}, update rate ${num(rate)} (mask drawn per ${perCell ? 'cell' : 'channel'})`);
+  const shapes = weightShapes(rule, hidden).map((s) => `${s.name} ${s.cols === 1 ? s.rows : `${s.rows}×${s.cols}`}`);
+  row('parameters', `${parameterCount(rule, hidden)} (${shapes.join(', ')})`);
+  row('grid', `${m.grid.width} × ${m.grid.height}`);
+  if (m.target) row('target', `${m.target.width} × ${m.target.height} thumbnail`);
+  const t = m.training;
+  if (t) {
+    const a: string[] = [];
+    if (t.task !== undefined) a.push(`task ${quote(t.task)}`);
+    if (t.preset !== undefined) a.push(`preset ${quote(t.preset)}`);
+    if (t.iterations !== undefined) a.push(`${t.iterations} iterations`);
+    if (t.seed !== undefined) a.push(`seed ${t.seed}`);
+    if (t.finalLoss !== undefined) a.push(`final loss ${num(t.finalLoss)}`);
+    if (t.durationMs !== undefined) a.push(`took ${duration(t.durationMs)}`);
+    row('training', a.length ? a.join(', ') : '(no details)');
+    if (t.createdAt !== undefined) row('created', quote(t.createdAt));
+    if (t.software !== undefined) row('software', quote(t.software));
+    if (t.renderer !== undefined) row('renderer', quote(t.renderer));
+    if (t.hyperparameters && Object.keys(t.hyperparameters).length) row('settings', entries(t.hyperparameters));
+    const h = t.lossHistory;
+    if (h && h.length > 0) {
+      let min = Infinity;
+      for (const x of h) min = Math.min(min, x);
+      row('loss history', `${h.length} values, first ${num(h[0]!)}, last ${num(h[h.length - 1]!)}, lowest ${num(min)}`);
+    }
+  }
+  if (m.optimizer) row('optimizer', `Adam state at step ${m.optimizer.step} (training can resume)`);
+  if (m.curriculum && Object.keys(m.curriculum).length) row('curriculum', entries(m.curriculum));
+  if (m.resume) {
+    const k = Object.keys(m.resume).length;
+    row('resume state', `${k} value${k === 1 ? '' : 's'}`);
+  }
+  return lines.join('\n');
+}
