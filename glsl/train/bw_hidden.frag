@@ -1,16 +1,19 @@
-// bw_hidden.frag — hidden layer forward recompute and backward, for NQ hidden quads per draw:
+// bw_hidden.frag — hidden layer recompute and backward for hidden quads u_j4 and u_j4 + 1 of two
+// neighbouring cells at once (HPACK = 2: the cells share every weight fetch):
 //   z0 = w0·p + b0,  act = atan(z0) (seed) | relu(z0) (growing),
 //   g_z0 = act'(z0) · (w1ᵀ g_out),  with g_out = g_z1 (seed) or g_dx (growing).
 //
-// Inputs:   u_state  sampler2DArray  x_t (own cell), 4 layers, atlas layout
-//           u_perc   sampler2DArray  stored perception quads 4..11 of x_t
-//           u_gout   sampler2DArray  output-side gradient (layers 0–3; bw_out_*.frag)
+// Inputs:   u_state  sampler2DArray  x_t (perception quads 0–3), atlas layout
+//           u_perc   sampler2DArray  stored perception quads 4..11 of x_t, atlas layout
+//           u_gout   sampler2DArray  layers 0–3 = g_out (bw_out_*.frag), atlas layout
 //           u_params sampler2D       parameters (mlp.glsl)
-// Outputs:  locations 0..NQ-1      = g_z0 quads u_base..u_base+NQ-1 (layers of the hidden texture)
-//           locations NQ..2NQ-1    = act quads u_base..u_base+NQ-1 (layers HIDDEN4 + j4 of it)
-// Uniforms: u_grid, u_tilesX, u_batch; u_base int  first hidden quad of this draw
-// Defines:  RULE_SEED / RULE_GROWING, HIDDEN, HIDDEN4, NQ (1..4)
+// Outputs:  packed by HPACK = 2 (packed.glsl): location 2·n + k = g_z0 quad u_j4 + n of cell k
+//           (layer 2·(u_j4 + n) + k), location 4 + 2·n + k = act quad u_j4 + n of cell k (layer
+//           2·(HQ + u_j4 + n) + k). With an odd HIDDEN4 the last draw's second quad is zero.
+// Uniforms: u_grid, u_tilesX, u_batch; u_j4 int (even); u_atlasWidth int
+// Defines:  RULE_SEED / RULE_GROWING, HIDDEN, HIDDEN4, HQ (HIDDEN4 rounded up to even), PACK (= HPACK = 2)
 #include "common/layout.glsl"
+#include "common/packed.glsl"
 #include "common/mlp.glsl"
 #include "common/train.glsl"
 
@@ -18,44 +21,52 @@ uniform sampler2DArray u_state;
 uniform sampler2DArray u_perc;
 uniform sampler2DArray u_gout;
 uniform sampler2D u_params;
-uniform int u_base;
+uniform int u_j4;
+uniform int u_atlasWidth;
 
-layout(location = 0) out vec4 outs[2 * NQ];
+layout(location = 0) out vec4 outs[8];
+
+void activation(vec4 z, vec4 back, bool ok, out vec4 gz, out vec4 act) {
+#if RULE_SEED
+  act = atan(z);
+  gz = back / (1.0 + z * z);
+#else
+  act = max(z, 0.0);
+  gz = back * vec4(greaterThan(z, vec4(0.0)));
+#endif
+  if (!ok) { gz = vec4(0.0); act = vec4(0.0); }
+}
 
 void main() {
-  Cell c = fragCell();
-  vec4 gz[4];
-  vec4 act[4];
-  for (int k = 0; k < 4; k++) { gz[k] = vec4(0.0); act[k] = vec4(0.0); }
-  if (c.b < u_batch) {
-    vec4 p[12];
-    loadPerception(u_state, u_perc, c, p);
-    vec4 go[4];
-    for (int q = 0; q < 4; q++) go[q] = quadHere(u_gout, c, q);
-    for (int k = 0; k < NQ; k++) {
-      int j4 = u_base + k;
-      vec4 z = hiddenPre(u_params, j4, p);
-      // (w1ᵀ g_out) for hidden units 4 j4 .. 4 j4 + 3: the transposed product of mlp.glsl's layout
-      vec4 back = vec4(0.0);
-      for (int o4 = 0; o4 < 4; o4++) back += go[o4] * block(u_params, 4 * j4, HIDDEN4 + o4);
-#if RULE_SEED
-      act[k] = atan(z);
-      gz[k] = back / (1.0 + z * z);
-#else
-      act[k] = max(z, 0.0);
-      gz[k] = back * vec4(greaterThan(z, vec4(0.0)));
-#endif
+  bool ok0, ok1;
+  Cell c0 = packedCell(0, u_atlasWidth, ok0);
+  Cell c1 = packedCell(1, u_atlasWidth, ok1);
+  vec4 p0[12], p1[12];
+  loadPerception(u_state, u_perc, c0, p0);
+  loadPerception(u_state, u_perc, c1, p1);
+  vec4 g0[4], g1[4];
+  for (int o4 = 0; o4 < 4; o4++) { g0[o4] = quadHere(u_gout, c0, o4); g1[o4] = quadHere(u_gout, c1, o4); }
+  for (int n = 0; n < 2; n++) {
+    int j4 = u_j4 + n;
+    if (j4 >= HIDDEN4) { outs[2] = outs[3] = outs[6] = outs[7] = vec4(0.0); break; }
+    vec4 z0 = texelFetch(u_params, ivec2(48, j4), 0);
+    vec4 z1 = z0;
+    for (int i4 = 0; i4 < 12; i4++) {
+      mat4 m = block(u_params, 4 * i4, j4);
+      z0 += m * p0[i4];
+      z1 += m * p1[i4];
     }
+    // (w1ᵀ g_out) for hidden units 4 j4 .. 4 j4 + 3: the transposed product of mlp.glsl's layout
+    vec4 k0 = vec4(0.0), k1 = vec4(0.0);
+    for (int o4 = 0; o4 < 4; o4++) {
+      mat4 m = block(u_params, 4 * j4, HIDDEN4 + o4);
+      k0 += g0[o4] * m;
+      k1 += g1[o4] * m;
+    }
+    vec4 gz0, a0, gz1, a1;
+    activation(z0, k0, ok0, gz0, a0);
+    activation(z1, k1, ok1, gz1, a1);
+    if (n == 0) { outs[0] = gz0; outs[1] = gz1; outs[4] = a0; outs[5] = a1; }
+    else { outs[2] = gz0; outs[3] = gz1; outs[6] = a0; outs[7] = a1; }
   }
-  // fragment outputs take constant indices only
-  outs[0] = gz[0]; outs[NQ] = act[0];
-#if NQ > 1
-  outs[1] = gz[1]; outs[NQ + 1] = act[1];
-#endif
-#if NQ > 2
-  outs[2] = gz[2]; outs[NQ + 2] = act[2];
-#endif
-#if NQ > 3
-  outs[3] = gz[3]; outs[NQ + 3] = act[3];
-#endif
 }

@@ -3,14 +3,15 @@
 // is in the loss window:
 //   g_t = g_direct + g_p[self] + Σ_{dx,dy} Σ_{g=1,2} w_g(dx,dy) · g_p[g](x − dx, y − dy) + lossScale · f'(x_t − target)
 //
-// Inputs:   u_gp     sampler2DArray  g_p, 12 layers (bw_input.frag), atlas layout
+// Inputs:   u_gp     sampler2DArray  g_p, 12 quads per cell, packed (packed.glsl; bw_input.frag)
 //           u_gout   sampler2DArray  layers 4–7 = g_direct (bw_out_*.frag)
 //           u_state  sampler2DArray  x_t, 4 layers (only layer 0, for the loss term)
 //           u_target sampler2D       target RGBA, W×H, row 0 = top
 // Outputs:  locations 0–3 = g_t, 4 layers
 // Uniforms: u_grid, u_tilesX, u_batch; u_lossScale float  1/N inside the loss window, else 0
-// Defines:  RULE_SEED / RULE_GROWING, LOSS_L1L2
+// Defines:  RULE_SEED / RULE_GROWING, LOSS_L1L2, PACK
 #include "common/layout.glsl"
+#include "common/packed.glsl"
 #include "common/perceive.glsl"
 #include "common/train.glsl"
 
@@ -29,15 +30,15 @@ void main() {
     return;
   }
   vec4 g[4];
-  for (int q = 0; q < 4; q++) g[q] = quadHere(u_gout, c, 4 + q) + quadHere(u_gp, c, q);
+  for (int q = 0; q < 4; q++) g[q] = quadHere(u_gout, c, 4 + q) + packedAt(u_gp, c, ivec2(0), q);
   for (int dy = -1; dy <= 1; dy++) {
     for (int dx = -1; dx <= 1; dx++) {
       float w1 = stencilWeight(1, dx, dy);
       float w2 = stencilWeight(2, dx, dy);
       ivec2 d = ivec2(-dx, -dy);
       for (int q = 0; q < 4; q++) {
-        if (w1 != 0.0) g[q] += w1 * quadAt(u_gp, c, d, 4 + q);
-        if (w2 != 0.0) g[q] += w2 * quadAt(u_gp, c, d, 8 + q);
+        if (w1 != 0.0) g[q] += w1 * packedAt(u_gp, c, d, 4 + q);
+        if (w2 != 0.0) g[q] += w2 * packedAt(u_gp, c, d, 8 + q);
       }
     }
   }

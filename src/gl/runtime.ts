@@ -294,7 +294,7 @@ export class Runtime {
   /** The program for fragment file `file` with `defines`, compiled once and cached. */
   program(file: string, defines: Defines = {}, extra?: Record<string, string>): PassProgram {
     this.alive();
-    const key = file + JSON.stringify(defines);
+    const key = file + JSON.stringify(defines) + (extra ? JSON.stringify(extra) : '');
     let p = this.programs.get(key);
     if (!p) {
       const name = file.replace(/\.frag$/, '');

@@ -5,14 +5,24 @@
  *
  *   perceive        x_t → perception quads 4..11                       (1 draw, 8 targets)
  *   bw_out_<rule>   g_{t+1} → g_out (to the MLP), g_direct (to x_t)   (1 draw, 8 targets)
- *   bw_hidden       → g_z0 and the hidden activation, 4 quads a draw  (⌈hidden/16⌉ draws)
+ *   bw_hidden       → g_z0 and the hidden activation, one hidden quad of 4 cells a draw (hidden/4 draws)
  *   grad_partial    partials += g_z0 ⊗ [p, 1] and g_out ⊗ [act, 1]     (1 draw)
- *   bw_input        g_p = w0ᵀ g_z0                                      (2 draws: 8 + 4 quads)
+ *   bw_input        g_p = w0ᵀ g_z0, two feature quads of 4 cells a draw (6 draws)
  *   bw_perceive     g_t = g_direct + perceptionᵀ g_p (+ loss term)     (1 draw)
  *
+ * The passes that multiply by weights (bw_hidden, bw_input) compute PACK = 4 neighbouring cells per
+ * fragment so that every weight fetch serves four cells; their outputs are stored packed
+ * (glsl/common/packed.glsl). On software WebGL a weight fetch costs far more than the arithmetic it
+ * feeds, so this is what sets the speed there.
+ *
  * Memory: per-cell scratch of 8 (perception) + 8 (g_out, g_direct) + hidden/2 (g_z0, act) + 12 (g_p)
- * + 2 × 4 (g ping-pong) layers of the atlas, reused by every step.
+ * + 2 × 4 (g ping-pong) quads, reused by every step.
  */
+
+/** Cells per fragment of bw_input, and the packing of g_p. */
+export const PACK = 4;
+/** Cells per fragment of bw_hidden (two hidden quads each), and the packing of g_z0 / act. */
+export const HPACK = 2;
 import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { rateThreshold } from '../engine/hash';
@@ -48,7 +58,7 @@ export interface StepInputs {
 /** Rows of the parameter texture (hidden/4 + 4) and chunking of the gradient partials. */
 export interface PartialLayout {
   ph: number;
-  quads: number; // column quads: ceil(param width / 4)
+  pairs: number; // column-quad pairs: ceil(param width / 8)
   chunkRows: number;
   chunks: number;
 }
@@ -57,14 +67,21 @@ export function partialLayout(a: Atlas, hidden: number, paramWidth: number, maxT
   const ph = hidden / 4 + 4;
   let chunkRows = 1;
   while (Math.ceil(a.atlasHeight / chunkRows) * ph > maxTextureSize) chunkRows++;
-  return { ph, quads: Math.ceil(paramWidth / 4), chunkRows, chunks: Math.ceil(a.atlasHeight / chunkRows) };
+  return { ph, pairs: Math.ceil(paramWidth / 8), chunkRows, chunks: Math.ceil(a.atlasHeight / chunkRows) };
+}
+
+/** Hidden quads rounded up to even (bw_hidden computes them in pairs). */
+export function hiddenQuadsEven(hidden: number): number {
+  return 2 * Math.ceil(hidden / 8);
 }
 
 export class BackwardStep {
   private readonly perceive: PassProgram;
   private readonly out: PassProgram;
-  private readonly hiddenPasses: { prog: PassProgram; base: number; n: number; targets: Target[] }[] = [];
-  private readonly inputPasses: { prog: PassProgram; base: number; n: number }[] = [];
+  private readonly hidden: PassProgram;
+  private readonly input: PassProgram;
+  private hiddenTargets: Target[][] = [];
+  private inputTargets: Target[][] = [];
   private readonly bwPerceive: PassProgram;
   private readonly partial: PassProgram;
   private readonly u: Uniforms;
@@ -78,24 +95,41 @@ export class BackwardStep {
     readonly pl: PartialLayout,
     loss: 'mse' | 'l1l2',
   ) {
-    const d: Defines = { ...ruleDefines(cfg), LOSS_L1L2: loss === 'l1l2' };
+    const d: Defines = { ...ruleDefines(cfg), LOSS_L1L2: loss === 'l1l2', PACK, HPACK, HQ: hiddenQuadsEven(cfg.hidden) };
     this.perceive = rt.program('train/perceive.frag', d);
     this.out = rt.program(cfg.rule === 'seed' ? 'train/bw_out_seed.frag' : 'train/bw_out_growing.frag', d);
-    const h4 = cfg.hidden / 4;
-    for (let base = 0; base < h4; base += 4) {
-      const n = Math.min(4, h4 - base);
-      this.hiddenPasses.push({ prog: rt.program('train/bw_hidden.frag', { ...d, NQ: n }), base, n, targets: [] });
-    }
-    for (const [base, n] of [[0, 8], [8, 4]] as const) this.inputPasses.push({ prog: rt.program('train/bw_input.frag', { ...d, NQ: n }), base, n });
+    this.hidden = rt.program('train/bw_hidden.frag', { ...d, PACK: HPACK });
+    this.input = rt.program('train/bw_input.frag', d);
     this.bwPerceive = rt.program('train/bw_perceive.frag', d);
     this.partial = rt.program('train/grad_partial.frag', { ...d, PH: pl.ph, BIAS1: cfg.rule === 'seed' ? '1.0' : '0.0' });
-    this.u = { ...layoutUniforms(atlas), u_threshold: rateThreshold(cfg.rate), u_atlas: [atlas.atlasWidth, atlas.atlasHeight], u_chunkRows: pl.chunkRows };
+    this.u = {
+      ...layoutUniforms(atlas),
+      u_threshold: rateThreshold(cfg.rate),
+      u_atlas: [atlas.atlasWidth, atlas.atlasHeight],
+      u_atlasWidth: atlas.atlasWidth,
+      u_chunkRows: pl.chunkRows,
+    };
   }
 
   /** Allocates the per-step scratch textures. */
   static buffers(rt: Runtime, a: Atlas, hidden: number): BackwardBuffers {
     const tex = (layers: number, label: string) => rt.texture(a.atlasWidth, a.atlasHeight, layers, 'rgba32f', label);
-    return { perc: tex(8, 'perception'), gout: tex(8, 'output gradients'), hidden: tex(hidden / 2, 'hidden gradients and activations'), gp: tex(12, 'perception gradients') };
+    const packed = (pack: number, quads: number, label: string) => rt.texture(Math.ceil(a.atlasWidth / pack), a.atlasHeight, quads * pack, 'rgba32f', label);
+    return {
+      perc: tex(8, 'perception'),
+      gout: tex(8, 'output gradients'),
+      hidden: packed(HPACK, 2 * hiddenQuadsEven(hidden), 'hidden gradients and activations (packed)'),
+      gp: packed(PACK, 12, 'perception gradients (packed)'),
+    };
+  }
+
+  /** Render targets of every draw, built once per buffer set. */
+  private targetsFor(b: BackwardBuffers): void {
+    if (this.hiddenTargets[0]?.[0]?.tex === b.hidden && this.inputTargets[0]?.[0]?.tex === b.gp) return;
+    const hq = hiddenQuadsEven(this.cfg.hidden);
+    const span = (tex: GpuTexture, first: number, n = PACK) => Array.from({ length: n }, (_, k) => ({ tex, layer: first + k }));
+    this.hiddenTargets = Array.from({ length: hq / 2 }, (_, i) => [...span(b.hidden, 4 * i, 4), ...span(b.hidden, 2 * hq + 4 * i, 4)]);
+    this.inputTargets = Array.from({ length: 6 }, (_, i) => span(b.gp, 8 * i, 8));
   }
 
   run(b: BackwardBuffers, s: StepInputs): void {
@@ -120,22 +154,16 @@ export class BackwardStep {
     }
     rt.run(this.perceive, { targets: setLayers(this.t8, b.perc, 0, 8), uniforms: u });
     rt.run(this.out, { targets: setLayers(this.t8, b.gout, 0, 8), uniforms: u });
-    const h4 = this.cfg.hidden / 4;
-    for (const p of this.hiddenPasses) {
-      const t = p.targets;
-      if (t[0]?.tex !== b.hidden) {
-        t.length = 0;
-        for (let k = 0; k < p.n; k++) t.push({ tex: b.hidden, layer: p.base + k });
-        for (let k = 0; k < p.n; k++) t.push({ tex: b.hidden, layer: h4 + p.base + k });
-      }
-      u.u_base = p.base;
-      rt.run(p.prog, { targets: t, uniforms: u });
+    this.targetsFor(b);
+    for (let i = 0; i < this.hiddenTargets.length; i++) {
+      u.u_j4 = 2 * i;
+      rt.run(this.hidden, { targets: this.hiddenTargets[i]!, uniforms: u });
     }
-    rt.run(this.partial, { targets: setLayers(this.t4, s.partialOut, 0, 4), uniforms: u });
+    rt.run(this.partial, { targets: setLayers(this.t8, s.partialOut, 0, 8), uniforms: u });
     if (!s.gradOut) return;
-    for (const p of this.inputPasses) {
-      u.u_base = p.base;
-      rt.run(p.prog, { targets: setLayers(this.t8, b.gp, p.base, p.n), uniforms: u });
+    for (let i = 0; i < 6; i++) {
+      u.u_base = 2 * i;
+      rt.run(this.input, { targets: this.inputTargets[i]!, uniforms: u });
     }
     rt.run(this.bwPerceive, { targets: setLayers(this.t4, s.gradOut, 0, 4), uniforms: u });
   }

@@ -97,9 +97,9 @@ export class Trainer {
       this.scratch = o.rule.rule === 'growing' ? st('update scratch') : null;
       this.bw = BackwardStep.buffers(rt, a, o.rule.hidden);
       this.g = [st('state gradient A'), st('state gradient B')];
-      const pw = this.part.quads;
+      const pw = this.part.pairs;
       const ph = this.part.ph * this.part.chunks;
-      this.partial = [rt.texture(pw, ph, 4, 'rgba32f', 'gradient partials A'), rt.texture(pw, ph, 4, 'rgba32f', 'gradient partials B')];
+      this.partial = [rt.texture(pw, ph, 8, 'rgba32f', 'gradient partials A'), rt.texture(pw, ph, 8, 'rgba32f', 'gradient partials B')];
       this.lossRows = [rt.texture(a.tilesX, a.atlasHeight, 0, 'rgba32f', 'loss rows A'), rt.texture(a.tilesX, a.atlasHeight, 0, 'rgba32f', 'loss rows B')];
       this.lossTex = rt.texture(o.batch + 1, 1, 0, 'rgba32f', 'losses');
       this.forward = new ForwardStep(rt, o.rule, a);

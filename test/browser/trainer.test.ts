@@ -90,15 +90,16 @@ const SCALES: Record<Rule, Partial<Record<keyof Weights, number>>> = {
 };
 
 describe.each([
-  { rule: 'seed' as Rule, loss: 'l1l2', lossSteps: 8, weightDecay: 1e-3 },
-  { rule: 'growing' as Rule, loss: 'mse', lossSteps: 3, weightDecay: 0 },
-])('gradients, $rule rule ($loss over the last $lossSteps states)', ({ rule, loss, lossSteps, weightDecay }) => {
-  const hidden = 16;
-  const cfg = resolveRuleConfig({ rule, hidden });
+  { rule: 'seed' as Rule, hidden: 16, loss: 'l1l2', lossSteps: 8, weightDecay: 1e-3, perCell: false },
+  { rule: 'growing' as Rule, hidden: 16, loss: 'mse', lossSteps: 3, weightDecay: 0, perCell: true },
+  // an odd number of hidden quads (20 = 5 × 4) and per-channel masks for the growing rule
+  { rule: 'growing' as Rule, hidden: 20, loss: 'l1l2', lossSteps: 1, weightDecay: 1e-4, perCell: false },
+])('gradients, $rule rule, hidden $hidden ($loss over the last $lossSteps states)', ({ rule, hidden, loss, lossSteps, weightDecay, perCell }) => {
+  const cfg = resolveRuleConfig({ rule, hidden, perCell });
   const w = randomWeights(rule, hidden, 21, SCALES[rule]);
   const x0 = randomState(B, H, W, 22);
   const target = randomTarget(23);
-  const opts = { rule, hidden, width: W, height: H, batch: B, steps: T, lossSteps, loss, weightDecay, normalizeGrads: false, lr: 1e-3, seed: 77 };
+  const opts = { rule, hidden, perCell, width: W, height: H, batch: B, steps: T, lossSteps, loss, weightDecay, normalizeGrads: false, lr: 1e-3, seed: 77 };
 
   it(`match the CPU reference within ${GRAD_TOL} relative error per tensor, and so do the loss and the Adam update`, async () => {
     const run = await gpuTrain(opts, 2, x0, target, w);

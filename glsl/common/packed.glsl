@@ -1,0 +1,24 @@
+// packed.glsl — per-cell tensors packed PACK cells to a texel position (the backward pass's
+// intermediates). A fragment that computes PACK neighbouring cells at once shares every weight
+// fetch among them; its outputs must then sit at its own texel position, so the cells' values go
+// to different layers:
+//   atlas texel (x, y), value quad q  →  texel (x / PACK, y), layer q * PACK + x % PACK.
+// Needs layout.glsl. Defines: PACK.
+
+vec4 packedFetch(sampler2DArray s, ivec2 atlasTexel, int q) {
+  return texelFetch(s, ivec3(atlasTexel.x / PACK, atlasTexel.y, q * PACK + atlasTexel.x % PACK), 0);
+}
+
+// Quad q of the packed tensor at the cell offset d from c; zero outside the grid.
+vec4 packedAt(sampler2DArray s, Cell c, ivec2 d, int q) {
+  ivec2 xy = c.xy + d;
+  return insideGrid(xy) ? packedFetch(s, c.origin + xy, q) : vec4(0.0);
+}
+
+// Cell k (0..PACK-1) of the packed fragment; `ok` is false for padding (past the atlas or the batch).
+Cell packedCell(int k, int atlasWidth, out bool ok) {
+  ivec2 t = ivec2(int(gl_FragCoord.x) * PACK + k, int(gl_FragCoord.y));
+  Cell c = cellAtTexel(t);
+  ok = t.x < atlasWidth && c.b < u_batch;
+  return c;
+}
