@@ -18,6 +18,12 @@ export {
 export { createTrainer, Trainer, type TrainerState } from './train/trainer';
 export type { TrainerOptions, LossKind, TargetLike } from './train/options';
 export type { LrSchedule } from './train/schedule';
+export { createRegimen, Regimen, targetState, type RegimenOptions, type StepReport, type RegimenState } from './train/regimen';
+export { PRESETS, TASKS, preset, type Preset, type Task } from './train/presets';
+export { Curriculum, ARTICLE_AXES, type CurriculumConfig, type CurriculumState, type Axis } from './train/curriculum';
+export { perturbReference, PerturbPass, NO_PERTURBATION, type Perturbation } from './train/perturb';
+export { samplePool } from './train/pool';
+export { evaluate, psnr, displayMse, startState, type EvalOptions, type EvalReport, type EvalPoint } from './train/evaluate';
 export * as reference from './engine/reference';
 export * as hash from './engine/hash';
 export * as layout from './engine/layout';

@@ -160,6 +160,22 @@ export class Engine {
   }
 
   /**
+   * Erases (zeroes) the cells inside a disc of `radius` cells around (x, y), in cell units with
+   * y pointing down the image; in grid `batch`, or every grid when omitted.
+   */
+  erase(x: number, y: number, radius: number, batch = -1): void {
+    const ok = [x, y, radius].every((v) => typeof v === 'number' && Number.isFinite(v)) && radius >= 0;
+    if (!ok) throw new NcaGlError('bad-argument', `erase(x, y, radius) needs finite numbers and radius ≥ 0, got (${x}, ${y}, ${radius})`);
+    checkInt('batch', batch, -1, this.batch - 1);
+    const prog = this.rt.program('engine/erase.frag');
+    this.rt.run(prog, {
+      targets: [0, 1, 2, 3].map((l) => ({ tex: this.next, layer: l })),
+      uniforms: { ...layoutUniforms(this.atlas), u_state: this.cur, u_which: batch, u_centre: [x, y], u_radius: radius },
+    });
+    [this.cur, this.next] = [this.next, this.cur];
+  }
+
+  /**
    * Draws grid `batch` (default 0) onto the canvas, scaled to fill `viewport` (default: the whole
    * drawing buffer) with nearest-neighbour pixels, composited over `background` (premultiplied RGBA;
    * default opaque white, null for transparent).

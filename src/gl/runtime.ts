@@ -29,6 +29,11 @@ const FORMAT_INFO: Record<TexFormat, { internal: number; format: number; type: n
 
 let nextTextureId = 1;
 
+const SAMPLER_TYPES = new Set([
+  0x8b5e /* SAMPLER_2D */, 0x8dc1 /* SAMPLER_2D_ARRAY */, 0x8b5f /* SAMPLER_3D */, 0x8b60 /* SAMPLER_CUBE */,
+  0x8dca /* INT_SAMPLER_2D */, 0x8dcf /* INT_SAMPLER_2D_ARRAY */, 0x8dd2 /* UNSIGNED_INT_SAMPLER_2D */, 0x8dd7 /* UNSIGNED_INT_SAMPLER_2D_ARRAY */,
+]);
+
 /** A 2D texture (layers = 1, isArray = false) or a 2D texture array. */
 export class GpuTexture {
   readonly id = nextTextureId++;
@@ -56,6 +61,9 @@ export interface PassProgram {
   name: string;
   program: WebGLProgram;
   setters: ReturnType<typeof createUniformSetters>;
+  /** Sampler uniforms: each is bound on every draw (to null when not given), so a sampler never
+   * aliases another sampler's texture unit or a leftover texture from an earlier pass. */
+  samplers: string[];
 }
 
 export type UniformValue = number | boolean | number[] | Float32Array | Int32Array | Uint32Array | GpuTexture;
@@ -96,6 +104,7 @@ export class Runtime {
   private readonly vao: WebGLVertexArrayObject;
   private readonly buffers = new Set<WebGLBuffer>();
   private disposed = false;
+  private readonly values: Record<string, unknown> = {};
 
   constructor(target: ContextTarget, opts: RuntimeOptions = {}) {
     this.gl = acquireContext(target);
@@ -298,8 +307,15 @@ export class Runtime {
     let p = this.programs.get(key);
     if (!p) {
       const name = file.replace(/\.frag$/, '');
-      const program = linkProgram(this.gl, name, assemble(file, defines, extra));
-      p = { name, program, setters: createUniformSetters(this.gl, program) };
+      const gl = this.gl;
+      const program = linkProgram(gl, name, assemble(file, defines, extra));
+      const samplers: string[] = [];
+      const n = gl.getProgramParameter(program, gl.ACTIVE_UNIFORMS) as number;
+      for (let i = 0; i < n; i++) {
+        const info = gl.getActiveUniform(program, i);
+        if (info && SAMPLER_TYPES.has(info.type)) samplers.push(info.name);
+      }
+      p = { name, program, setters: createUniformSetters(gl, program), samplers };
       this.programs.set(key, p);
     }
     return p;
@@ -333,7 +349,9 @@ export class Runtime {
     gl.disable(gl.CULL_FACE);
     gl.bindVertexArray(this.vao);
     gl.useProgram(p.program);
-    const values: Record<string, unknown> = {};
+    const values = this.values;
+    for (const k in values) delete values[k];
+    for (const s of p.samplers) values[s] = null;
     for (const k in uniforms) {
       const v = uniforms[k];
       values[k] = v instanceof GpuTexture ? v.texture : v;

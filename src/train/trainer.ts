@@ -40,6 +40,10 @@ export class Trainer {
   adamSteps = 0;
   /** Per-grid losses of the last iteration whose loss was read back. */
   lastSampleLosses: Float32Array | null = null;
+  /** Rollout length of the last queued iteration. */
+  lastSteps = 0;
+  /** Multiplies the learning-rate schedule (fault recovery lowers it after a divergence). */
+  lrScale = 1;
   private readonly pl: ParamLayout;
   private readonly part: PartialLayout;
   private params: [GpuTexture, GpuTexture];
@@ -140,6 +144,34 @@ export class Trainer {
     return this.store.slot(0);
   }
 
+  /** The target texture (W×H premultiplied RGBA). */
+  get targetTexture(): GpuTexture {
+    return this.target;
+  }
+
+  /** x_T of the last queued iteration. */
+  get finalStateTexture(): GpuTexture {
+    return this.store.slot(this.lastSteps);
+  }
+
+  /**
+   * Per-grid losses of `state` against the target (texel b of `out`, a (B+1)×1 texture; texel B =
+   * the mean), with the trainer's loss function: how a regimen ranks a batch before training on it.
+   */
+  stateLosses(state: GpuTexture, out: GpuTexture): void {
+    const o = this.opts;
+    const u = this.u;
+    this.rt.clear(this.lossRows[0]);
+    u.u_state = state;
+    u.u_prev = this.lossRows[0];
+    this.rt.run(this.progs.lossAccum, { targets: [{ tex: this.lossRows[1] }], uniforms: u });
+    u.u_rows = this.lossRows[1];
+    u.u_params = this.params[this.cur];
+    u.u_invN = 1 / (o.batch * o.width * o.height * 4);
+    u.u_decay = 0;
+    this.rt.run(this.progs.lossFinal, { targets: [{ tex: out }], uniforms: u });
+  }
+
   /** Sets x_0 for the following iterations: 'seed' (the centre cell, channels 3–15 = 1) or a state array. */
   setStart(start: 'seed' | ArrayLike<number>): void {
     const a = this.atlas;
@@ -182,13 +214,20 @@ export class Trainer {
     return this.step();
   }
 
-  /** Queues the passes of one iteration (no readback, no allocation). */
-  enqueueIteration(): void {
+  /**
+   * Queues the passes of one iteration (no readback, no allocation). `steps` overrides the rollout
+   * length (a curriculum sets it); it must not exceed the `steps` maximum the trainer was made with.
+   */
+  enqueueIteration(override: { steps?: number } = {}): void {
     const o = this.opts;
     const rt = this.rt;
     const u = this.u;
     const it = this.iteration;
-    const T = this.rolloutLength(it);
+    const T = override.steps ?? this.rolloutLength(it);
+    if (!Number.isInteger(T) || T < 1 || T > o.steps[1]) {
+      throw new NcaGlError('bad-argument', `rollout length ${T} is outside 1..${o.steps[1]}, the maximum this trainer was created with (option 'steps')`);
+    }
+    this.lastSteps = T;
     const K = Math.min(o.lossSteps, T);
     const N = K * o.batch * o.width * o.height * 4;
     const params = this.params[this.cur];
@@ -251,7 +290,7 @@ export class Trainer {
     u.u_m = this.m[this.cur];
     u.u_v = this.v[this.cur];
     u.u_norms = this.norms;
-    u.u_lr = lrAt(o.lr, it);
+    u.u_lr = lrAt(o.lr, it) * this.lrScale;
     u.u_beta1 = o.beta1;
     u.u_beta2 = o.beta2;
     u.u_eps = o.eps;

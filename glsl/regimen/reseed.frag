@@ -1,0 +1,45 @@
+// reseed.frag — the Distill pool step on a sampled batch (docs/regimen.md): the grid ranked worst
+// (rank 0) is replaced by the seed, and the u_damage best grids (the highest ranks) lose a random
+// disc of radius (0.1 + 0.3 u) · min(W, H) / 2 cells. Others pass through.
+//
+// Inputs:   u_src  sampler2DArray  the sampled batch, atlas layout (layout.glsl)
+//           u_rank sampler2D       B×1, R = rank of grid b (rank.frag)
+// Outputs:  locations 0–3 = the new batch
+// Uniforms: u_grid, u_tilesX, u_batch; u_damage int  grids to damage
+//           u_seed, u_iteration, u_stream uint  hash counters of the discs
+#include "common/layout.glsl"
+#include "common/hash.glsl"
+
+uniform sampler2DArray u_src;
+uniform sampler2D u_rank;
+uniform int u_damage;
+uniform uint u_seed;
+uniform uint u_iteration;
+uniform uint u_stream;
+
+layout(location = 0) out vec4 outs[4];
+
+void main() {
+  Cell c = fragCell();
+  if (c.b >= u_batch) { outs[0] = outs[1] = outs[2] = outs[3] = vec4(0.0); return; }
+  int rank = int(texelFetch(u_rank, ivec2(c.b, 0), 0).r);
+  if (rank == 0) {
+    // the seed: the centre cell with channels 3..15 = 1
+    bool centre = c.xy == u_grid / 2;
+    outs[0] = centre ? vec4(0.0, 0.0, 0.0, 1.0) : vec4(0.0);
+    outs[1] = outs[2] = outs[3] = centre ? vec4(1.0) : vec4(0.0);
+    return;
+  }
+  float keep = 1.0;
+  if (rank >= u_batch - u_damage) {
+    uint key = cellKey(u_seed, u_iteration, u_stream, uint(c.b), 0u);
+    ivec2 centre = ivec2(int(draw24(key, 0u) % uint(u_grid.x)), int(draw24(key, 1u) % uint(u_grid.y)));
+    float r = (0.1 + 0.3 * unit01(draw24(key, 2u))) * float(min(u_grid.x, u_grid.y)) * 0.5;
+    ivec2 d = c.xy - centre;
+    if (float(d.x * d.x + d.y * d.y) < r * r) keep = 0.0;
+  }
+  outs[0] = quadHere(u_src, c, 0) * keep;
+  outs[1] = quadHere(u_src, c, 1) * keep;
+  outs[2] = quadHere(u_src, c, 2) * keep;
+  outs[3] = quadHere(u_src, c, 3) * keep;
+}

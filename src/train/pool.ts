@@ -1,0 +1,139 @@
+/**
+ * Distill's sample pool on the GPU: `size` states in one atlas texture array. Each iteration draws a
+ * batch of distinct pool indices (from the hash, on the CPU: only the indices, never the states),
+ * gathers those states as the batch's start, ranks them by loss on the GPU, replaces the worst by
+ * the seed and damages the best (glsl/regimen/rank.frag, reseed.frag), and after training writes the
+ * final states back (pool_write.frag). Nothing is read back.
+ *
+ * Storage is RGBA16F by default (a pool of 1024 72×72 states is 170 MB instead of 340 MB); pool
+ * states only seed later rollouts, which then run in float32.
+ */
+import { checkInt, NcaGlError } from '../errors';
+import type { StorageFormat } from '../gl/context';
+import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
+import { cellKey, STREAM_BASE } from '../engine/hash';
+import { type Atlas, atlasTexel, makeAtlas } from '../engine/layout';
+import { layoutUniforms, setLayers } from '../engine/step';
+import { NO_PERTURBATION, PerturbPass } from './perturb';
+
+export const POOL_STREAM = STREAM_BASE + 48;
+
+/** `n` distinct indices of [0, size), drawn by a hash-driven partial Fisher–Yates shuffle. */
+export function samplePool(size: number, n: number, seed: number, iteration: number): number[] {
+  const idx = new Map<number, number>();
+  const get = (i: number) => idx.get(i) ?? i;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const j = i + (cellKey(seed, iteration, POOL_STREAM, 0, i) % (size - i));
+    const vi = get(i);
+    const vj = get(j);
+    out.push(vj);
+    idx.set(j, vi);
+    idx.set(i, vj);
+  }
+  return out;
+}
+
+export class Pool {
+  readonly atlas: Atlas;
+  readonly texture: GpuTexture;
+  private readonly indices: GpuTexture;
+  private readonly ranks: GpuTexture;
+  private readonly losses: GpuTexture;
+  private readonly scratch: GpuTexture;
+  private readonly perturb: PerturbPass;
+  private readonly rank: PassProgram;
+  private readonly reseed: PassProgram;
+  private readonly write: PassProgram;
+  private readonly u: Uniforms;
+  private readonly t4: Target[] = [];
+  /** Pool indices of the batch drawn last. */
+  drawn: number[] = [];
+
+  constructor(
+    private readonly rt: Runtime,
+    readonly batchAtlas: Atlas,
+    readonly size: number,
+    format: StorageFormat = 'rgba16f',
+  ) {
+    checkInt('pool', size, batchAtlas.batch, 1 << 16);
+    if (format === 'rgba16f' && !rt.caps.float16Render) format = 'rgba32f';
+    this.atlas = makeAtlas(batchAtlas.width, batchAtlas.height, size, rt.caps.maxTextureSize);
+    this.texture = rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, format, `pool of ${size}`);
+    this.indices = rt.texture(batchAtlas.batch, 1, 0, 'rgba32f', 'pool indices');
+    this.ranks = rt.texture(batchAtlas.batch, 1, 0, 'rgba32f', 'batch ranks');
+    this.losses = rt.texture(batchAtlas.batch + 1, 1, 0, 'rgba32f', 'batch start losses');
+    this.scratch = rt.texture(batchAtlas.atlasWidth, batchAtlas.atlasHeight, 4, 'rgba32f', 'pool batch');
+    this.perturb = new PerturbPass(rt, batchAtlas);
+    this.rank = rt.program('regimen/rank.frag');
+    this.reseed = rt.program('regimen/reseed.frag');
+    this.write = rt.program('regimen/pool_write.frag');
+    this.u = { ...layoutUniforms(batchAtlas) };
+    this.fillWithSeeds();
+  }
+
+  /** Every pool state becomes the seed (the centre cell, channels 3..15 = 1). */
+  fillWithSeeds(): void {
+    const a = this.atlas;
+    this.rt.clear(this.texture);
+    const data = new Float32Array(4);
+    const gl = this.rt.gl;
+    gl.bindTexture(gl.TEXTURE_2D_ARRAY, this.texture.texture);
+    for (let b = 0; b < a.batch; b++) {
+      const [x, y] = atlasTexel(a, b, Math.floor(a.width / 2), Math.floor(a.height / 2));
+      for (let q = 0; q < 4; q++) {
+        data.set(q === 0 ? [0, 0, 0, 1] : [1, 1, 1, 1]);
+        gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, 0, x, y, q, 1, 1, 1, gl.RGBA, gl.FLOAT, data);
+      }
+    }
+    gl.bindTexture(gl.TEXTURE_2D_ARRAY, null);
+  }
+
+  /**
+   * Draws a batch for iteration `it` into `start`: gather, rank by `losses` (filled by the
+   * callback from the gathered batch), reseed the worst, damage the `damage` best.
+   */
+  draw(start: GpuTexture, seed: number, it: number, damage: number, rankBy: (state: GpuTexture, out: GpuTexture) => void): void {
+    const B = this.batchAtlas.batch;
+    if (damage < 0 || damage >= B) throw new NcaGlError('bad-argument', `pool damage must be from 0 to batch − 1 (${B - 1}), got ${damage}`);
+    this.drawn = samplePool(this.size, B, seed, it);
+    const idx = new Float32Array(B * 4);
+    this.drawn.forEach((v, i) => (idx[i * 4] = v));
+    this.rt.upload(this.indices, idx);
+    this.perturb.run(this.texture, this.scratch, NO_PERTURBATION, seed, it, { tiles: this.indices, tilesX: this.atlas.tilesX });
+    rankBy(this.scratch, this.losses);
+    const u = this.u;
+    u.u_losses = this.losses;
+    this.rt.run(this.rank, { targets: [{ tex: this.ranks }], uniforms: u });
+    u.u_src = this.scratch;
+    u.u_rank = this.ranks;
+    u.u_damage = damage;
+    u.u_seed = seed >>> 0;
+    u.u_iteration = it >>> 0;
+    u.u_stream = POOL_STREAM + 1;
+    this.rt.run(this.reseed, { targets: setLayers(this.t4, start), uniforms: u });
+  }
+
+  /** Writes the batch's final states back to the pool slots they were drawn from. */
+  writeBack(final: GpuTexture): void {
+    const a = this.atlas;
+    const u = this.u;
+    u.u_src = final;
+    const targets = setLayers(this.t4, this.texture);
+    this.drawn.forEach((slot, b) => {
+      const [x, y] = atlasTexel(a, slot, 0, 0);
+      u.u_from = b;
+      u.u_tileOrigin = [x, y];
+      this.rt.run(this.write, { targets, uniforms: u, viewport: [x, y, a.width, a.height] });
+    });
+  }
+
+  /** Pool states as host arrays (for tests and inspection). Syncs. */
+  read(): Float32Array {
+    return this.rt.readAll(this.texture);
+  }
+
+  dispose(): void {
+    for (const t of [this.texture, this.indices, this.ranks, this.losses, this.scratch]) this.rt.free(t);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * A training regimen: a Trainer plus what decides each iteration's start and length.
+ *   article regimen (persistence / growth / healing): the start is the target perturbed by the
+ *     curriculum's current level; the rollout is the curriculum's length; the loss after each
+ *     iteration may raise the level.
+ *   Distill regimen (growing / regenerating): the start is the seed, or a batch from the pool.
+ *
+ *   const r = createRegimen(canvas, { task: 'growth', target });   // target: loadTarget(...) result
+ *   for (let i = 0; i < 1000; i++) { const { loss, level } = await r.step(); }
+ */
+import { check, checkInt, describe, NcaGlError } from '../errors';
+import type { ContextTarget } from '../gl/context';
+import { type GpuTexture, Runtime } from '../gl/runtime';
+import { packCells } from '../engine/layout';
+import { CHANNELS, type Weights } from '../engine/model';
+import { Curriculum, type CurriculumState } from './curriculum';
+import type { TargetLike } from './options';
+import { type Perturbation, PerturbPass } from './perturb';
+import { Pool } from './pool';
+import { type Preset, preset, type Task } from './presets';
+import { Trainer, type TrainerState } from './trainer';
+
+export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'description' | 'regimen'>> {
+  task: Task;
+  /** W×H premultiplied RGBA at the preset's (or the given) grid size, e.g. from loadTarget. */
+  target: TargetLike | Float32Array;
+  seed?: number;
+  weights?: Weights;
+  /** Store every k-th state during backprop (see TrainerOptions.checkpointEvery). */
+  checkpointEvery?: number;
+  debug?: boolean;
+}
+
+export interface StepReport {
+  iteration: number;
+  loss: number;
+  /** Curriculum level (article regimen), else 0. */
+  level: number;
+  /** Rollout length of the iteration. */
+  steps: number;
+  /** True when the curriculum moved up after this iteration. */
+  advanced: boolean;
+}
+
+export interface RegimenState {
+  trainer: TrainerState;
+  curriculum: CurriculumState | null;
+}
+
+/** A state whose RGBA is the target and whose hidden channels are 0, for every grid. */
+export function targetState(target: Float32Array, batch: number, width: number, height: number): Float32Array {
+  const s = new Float32Array(batch * width * height * CHANNELS);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < width * height; i++) {
+      for (let c = 0; c < 4; c++) s[(b * width * height + i) * CHANNELS + c] = target[i * 4 + c]!;
+    }
+  }
+  return s;
+}
+
+export class Regimen {
+  readonly preset: Preset;
+  readonly trainer: Trainer;
+  readonly curriculum: Curriculum | null;
+  readonly pool: Pool | null;
+  private readonly perturb: PerturbPass | null;
+  private readonly targetStates: GpuTexture | null;
+
+  constructor(target: ContextTarget | Runtime, opts: RegimenOptions) {
+    check(typeof opts === 'object' && opts !== null, `createRegimen needs options {task, target, ...}, got ${describe(opts)}`);
+    const base = preset(opts.task);
+    const p: Preset = { ...base };
+    for (const k of Object.keys(opts) as (keyof RegimenOptions)[]) {
+      if (k in base && k !== 'task' && opts[k] !== undefined) (p as unknown as Record<string, unknown>)[k] = opts[k];
+    }
+    if (opts.curriculum) p.curriculum = opts.curriculum;
+    this.preset = p;
+    const maxSteps = p.regimen === 'article' ? Math.max(p.curriculum!.steps.start, p.curriculum!.steps.limit) : p.steps[1];
+    this.trainer = new Trainer(target, {
+      rule: p.rule,
+      hidden: p.hidden,
+      width: p.width,
+      height: p.height,
+      batch: p.batch,
+      seed: opts.seed ?? 0,
+      target: opts.target,
+      steps: p.regimen === 'article' ? maxSteps : p.steps,
+      lossSteps: p.lossSteps,
+      loss: p.loss,
+      weightDecay: p.weightDecay,
+      normalizeGrads: p.normalizeGrads,
+      lr: p.lr,
+      checkpointEvery: opts.checkpointEvery ?? 0,
+      weights: opts.weights,
+      debug: opts.debug,
+    });
+    const rt = this.trainer.rt;
+    try {
+      const a = this.trainer.atlas;
+      if (p.regimen === 'article') {
+        if (!p.curriculum) throw new NcaGlError('bad-argument', `task '${p.task}' needs a curriculum`);
+        this.curriculum = new Curriculum(p.curriculum);
+        this.perturb = new PerturbPass(rt, a);
+        this.targetStates = rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', 'target states');
+        const rgba = opts.target instanceof Float32Array ? opts.target : Float32Array.from(opts.target.rgba);
+        rt.upload(this.targetStates, packCells(a, targetState(rgba, p.batch, p.width, p.height)));
+        this.pool = null;
+      } else {
+        this.curriculum = null;
+        this.perturb = null;
+        this.targetStates = null;
+        this.pool = p.pool > 0 ? new Pool(rt, a, checkInt('pool', p.pool, p.batch, 1 << 16)) : null;
+        checkInt('damage', p.damage, 0, p.batch - 1);
+      }
+    } catch (e) {
+      this.trainer.dispose();
+      throw e;
+    }
+  }
+
+  get iteration(): number {
+    return this.trainer.iteration;
+  }
+  get task(): Task {
+    return this.preset.task;
+  }
+
+  /** The perturbation of the next iteration's start (article regimen). */
+  perturbation(): Perturbation | null {
+    return this.curriculum?.perturbation() ?? null;
+  }
+
+  /** Queues the next iteration's start state and passes; returns its rollout length. */
+  private enqueue(): number {
+    const t = this.trainer;
+    const it = t.iteration;
+    const seed = t.opts.seed;
+    if (this.curriculum) {
+      this.perturb!.run(this.targetStates!, t.startTexture, this.curriculum.perturbation(), seed, it);
+      const steps = this.curriculum.state.steps;
+      t.enqueueIteration({ steps });
+      return steps;
+    }
+    if (this.pool) this.pool.draw(t.startTexture, seed, it, this.preset.damage, (s, out) => t.stateLosses(s, out));
+    t.enqueueIteration();
+    if (this.pool) this.pool.writeBack(t.finalStateTexture);
+    return t.lastSteps;
+  }
+
+  /** One iteration; resolves with its loss, and for the article regimen feeds the curriculum. */
+  async step(): Promise<StepReport> {
+    const iteration = this.trainer.iteration;
+    const steps = this.enqueue();
+    const loss = await this.trainer.readLoss();
+    const advanced = this.curriculum ? this.curriculum.update(loss) : false;
+    return { iteration, loss, level: this.curriculum?.state.level ?? 0, steps, advanced };
+  }
+
+  /**
+   * `n` iterations. The article regimen reads every loss (the curriculum needs it); the Distill
+   * regimen queues them back to back and reads only the last.
+   */
+  async run(n: number, onStep?: (r: StepReport) => void): Promise<StepReport> {
+    checkInt('n', n, 1, 1 << 30);
+    let last: StepReport | null = null;
+    if (this.curriculum || onStep) {
+      for (let i = 0; i < n; i++) {
+        last = await this.step();
+        onStep?.(last);
+      }
+      return last!;
+    }
+    for (let i = 0; i < n - 1; i++) this.enqueue();
+    return this.step();
+  }
+
+  saveState(): RegimenState {
+    return { trainer: this.trainer.saveState(), curriculum: this.curriculum ? { ...this.curriculum.state } : null };
+  }
+
+  /**
+   * Restores weights, optimiser, counters and curriculum. A pool is not part of the saved state:
+   * it restarts from seeds (Distill's pool is a training aid, rebuilt within a few hundred iterations).
+   */
+  restoreState(s: RegimenState): void {
+    this.trainer.restoreState(s.trainer);
+    if (this.curriculum && s.curriculum) this.curriculum.state = Curriculum.checkState(s.curriculum);
+  }
+
+  dispose(): void {
+    this.pool?.dispose();
+    if (this.targetStates) this.trainer.rt.free(this.targetStates);
+    this.trainer.dispose();
+  }
+}
+
+export function createRegimen(target: ContextTarget, opts: RegimenOptions): Regimen {
+  return new Regimen(target, opts);
+}

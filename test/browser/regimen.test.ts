@@ -1,0 +1,187 @@
+/**
+ * The regimens on the GPU: perturbations against their CPU reference, the Distill pool (gather,
+ * reseed the worst, damage the best, write back), a short training run of every preset, and the
+ * evaluation.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { perturbReference, type Perturbation } from '../../src/train/perturb';
+import { randomState } from '../helpers/random';
+import { fromB64, type Harness, maxAbsDiff, openHarness, toB64 } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openHarness();
+});
+afterAll(async () => h?.close());
+afterEach(async () => h.assertClean());
+
+describe('perturbations', () => {
+  const B = 3, H = 13, W = 18;
+  const src = randomState(B, H, W, 41);
+  const cases: [string, Perturbation][] = [
+    ['noise', { noise: 0.2, radius: Infinity, circles: 0, ablation: 0 }],
+    ['truncation', { noise: 0, radius: 5.3, circles: 0, ablation: 0 }],
+    ['ablation', { noise: 0, radius: Infinity, circles: 3, ablation: 2.5 }],
+    ['all three', { noise: 0.05, radius: 7, circles: 2, ablation: 3 }],
+  ];
+  it.each(cases)('%s: the GPU output equals the CPU reference for the same seed', async (_, p) => {
+    const run = (seed: number, iteration: number) =>
+      h.page.evaluate(
+        (srcB64, p, B, H, W, seed, iteration) => {
+          const { NcaGl, T } = window as any;
+          const rt = new NcaGl.gl.Runtime(T.canvas(8, 8), { debug: true });
+          const a = NcaGl.layout.makeAtlas(W, H, B, rt.caps.maxTextureSize);
+          const s = rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', 'src');
+          const d = rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', 'dst');
+          rt.upload(s, NcaGl.layout.packCells(a, T.f32FromB64(srcB64)));
+          new NcaGl.PerturbPass(rt, a).run(s, d, { ...p, radius: p.radius ?? Infinity }, seed, iteration);
+          const out = T.b64FromF32(NcaGl.layout.unpackCells(a, rt.readAll(d)));
+          rt.dispose();
+          return out;
+        },
+        toB64(src), { ...p, radius: p.radius === Infinity ? null : p.radius }, B, H, W, seed, iteration,
+      );
+    const gpu = fromB64(await run(5, 17));
+    const want = perturbReference(src, B, H, W, p, 5, 17);
+    // Which cells died must agree exactly (integer comparisons). The Gaussian noise goes through
+    // GLSL's float32 log, sqrt and cos (SwiftShader's cos is accurate to ~1e-4 near ±π): within
+    // 1e-3·σ of the float64 reference.
+    let dead = 0;
+    for (let i = 0; i < B * H * W; i++) {
+      const gz = gpu.subarray(i * 16, i * 16 + 16).every((v) => v === 0);
+      const wz = want.subarray(i * 16, i * 16 + 16).every((v) => v === 0);
+      expect(gz).toBe(wz);
+      if (wz && !src.subarray(i * 16, i * 16 + 16).every((v) => v === 0)) dead++;
+    }
+    expect(maxAbsDiff(gpu, want).max).toBeLessThanOrEqual(1e-3 * p.noise + 1e-7);
+    if (p.radius !== Infinity || p.circles > 0) expect(dead).toBeGreaterThan(0);
+    if (p.noise > 0) expect(maxAbsDiff(want, src).max).toBeGreaterThan(p.noise);
+    // random perturbations draw anew every iteration
+    const other = fromB64(await run(5, 18));
+    if (p.noise > 0 || p.circles > 0) expect(maxAbsDiff(other, gpu).max).toBeGreaterThan(0);
+    else expect(maxAbsDiff(other, gpu).max).toBe(0);
+  });
+});
+
+describe('Distill pool', () => {
+  it('gathers the drawn states, reseeds the worst, damages the best and writes the final states back', async () => {
+    const r = await h.page.evaluate(async () => {
+      const { NcaGl, T } = window as any;
+      const W = 12, H = 12, B = 4, P = 10;
+      const target = new Float32Array(W * H * 4);
+      for (let i = 0; i < W * H; i++) target.set([0.5, 0.4, 0.3, 1], i * 4);
+      const reg = NcaGl.createRegimen(T.canvas(8, 8), { task: 'regenerating', target, width: W, height: H, hidden: 16, batch: B, pool: P, damage: 1, steps: [6, 6], seed: 9, debug: true });
+      const pool = reg.pool;
+      const rt = reg.trainer.rt;
+      // distinct pool states: state k is a constant k/10 + 0.05 on every channel of every cell
+      const pa = pool.atlas;
+      const init = new Float32Array(P * H * W * 16);
+      for (let k = 0; k < P; k++) init.fill(k / 10 + 0.05, k * H * W * 16, (k + 1) * H * W * 16);
+      rt.upload(pool.texture, NcaGl.layout.packCells(pa, init));
+      const before = NcaGl.layout.unpackCells(pa, pool.read());
+      await reg.step();
+      const drawn = pool.drawn.slice();
+      const start = NcaGl.layout.unpackCells(reg.trainer.atlas, rt.readAll(reg.trainer.startTexture));
+      const final = reg.trainer.getRolloutState(6);
+      const after = NcaGl.layout.unpackCells(pa, pool.read());
+      reg.dispose();
+      return { drawn, start: T.b64FromF32(start), final: T.b64FromF32(final), before: T.b64FromF32(before), after: T.b64FromF32(after) };
+    });
+    const W = 12, H = 12, n = W * H * 16;
+    const start = fromB64(r.start), final = fromB64(r.final), before = fromB64(r.before), after = fromB64(r.after);
+    expect(new Set(r.drawn).size).toBe(4);
+    // the pool held constants k/10 + 0.05 (stored as float16); loss vs a flat target grows with |k/10 + 0.05 − 0.5|
+    const value = (k: number) => Math.fround(k / 10 + 0.05);
+    const lossOf = (k: number) => { const v = value(k); return 3 * 0 + (v - 0.5) ** 2 + (v - 0.4) ** 2 + (v - 0.3) ** 2 + (v - 1) ** 2; };
+    const order = [0, 1, 2, 3].sort((a, b) => lossOf(r.drawn[b]) - lossOf(r.drawn[a]));
+    const worst = order[0]!, best = order[3]!;
+    for (let b = 0; b < 4; b++) {
+      const grid = start.subarray(b * n, (b + 1) * n);
+      if (b === worst) {
+        // the seed: only the centre cell lives, with channels 3..15 = 1
+        const centre = (6 * W + 6) * 16;
+        expect(Array.from(grid.subarray(centre, centre + 16))).toEqual([0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+        expect(grid.reduce((s, v) => s + Math.abs(v), 0)).toBe(13);
+      } else {
+        const v = before[r.drawn[b] * n]!;
+        const zeros = grid.filter((x) => x === 0).length;
+        if (b === best) expect(zeros).toBeGreaterThan(0);
+        else expect(zeros).toBe(0);
+        for (const x of grid) if (x !== 0) expect(x).toBe(v);
+      }
+    }
+    // the drawn slots now hold the final states (float16-rounded); the others are unchanged
+    for (let k = 0; k < 10; k++) {
+      const b = r.drawn.indexOf(k);
+      const slot = after.subarray(k * n, (k + 1) * n);
+      if (b < 0) expect(maxAbsDiff(slot, before.subarray(k * n, (k + 1) * n)).max).toBe(0);
+      else expect(maxAbsDiff(slot, final.subarray(b * n, (b + 1) * n)).max).toBeLessThan(2e-3);
+    }
+  });
+});
+
+describe('every preset lowers the loss in a short run', () => {
+  it.each([
+    ['persistence', 40],
+    ['growth', 40],
+    ['healing', 40],
+    ['growing', 40],
+    ['regenerating', 40],
+  ])('%s', async (task, iterations) => {
+    const r = await h.page.evaluate(
+      async (task, iterations) => {
+        const { NcaGl, T } = window as any;
+        const W = 20;
+        const target = new Float32Array(W * W * 4);
+        for (let y = 0; y < W; y++)
+          for (let x = 0; x < W; x++) if (Math.hypot(x - 9.5, y - 9.5) < 6) target.set([0.9, 0.3 + x / 40, 0.2, 1], (y * W + x) * 4);
+        const small = { width: W, height: W, hidden: 32, seed: 2 };
+        const over = task === 'growing' || task === 'regenerating' ? { ...small, batch: 4, steps: [16, 20], pool: task === 'regenerating' ? 32 : 0, damage: task === 'regenerating' ? 1 : 0 } : { ...small, batch: 2, lr: 2e-3 };
+        const reg = NcaGl.createRegimen(T.canvas(8, 8), { task, target, ...over });
+        const losses: number[] = [];
+        const levels: number[] = [];
+        for (let i = 0; i < iterations; i++) {
+          const s = await reg.step();
+          losses.push(s.loss);
+          levels.push(s.level);
+        }
+        reg.dispose();
+        return { losses, levels };
+      },
+      task, iterations,
+    );
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    const head = mean(r.losses.slice(0, 5));
+    const tail = mean(r.losses.slice(-5));
+    console.log(`${task}: loss ${head.toFixed(4)} → ${tail.toFixed(4)}, curriculum level ${r.levels[r.levels.length - 1]}`);
+    expect(r.losses.every(Number.isFinite)).toBe(true);
+    expect(tail).toBeLessThan(head);
+  });
+});
+
+describe('evaluation', () => {
+  it('measures PSNR from a task start and along a 10× longer run', async () => {
+    const r = await h.page.evaluate(() => {
+      const { NcaGl, T } = window as any;
+      const W = 16;
+      const target = new Float32Array(W * W * 4);
+      for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) if (Math.abs(x - 7.5) < 5 && Math.abs(y - 7.5) < 5) target.set([1, 0.5, 0, 1], (y * W + x) * 4);
+      // a growing-rule model that changes nothing (w1 = 0): the start state stays as it is
+      const weights = NcaGl.initWeights('growing', 16, 1);
+      const e = NcaGl.createEngine(T.canvas(8, 8), { rule: 'growing', hidden: 16, width: W, height: W, weights });
+      const same = NcaGl.evaluate(e, { target, start: { noise: 0, radius: Infinity, circles: 0, ablation: 0 }, steps: 4 });
+      const cut = NcaGl.evaluate(e, { target, start: { noise: 0, radius: 3, circles: 0, ablation: 0 }, steps: 4, horizon: 5, samples: 4 });
+      e.dispose();
+      return { same, cut };
+    });
+    expect(r.same.mse).toBe(0);
+    expect(r.same.psnr).toBe(null); // Infinity serialises as null
+    // truncation at radius 3 keeps the cells with (2x − 15)² + (2y − 15)² < 36: odd offsets
+    // (±1|±3|±5)² pairs below 36, 32 cells; the other 68 of the 10×10 square are lost:
+    // MSE = 68 · (1 + 0.25 + 0 + 1) / (256 · 4)
+    expect(r.cut.mse).toBeCloseTo((68 * 2.25) / 1024, 6);
+    expect(r.cut.curve.length).toBe(5);
+    expect(r.cut.long.step).toBe(20);
+    expect(r.cut.minPsnr).toBeCloseTo(r.cut.psnr, 6);
+  });
+});
