@@ -23,6 +23,7 @@ export { PRESETS, TASKS, preset, type Preset, type Task } from './train/presets'
 export { Curriculum, ARTICLE_AXES, type CurriculumConfig, type CurriculumState, type Axis } from './train/curriculum';
 export { perturbReference, PerturbPass, NO_PERTURBATION, type Perturbation } from './train/perturb';
 export { samplePool } from './train/pool';
+export { TrainingSession, type SessionOptions, type Snapshot, type ProgressEvent, type FaultEvent } from './train/session';
 export { evaluate, psnr, displayMse, startState, type EvalOptions, type EvalReport, type EvalPoint } from './train/evaluate';
 export * as reference from './engine/reference';
 export * as hash from './engine/hash';

@@ -25,6 +25,9 @@ export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'descripti
   /** W×H premultiplied RGBA at the preset's (or the given) grid size, e.g. from loadTarget. */
   target: TargetLike | Float32Array;
   seed?: number;
+  /** Update probability and mask granularity (the rule's defaults otherwise). */
+  rate?: number;
+  perCell?: boolean;
   weights?: Weights;
   /** Store every k-th state during backprop (see TrainerOptions.checkpointEvery). */
   checkpointEvery?: number;
@@ -79,6 +82,8 @@ export class Regimen {
     this.trainer = new Trainer(target, {
       rule: p.rule,
       hidden: p.hidden,
+      rate: opts.rate,
+      perCell: opts.perCell,
       width: p.width,
       height: p.height,
       batch: p.batch,
