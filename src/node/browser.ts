@@ -9,10 +9,24 @@
  * $NCA_GL_BROWSER_FLAGS adds flags (space-separated).
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type LaunchOptions } from 'puppeteer-core';
+import type { Browser, LaunchOptions, PuppeteerNode } from 'puppeteer-core';
 import { NcaGlError } from '../errors';
+
+/**
+ * puppeteer-core through require(): resolves from this package's node_modules and also through
+ * NODE_PATH, which is how the GPU kit (shared/gpukit, Node 18) provides it.
+ */
+function puppeteer(): PuppeteerNode {
+  const req = createRequire(import.meta.url);
+  try {
+    return req('puppeteer-core') as PuppeteerNode;
+  } catch (e) {
+    throw new NcaGlError('io', 'puppeteer-core is not installed: run `npm install` in the nca-gl folder (or set NODE_PATH to a folder that has it)', { cause: e });
+  }
+}
 
 export type WebGLMode = 'auto' | 'gpu' | 'vulkan' | 'egl' | 'swiftshader';
 
@@ -134,7 +148,7 @@ async function launchWith(exe: string, mode: Exclude<WebGLMode, 'auto'>, opts: L
     delete env.VK_ICD_FILENAMES;
     launch.env = env;
   }
-  const browser = await puppeteer.launch(launch);
+  const browser = await puppeteer().launch(launch);
   let closed = false;
   return {
     browser,
