@@ -52,3 +52,32 @@ int paramTensor(ivec2 t) {
   if (t.y < HIDDEN4 + 4) return t.x < HIDDEN ? 2 : (t.x == HIDDEN && HAS_B1 == 1 ? 3 : -1);
   return -1;
 }
+
+// hiddenPre for two cells at once: every weight block is fetched once for both.
+void hiddenPrePair(sampler2D P, int j4, vec4 pa[12], vec4 pb[12], out vec4 za, out vec4 zb) {
+  vec4 b = texelFetch(P, ivec2(48, j4), 0);
+  za = b;
+  zb = b;
+  mat4 m;
+  m = block(P, 0, j4);  za += m * pa[0];  zb += m * pb[0];
+  m = block(P, 4, j4);  za += m * pa[1];  zb += m * pb[1];
+  m = block(P, 8, j4);  za += m * pa[2];  zb += m * pb[2];
+  m = block(P, 12, j4); za += m * pa[3];  zb += m * pb[3];
+  m = block(P, 16, j4); za += m * pa[4];  zb += m * pb[4];
+  m = block(P, 20, j4); za += m * pa[5];  zb += m * pb[5];
+  m = block(P, 24, j4); za += m * pa[6];  zb += m * pb[6];
+  m = block(P, 28, j4); za += m * pa[7];  zb += m * pb[7];
+  m = block(P, 32, j4); za += m * pa[8];  zb += m * pb[8];
+  m = block(P, 36, j4); za += m * pa[9];  zb += m * pb[9];
+  m = block(P, 40, j4); za += m * pa[10]; zb += m * pb[10];
+  m = block(P, 44, j4); za += m * pa[11]; zb += m * pb[11];
+}
+
+// outputAccumulate for two cells at once.
+void outputAccumulatePair(sampler2D P, int j4, vec4 aa, vec4 ab, inout vec4 ya[4], inout vec4 yb[4]) {
+  mat4 m;
+  m = block(P, 4 * j4, HIDDEN4);     ya[0] += m * aa; yb[0] += m * ab;
+  m = block(P, 4 * j4, HIDDEN4 + 1); ya[1] += m * aa; yb[1] += m * ab;
+  m = block(P, 4 * j4, HIDDEN4 + 2); ya[2] += m * aa; yb[2] += m * ab;
+  m = block(P, 4 * j4, HIDDEN4 + 3); ya[3] += m * aa; yb[3] += m * ab;
+}

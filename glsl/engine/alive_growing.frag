@@ -1,13 +1,15 @@
 // alive_growing.frag — the `growing` rule's alive masking: a cell survives when the 3×3 max of
 // alpha exceeds 0.1 both before (x_t) and after (u) the update; otherwise all its channels are 0.
+// Also turns the packed update back into the plain atlas layout.
 //
 // Inputs:   u_prev  sampler2DArray  x_t, 4 layers, atlas layout (layout.glsl)
-//           u_next  sampler2DArray  u, the unmasked update (update_growing.frag)
-// Outputs:  locations 0–3 = layers 0–3 of x_{t+1}
+//           u_next  sampler2DArray  u packed by 2 (update_growing.frag; packed.glsl)
+// Outputs:  locations 0–3 = layers 0–3 of x_{t+1}, atlas layout
 //           location 4 (with STORE_ALIVE) = the mask (1 alive, 0 dead) in .r, for backprop
 // Uniforms: u_grid, u_tilesX, u_batch
-// Defines:  STORE_ALIVE
+// Defines:  STORE_ALIVE, PACK (= 2)
 #include "common/layout.glsl"
+#include "common/packed.glsl"
 
 uniform sampler2DArray u_prev;
 uniform sampler2DArray u_next;
@@ -20,21 +22,24 @@ layout(location = 3) out vec4 o3;
 layout(location = 4) out vec4 o4;
 #endif
 
-float maxAlpha(sampler2DArray s, Cell c) {
-  float m = 0.0;
-  for (int dy = -1; dy <= 1; dy++)
-    for (int dx = -1; dx <= 1; dx++) m = max(m, quadAt(s, c, ivec2(dx, dy), 0).w);
-  return m;
-}
-
 void main() {
   Cell c = fragCell();
   float alive = 0.0;
-  if (c.b < u_batch) alive = (maxAlpha(u_prev, c) > 0.1 && maxAlpha(u_next, c) > 0.1) ? 1.0 : 0.0;
-  o0 = quadHere(u_next, c, 0) * alive;
-  o1 = quadHere(u_next, c, 1) * alive;
-  o2 = quadHere(u_next, c, 2) * alive;
-  o3 = quadHere(u_next, c, 3) * alive;
+  if (c.b < u_batch) {
+    float before = 0.0;
+    float after = 0.0;
+    for (int dy = -1; dy <= 1; dy++)
+      for (int dx = -1; dx <= 1; dx++) {
+        before = max(before, quadAt(u_prev, c, ivec2(dx, dy), 0).w);
+        after = max(after, packedAt(u_next, c, ivec2(dx, dy), 0).w);
+      }
+    alive = before > 0.1 && after > 0.1 ? 1.0 : 0.0;
+  }
+  ivec2 t = c.origin + c.xy;
+  o0 = packedFetch(u_next, t, 0) * alive;
+  o1 = packedFetch(u_next, t, 1) * alive;
+  o2 = packedFetch(u_next, t, 2) * alive;
+  o3 = packedFetch(u_next, t, 3) * alive;
 #if STORE_ALIVE
   o4 = vec4(alive);
 #endif

@@ -51,7 +51,7 @@ export class Engine {
   private params: GpuTexture;
   private cur: GpuTexture;
   private next: GpuTexture;
-  private scratch: GpuTexture | null;
+  private scratch: GpuTexture;
   private readonly forward: ForwardStep;
   private readonly ownsRuntime: boolean;
 
@@ -75,7 +75,7 @@ export class Engine {
       this.cur = this.rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, fmt, 'state A');
       this.next = this.rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, fmt, 'state B');
       this.forward = new ForwardStep(this.rt, this.config, this.atlas);
-      this.scratch = this.forward.needsScratch ? this.rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, fmt, 'state scratch') : null;
+      this.scratch = ForwardStep.scratch(this.rt, this.atlas);
     } catch (e) {
       if (this.ownsRuntime) this.rt.dispose();
       throw e;
@@ -153,7 +153,7 @@ export class Engine {
   step(n = 1): void {
     checkInt('n', n, 0, 1 << 30);
     for (let i = 0; i < n; i++) {
-      this.forward.run(this.params, this.cur, this.next, { seed: this.seed, iteration: this.iteration, step: this.stepIndex }, this.scratch ?? undefined);
+      this.forward.run(this.params, this.cur, this.next, { seed: this.seed, iteration: this.iteration, step: this.stepIndex }, this.scratch);
       this.stepIndex = (this.stepIndex + 1) >>> 0;
       [this.cur, this.next] = [this.next, this.cur];
     }

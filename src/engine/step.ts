@@ -1,8 +1,9 @@
 /**
  * The forward CA step on the GPU as a list of passes, shared by the engine (running a model) and
- * the trainer (rolling out before backprop).
- *   seed:    step_seed.frag                    x_t → x_{t+1}
- *   growing: update_growing.frag, alive_growing.frag   x_t → u → x_{t+1} (+ the alive mask)
+ * the trainer (rolling out before backprop):
+ *   update_<rule>.frag   x_t → u, the unmasked update, two cells per fragment (every weight fetch
+ *                        serves two cells), written packed by 2 into a scratch texture
+ *   alive_<rule>.frag    u (and x_t) → x_{t+1} in the plain atlas layout (+ the alive mask)
  */
 import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
@@ -15,6 +16,9 @@ export interface Counters {
   iteration: number;
   step: number;
 }
+
+/** Cells per fragment of the forward update passes (their output is packed by this). */
+export const UPDATE_PACK = 2;
 
 export function layoutUniforms(a: Atlas): Uniforms {
   return { u_grid: [a.width, a.height], u_tilesX: a.tilesX, u_batch: a.batch };
@@ -50,12 +54,11 @@ export function setLayers(out: Target[], t: GpuTexture, first = 0, n = 4): Targe
 
 export class ForwardStep {
   private readonly update: PassProgram;
-  private readonly alive: PassProgram | null;
-  private readonly aliveStore: PassProgram | null;
+  private readonly alive: PassProgram;
+  private readonly aliveStore: PassProgram;
   // uniform objects are reused: the per-step path allocates nothing
   private readonly uUpdate: Uniforms;
   private readonly uAlive: Uniforms;
-  private readonly targets: Target[];
   private readonly targetsScratch: Target[] = [];
   private readonly targetsAlive: Target[] = [];
 
@@ -64,46 +67,35 @@ export class ForwardStep {
     readonly cfg: RuleConfig,
     readonly atlas: Atlas,
   ) {
-    const defs = ruleDefines(cfg);
-    if (cfg.rule === 'seed') {
-      this.update = rt.program('engine/step_seed.frag', defs);
-      this.alive = this.aliveStore = null;
-    } else {
-      this.update = rt.program('engine/update_growing.frag', defs);
-      this.alive = rt.program('engine/alive_growing.frag', { STORE_ALIVE: false });
-      this.aliveStore = rt.program('engine/alive_growing.frag', { STORE_ALIVE: true });
-    }
-    this.uUpdate = { ...layoutUniforms(atlas), u_threshold: rateThreshold(cfg.rate) };
+    const defs = { ...ruleDefines(cfg), PACK: UPDATE_PACK };
+    this.update = rt.program(`engine/update_${cfg.rule}.frag`, defs);
+    this.alive = rt.program(`engine/alive_${cfg.rule}.frag`, { PACK: UPDATE_PACK, STORE_ALIVE: false });
+    this.aliveStore = cfg.rule === 'growing' ? rt.program('engine/alive_growing.frag', { PACK: UPDATE_PACK, STORE_ALIVE: true }) : this.alive;
+    this.uUpdate = { ...layoutUniforms(atlas), u_threshold: rateThreshold(cfg.rate), u_atlasWidth: atlas.atlasWidth };
     this.uAlive = { ...layoutUniforms(atlas) };
-    this.targets = [];
   }
 
-  /** True when the rule needs a scratch state texture (growing: the unmasked update). */
-  get needsScratch(): boolean {
-    return this.alive !== null;
+  /** The scratch texture the update goes through: the atlas packed by 2, 8 layers. */
+  static scratch(rt: Runtime, a: Atlas): GpuTexture {
+    return rt.texture(Math.ceil(a.atlasWidth / UPDATE_PACK), a.atlasHeight, 4 * UPDATE_PACK, rt.format, 'update scratch (packed)');
   }
 
   /**
-   * x_{t+1} = step(x_t): reads `src`, writes `dst` (4 layers each). The growing rule writes its
-   * unmasked update to `scratch` first, and the alive mask to `aliveOut` when given.
+   * x_{t+1} = step(x_t): reads `src`, writes `dst` (4 layers each) through `scratch`
+   * (ForwardStep.scratch). The growing rule writes its alive mask to `aliveOut` when given.
    */
-  run(params: GpuTexture, src: GpuTexture, dst: GpuTexture, k: Counters, scratch?: GpuTexture, aliveOut?: Target): void {
+  run(params: GpuTexture, src: GpuTexture, dst: GpuTexture, k: Counters, scratch: GpuTexture, aliveOut?: Target): void {
     const u = this.uUpdate;
     u.u_state = src;
     u.u_params = params;
     u.u_seed = k.seed >>> 0;
     u.u_iteration = k.iteration >>> 0;
     u.u_step = k.step >>> 0;
-    if (!this.alive) {
-      this.rt.run(this.update, { targets: setLayers(this.targets, dst), uniforms: u });
-      return;
-    }
-    if (!scratch) throw new Error('nca-gl: internal: the growing rule needs a scratch texture');
-    this.rt.run(this.update, { targets: setLayers(this.targetsScratch, scratch), uniforms: u });
+    this.rt.run(this.update, { targets: setLayers(this.targetsScratch, scratch, 0, 4 * UPDATE_PACK), uniforms: u });
     this.uAlive.u_prev = src;
     this.uAlive.u_next = scratch;
     const t = setLayers(this.targetsAlive, dst);
     if (aliveOut) t.push(aliveOut);
-    this.rt.run(aliveOut ? this.aliveStore! : this.alive, { targets: t, uniforms: this.uAlive });
+    this.rt.run(aliveOut ? this.aliveStore : this.alive, { targets: t, uniforms: this.uAlive });
   }
 }

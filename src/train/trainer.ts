@@ -55,7 +55,7 @@ export class Trainer {
   private readonly target: GpuTexture;
   private readonly store: StateStore;
   private readonly alive: GpuTexture | null;
-  private readonly scratch: GpuTexture | null;
+  private readonly scratch: GpuTexture;
   private readonly bw: BackwardBuffers;
   private g: [GpuTexture, GpuTexture];
   private partial: [GpuTexture, GpuTexture];
@@ -98,7 +98,7 @@ export class Trainer {
       this.store = new StateStore(rt, a, maxSteps, o.checkpointEvery);
       this.alive = o.rule.rule === 'growing' ? rt.texture(a.atlasWidth, a.atlasHeight, maxSteps, 'r8', 'alive masks') : null;
       const st = (label: string) => rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', label);
-      this.scratch = o.rule.rule === 'growing' ? st('update scratch') : null;
+      this.scratch = ForwardStep.scratch(rt, a);
       this.bw = BackwardStep.buffers(rt, a, o.rule.hidden);
       this.g = [st('state gradient A'), st('state gradient B')];
       const pw = this.part.pairs;
@@ -244,7 +244,7 @@ export class Trainer {
     };
     for (let t = 0; t < T; t++) {
       counters.step = t;
-      this.forward.run(params, this.store.slot(t), this.store.slot(t + 1), counters, this.scratch ?? undefined, this.alive ? { tex: this.alive, layer: t } : undefined);
+      this.forward.run(params, this.store.slot(t), this.store.slot(t + 1), counters, this.scratch, this.alive ? { tex: this.alive, layer: t } : undefined);
       if (t + 1 >= T - K + 1) lossStep(t + 1);
     }
     u.u_rows = this.lossRows[rows];
@@ -308,7 +308,7 @@ export class Trainer {
   private recompute(params: GpuTexture, s: number, e: number, counters: { seed: number; iteration: number; step: number }): void {
     for (let t = s; t < e; t++) {
       counters.step = t;
-      this.forward.run(params, this.store.slot(t), this.store.slot(t + 1), counters, this.scratch ?? undefined, this.alive ? { tex: this.alive, layer: t } : undefined);
+      this.forward.run(params, this.store.slot(t), this.store.slot(t + 1), counters, this.scratch, this.alive ? { tex: this.alive, layer: t } : undefined);
     }
   }
 

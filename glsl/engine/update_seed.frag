@@ -1,0 +1,47 @@
+// update_seed.frag — the `seed` rule's stochastic replacement before alive masking, two cells per
+// fragment: u = m ? sigmoid(w1 · atan(w0 · p + b0) + b1) : x (docs/model.md). alive_seed.frag follows.
+//
+// Inputs:   u_state  sampler2DArray  x_t, 4 layers, atlas layout (layout.glsl)
+//           u_params sampler2D       parameters (mlp.glsl)
+// Outputs:  location 2·q + k = quad q of cell k of the pair: u packed by 2 (pair.glsl), 8 layers
+// Uniforms: u_grid, u_tilesX, u_batch; u_atlasWidth int; u_seed, u_iteration, u_step (hash counters);
+//           u_threshold  uint  a channel (or cell) updates when its draw < u_threshold (rate · 2^24)
+// Defines:  RULE_SEED, HIDDEN, HIDDEN4, PER_CELL, PACK (= 2)
+#include "common/layout.glsl"
+#include "common/packed.glsl"
+#include "common/hash.glsl"
+#include "common/perceive.glsl"
+#include "common/mlp.glsl"
+#include "common/pair.glsl"
+
+uniform sampler2DArray u_state;
+uniform sampler2D u_params;
+uniform int u_atlasWidth;
+uniform uint u_seed;
+uniform uint u_iteration;
+uniform uint u_step;
+uniform uint u_threshold;
+
+layout(location = 0) out vec4 outs[8];
+
+void main() {
+  Pair pr = fragPair(u_atlasWidth);
+  vec4 pa[12], pb[12];
+  perceiveBoth(u_state, pr, pa, pb);
+  vec4 ya[4], yb[4];
+  for (int o4 = 0; o4 < 4; o4++) { ya[o4] = outputBias(u_params, o4); yb[o4] = ya[o4]; }
+  for (int j4 = 0; j4 < HIDDEN4; j4++) {
+    vec4 za, zb;
+    hiddenPrePair(u_params, j4, pa, pb, za, zb);
+    outputAccumulatePair(u_params, j4, atan(za), atan(zb), ya, yb);
+  }
+  vec4 ua[4], ub[4];
+  for (int q = 0; q < 4; q++) {
+    vec4 sa = 1.0 / (1.0 + exp(-ya[q]));
+    vec4 sb = 1.0 / (1.0 + exp(-yb[q]));
+    ua[q] = pr.okA ? mix(pa[q], sa, updateMask(pr.a, q, u_seed, u_iteration, u_step, u_threshold)) : vec4(0.0);
+    ub[q] = pr.okB ? mix(pb[q], sb, updateMask(pr.b, q, u_seed, u_iteration, u_step, u_threshold)) : vec4(0.0);
+  }
+  outs[0] = ua[0]; outs[1] = ub[0]; outs[2] = ua[1]; outs[3] = ub[1];
+  outs[4] = ua[2]; outs[5] = ub[2]; outs[6] = ua[3]; outs[7] = ub[3];
+}
