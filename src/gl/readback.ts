@@ -32,6 +32,9 @@ export class AsyncReader {
     gl.bindFramebuffer(gl.READ_FRAMEBUFFER, this.rt.framebuffer([{ tex: t, layer }]));
     gl.readBuffer(gl.COLOR_ATTACHMENT0);
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buf);
+    // re-specify the storage: Chromium keeps a shadow copy of a READ buffer after the fence, and
+    // writing into that same storage again would throw the copy away (a console warning each time)
+    gl.bufferData(gl.PIXEL_PACK_BUFFER, slot.size, gl.STREAM_READ);
     gl.readPixels(x, y, w, h, gl.RGBA, gl.FLOAT, 0);
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null);
     gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
@@ -45,17 +48,14 @@ export class AsyncReader {
           reject(new NcaGlError(gl.isContextLost() ? 'context-lost' : 'disposed', 'the readback was abandoned: the trainer was disposed or its WebGL context lost'));
           return;
         }
-        const status = gl.clientWaitSync(sync, 0, 0);
-        if (status === gl.TIMEOUT_EXPIRED) {
+        // getSyncParameter (not clientWaitSync) is what lets Chromium serve getBufferSubData from its
+        // readback shadow copy without a stall
+        if (gl.getSyncParameter(sync, gl.SYNC_STATUS) !== gl.SIGNALED) {
           setTimeout(poll, 0);
           return;
         }
         gl.deleteSync(sync);
         this.idle.push(slot);
-        if (status === gl.WAIT_FAILED) {
-          reject(new NcaGlError('gl-error', 'waiting for the GPU failed during a readback'));
-          return;
-        }
         const out = new Float32Array(w * h * 4);
         gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buf);
         gl.getBufferSubData(gl.PIXEL_PACK_BUFFER, 0, out);
