@@ -3,7 +3,7 @@
 //   node build.mjs            everything
 //   node build.mjs --no-types skip tsc (faster while iterating)
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, mkdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -40,6 +40,14 @@ const builds = [
   // Node side: browser discovery and the static server, for bench/ and the CLI
   esbuild.build({ ...common, entryPoints: ['src/node/index.ts'], format: 'esm', platform: 'node', packages: 'external', outfile: 'dist/node.mjs' }),
 ];
+// the command-line tool (Node; drives the browser)
+if (existsSync(join(root, 'src/cli/main.ts'))) {
+  builds.push(esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], format: 'esm', platform: 'node', packages: 'external', outfile: 'dist/cli.mjs' }));
+}
+// the demo application (lil-gui panel, training page): one drop-in script that also carries the library
+if (existsSync(join(root, 'src/ui/demo.ts'))) {
+  builds.push(esbuild.build({ ...common, entryPoints: ['src/ui/demo.ts'], format: 'iife', platform: 'browser', minify: true, outfile: 'dist/nca-gl-demo.js' }));
+}
 await Promise.all(builds);
 
 if (!args.has('--no-types')) {
