@@ -5,8 +5,18 @@
 //   atlas texel (x, y), value quad q  →  texel (x / PACK, y), layer q * PACK + x % PACK.
 // Needs layout.glsl. Defines: PACK.
 
+// PACK is a power of two: shifts and masks instead of integer division (which software
+// renderers execute as real divisions).
+#if PACK == 2
+#define PACK_SHIFT 1
+#elif PACK == 4
+#define PACK_SHIFT 2
+#else
+#error PACK must be 2 or 4
+#endif
+
 vec4 packedFetch(sampler2DArray s, ivec2 atlasTexel, int q) {
-  return texelFetch(s, ivec3(atlasTexel.x / PACK, atlasTexel.y, q * PACK + atlasTexel.x % PACK), 0);
+  return texelFetch(s, ivec3(atlasTexel.x >> PACK_SHIFT, atlasTexel.y, (q << PACK_SHIFT) + (atlasTexel.x & (PACK - 1))), 0);
 }
 
 // Quad q of the packed tensor at the cell offset d from c; zero outside the grid.
