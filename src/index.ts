@@ -34,3 +34,4 @@ export { SHIPPED_TARGETS, shippedTargetNames } from './io/shipped-targets';
 export { encodeModel, decodeModel, describeModel, MODEL_FORMAT_VERSION, MODEL_FILE_EXTENSION, type ModelFile } from './io/model-file';
 export { Profiler, type PassProfile } from './gl/profiler';
 export const version = '0.1.0';
+export * from './widget';

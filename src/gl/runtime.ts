@@ -163,7 +163,9 @@ export class Runtime {
     gl.bindTexture(target, null);
     const t = new GpuTexture(tex, width, height, Math.max(1, layers), format, isArray, label);
     this.textures.add(t);
-    if (format !== 'r8') this.clear(t);
+    // WebGL hands out new textures zeroed; the clear is kept where the format renders, and skipped for
+    // rgba32f on devices without float32 render targets (the parameters of a half-float engine)
+    if (format !== 'r8' && (format !== 'rgba32f' || this.caps.float32Render)) this.clear(t);
     return t;
   }
 

@@ -1,0 +1,371 @@
+/**
+ * mount(): runs a trained model on any <canvas>, with one call.
+ *
+ *   const w = NcaGl.mount(canvas, { model: 'lizard.nca', speed: 1 });
+ *   await w.ready;          // rejects with an NcaGlError if the model or WebGL2 failed
+ *   w.pause(); w.play(); w.reset('seed'); w.damage(20, 30); w.dispose();
+ *
+ * What it does for the page:
+ *   - loads the model (URL, bytes, Blob or a decoded ModelFile) and starts it from its task's start
+ *     (./start.ts), on RGBA16F state where float32 render targets are missing (iOS-class devices);
+ *   - keeps the drawing buffer at the canvas's CSS size × devicePixelRatio (ResizeObserver) and
+ *     draws pixel art: whole-number scale, centred, image-rendering: pixelated;
+ *   - runs only while it is on screen (IntersectionObserver) and the tab is visible;
+ *   - click, drag or touch erases a disc of cells, which a healing model repairs;
+ *   - survives a lost WebGL context (restarts the model once the context is restored);
+ *   - when something fails (no WebGL2, a missing capability, a bad or missing model), puts a
+ *     readable message where the canvas was instead of leaving a blank box.
+ */
+import { createEngine, type Engine } from '../engine/engine';
+import { NcaGlError } from '../errors';
+import type { StorageFormat } from '../gl/context';
+import { decodeModel, type ModelFile } from '../io/model-file';
+import { describeFailure, showMessage } from './message';
+import { type Background, Player, type PlayerOptions } from './player';
+import { modelStart, type StartKind } from './start';
+import { bufferSize } from './view';
+
+/** A model: its URL, the bytes of a .nca file (ArrayBuffer, Uint8Array, Blob/File), or a decoded ModelFile. */
+export type ModelSource = string | ArrayBuffer | Uint8Array | Blob | ModelFile;
+
+export interface WidgetOptions extends PlayerOptions {
+  model: ModelSource;
+  /** Where the model starts (default 'auto': its task's start; see start.ts). */
+  start?: StartKind;
+  /** Start running at once (default true). */
+  autoplay?: boolean;
+  /** Click, drag and touch erase cells (default true). */
+  interactive?: boolean;
+  /** Pause while the canvas is scrolled out of view or the tab is hidden (default true). */
+  pauseWhenHidden?: boolean;
+  /** Keep the drawing buffer at the canvas's CSS size × devicePixelRatio (default true). */
+  resize?: boolean;
+  /** Run on RGBA16F state where float32 render targets are missing (default true). */
+  allowHalfFloat?: boolean;
+  /** Seed of the stochastic updates (default 0). */
+  seed?: number;
+  /** Start again from the start after this many steps (default 0: never). */
+  regrowAfter?: number;
+  /**
+   * On failure: true (default) puts a message element in place of the canvas; false shows nothing;
+   * a function is called with the text instead.
+   */
+  message?: boolean | ((text: string, error: NcaGlError) => void);
+}
+
+export class NcaWidget {
+  /** Resolves once the model runs; rejects with the NcaGlError that stopped it. */
+  readonly ready: Promise<NcaWidget>;
+  model: ModelFile | null = null;
+  player: Player | null = null;
+  error: NcaGlError | null = null;
+  /** Frames drawn so far. */
+  frames = 0;
+  private wantPlay: boolean;
+  private onScreen = true;
+  private raf = 0;
+  private disposed = false;
+  private readonly cleanups: (() => void)[] = [];
+  private messageEl: HTMLElement | null = null;
+  private pending: Partial<PlayerOptions> = {};
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    readonly options: WidgetOptions,
+  ) {
+    this.wantPlay = options.autoplay ?? true;
+    this.ready = this.start();
+    // a caller that never awaits `ready` must not get an "unhandled rejection": the failure is
+    // already shown on the page (and kept in `error`)
+    this.ready.catch(() => {});
+  }
+
+  get engine(): Engine | null {
+    return this.player?.engine ?? null;
+  }
+  /** Storage format of the state: 'rgba32f', or 'rgba16f' on devices without float32 render targets. */
+  get format(): StorageFormat | null {
+    return this.engine?.rt.format ?? null;
+  }
+  get playing(): boolean {
+    return this.wantPlay;
+  }
+  /** True while frames are being produced (playing, on screen, tab visible, model loaded). */
+  get running(): boolean {
+    return this.raf !== 0;
+  }
+
+  get speed(): number {
+    return this.player?.speed ?? this.pending.speed ?? this.options.speed ?? 1;
+  }
+  set speed(s: number) {
+    if (this.player) this.player.setSpeed(s);
+    else this.pending.speed = s;
+  }
+  get damageRadius(): number {
+    return this.player?.damageRadius ?? this.pending.damageRadius ?? this.options.damageRadius ?? 0;
+  }
+  set damageRadius(r: number) {
+    if (this.player) this.player.damageRadius = r;
+    else this.pending.damageRadius = r;
+  }
+  /** Premultiplied RGBA under the cells (null: transparent); set a CSS colour or RGBA. */
+  get background(): Background {
+    return this.player?.background ?? null;
+  }
+  set background(b: string | Background) {
+    if (this.player) {
+      this.player.background = b;
+      this.redraw();
+    } else this.pending.background = b;
+  }
+
+  play(): void {
+    this.wantPlay = true;
+    this.update();
+  }
+  pause(): void {
+    this.wantPlay = false;
+    this.update();
+  }
+
+  /** Starts again from `kind` (default: the start given in the options). */
+  reset(kind: StartKind = this.options.start ?? 'auto'): void {
+    const p = this.player;
+    if (!p || !this.model) return;
+    p.setState(modelStart(this.model, kind));
+    this.redraw();
+  }
+
+  /** Erases a disc at cell coordinates (row 0 at the top of the image). */
+  damage(x: number, y: number, radius?: number): void {
+    this.player?.damage(x, y, radius);
+    this.redraw();
+  }
+
+  /** Runs `n` steps now and draws (for scripted use; the frame loop does this by itself). */
+  step(n = 1): void {
+    this.engine?.step(n);
+    this.redraw();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopLoop();
+    for (const f of this.cleanups.splice(0)) f();
+    this.player?.dispose();
+    const e = this.engine;
+    this.player = null;
+    if (e && !e.gl.isContextLost()) e.dispose();
+    this.messageEl?.remove();
+    this.messageEl = null;
+  }
+
+  private async start(): Promise<NcaWidget> {
+    try {
+      this.model = await loadModel(this.options.model);
+      if (this.disposed) return this;
+      this.build();
+      this.observe();
+      this.update();
+      return this;
+    } catch (e) {
+      const err = e instanceof NcaGlError ? e : new NcaGlError('io', `the model could not be shown: ${(e as Error)?.message ?? e}`, { cause: e });
+      this.fail(err);
+      throw err;
+    }
+  }
+
+  /** Engine and player for the loaded model (again after a lost context comes back). */
+  private build(): void {
+    const m = this.model!;
+    const o = this.options;
+    if (o.resize ?? true) pinIntrinsicSize(this.canvas);
+    const engine = createEngine(this.canvas, {
+      rule: m.rule.rule,
+      hidden: m.rule.hidden,
+      rate: m.rule.rate,
+      perCell: m.rule.perCell,
+      width: m.grid.width,
+      height: m.grid.height,
+      weights: m.weights,
+      seed: o.seed ?? 0,
+      allowHalfFloat: o.allowHalfFloat ?? true,
+    });
+    const keep = this.player;
+    this.player = new Player(this.canvas, engine, {
+      speed: keep?.speed ?? this.pending.speed ?? o.speed,
+      damageRadius: keep?.damageRadius ?? this.pending.damageRadius ?? o.damageRadius,
+      background: keep ? keep.background : (this.pending.background ?? o.background),
+    });
+    if (o.interactive ?? true) {
+      this.player.attachPointer();
+      this.player.onDamage = () => this.redraw();
+    }
+    this.canvas.style.imageRendering = 'pixelated';
+    if (o.resize ?? true) this.player.resize();
+    this.reset();
+  }
+
+  private observe(): void {
+    const c = this.canvas;
+    const o = this.options;
+    if ((o.resize ?? true) && typeof ResizeObserver !== 'undefined') {
+      const ro = new ResizeObserver((entries) => {
+        const e = entries[entries.length - 1]!;
+        const css = e.contentBoxSize?.[0];
+        const dp = e.devicePixelContentBoxSize?.[0];
+        let size: [number, number] | undefined;
+        if (css) {
+          // CSS size × devicePixelRatio, or the exact device pixels where the browser reports them and
+          // they agree with it (emulated screens report CSS pixels there while devicePixelRatio says 2)
+          size = bufferSize(css.inlineSize, css.blockSize, globalThis.devicePixelRatio || 1);
+          if (dp && Math.abs(dp.inlineSize - size[0]) <= 1 && Math.abs(dp.blockSize - size[1]) <= 1) size = [Math.max(1, dp.inlineSize), Math.max(1, dp.blockSize)];
+        }
+        if (this.player?.resize(size)) this.redraw();
+      });
+      try {
+        ro.observe(c, { box: 'device-pixel-content-box' });
+      } catch {
+        ro.observe(c);
+      }
+      this.cleanups.push(() => ro.disconnect());
+    }
+    if (o.pauseWhenHidden ?? true) {
+      if (typeof IntersectionObserver !== 'undefined') {
+        const io = new IntersectionObserver((entries) => {
+          this.onScreen = entries[entries.length - 1]!.isIntersecting;
+          this.update();
+        });
+        io.observe(c);
+        this.cleanups.push(() => io.disconnect());
+      }
+      const vis = () => this.update();
+      document.addEventListener('visibilitychange', vis);
+      this.cleanups.push(() => document.removeEventListener('visibilitychange', vis));
+    }
+    const lost = (ev: Event) => {
+      ev.preventDefault(); // ask for the context back
+      this.stopLoop();
+      this.player?.dispose();
+      this.player = null;
+    };
+    const restored = () => {
+      try {
+        this.build();
+        this.update();
+      } catch (e) {
+        this.fail(e instanceof NcaGlError ? e : new NcaGlError('context-lost', String(e)));
+      }
+    };
+    c.addEventListener('webglcontextlost', lost);
+    c.addEventListener('webglcontextrestored', restored);
+    this.cleanups.push(() => {
+      c.removeEventListener('webglcontextlost', lost);
+      c.removeEventListener('webglcontextrestored', restored);
+    });
+  }
+
+  /** Starts or stops the frame loop to match playing / on screen / tab visible. */
+  private update(): void {
+    const hidden = (this.options.pauseWhenHidden ?? true) && (!this.onScreen || document.visibilityState === 'hidden');
+    const run = this.wantPlay && !hidden && this.player !== null && !this.disposed;
+    if (run && !this.raf) this.raf = requestAnimationFrame(this.tick);
+    else if (!run) this.stopLoop();
+  }
+
+  private stopLoop(): void {
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = 0;
+  }
+
+  private readonly tick = () => {
+    this.raf = 0;
+    const p = this.player;
+    if (!p) return;
+    try {
+      const regrow = this.options.regrowAfter ?? 0;
+      if (regrow > 0 && p.steps >= regrow) this.reset();
+      p.advance();
+      p.draw();
+      this.frames++;
+    } catch (e) {
+      if (this.engine?.gl.isContextLost()) return; // webglcontextrestored rebuilds
+      this.fail(e instanceof NcaGlError ? e : new NcaGlError('gl-error', String(e)));
+      return;
+    }
+    this.update();
+  };
+
+  private redraw(): void {
+    if (!this.player || this.raf) return; // a running loop draws at the next frame anyway
+    this.player.draw();
+  }
+
+  private fail(err: NcaGlError): void {
+    this.error = err;
+    this.stopLoop();
+    const m = this.options.message ?? true;
+    if (m === false) return;
+    const text = describeFailure(err);
+    if (typeof m === 'function') m(text, err);
+    else this.messageEl = showMessage(this.canvas, text);
+  }
+}
+
+/** Runs a model on `canvas`; see NcaWidget and WidgetOptions. */
+export function mount(canvas: HTMLCanvasElement, options: WidgetOptions): NcaWidget {
+  if (typeof HTMLCanvasElement === 'undefined' || !(canvas instanceof HTMLCanvasElement)) {
+    throw new NcaGlError('bad-argument', 'mount(canvas, options) needs a <canvas> element as its first argument');
+  }
+  if (!options || typeof options !== 'object' || options.model === undefined || options.model === null) {
+    throw new NcaGlError('bad-argument', "mount(canvas, options) needs options.model: a URL, the bytes of a .nca file, or a decoded model");
+  }
+  return new NcaWidget(canvas, options);
+}
+
+/** Decodes any ModelSource (fetching URLs). Failures are NcaGlErrors ('io' or 'bad-model'). */
+export async function loadModel(src: ModelSource): Promise<ModelFile> {
+  if (typeof src === 'string') {
+    let res: Response;
+    try {
+      res = await fetch(src);
+    } catch (e) {
+      throw new NcaGlError(
+        'io',
+        `could not load the model ${src} (${(e as Error).message}). A page opened from file:// cannot load files: serve the page over http(s)`,
+        { cause: e },
+      );
+    }
+    if (!res.ok) throw new NcaGlError('io', `could not load the model ${src}: the server answered ${res.status} ${res.statusText}`.trimEnd());
+    return decodeModel(new Uint8Array(await res.arrayBuffer()));
+  }
+  if (src instanceof ArrayBuffer || src instanceof Uint8Array) return decodeModel(src);
+  if (typeof Blob !== 'undefined' && src instanceof Blob) return decodeModel(new Uint8Array(await src.arrayBuffer()));
+  if (typeof src === 'object' && src !== null && 'weights' in src && 'rule' in src && 'grid' in src) return src;
+  throw new NcaGlError('bad-argument', 'the model must be a URL, the bytes of a .nca file (ArrayBuffer, Uint8Array, Blob) or a decoded model');
+}
+
+/**
+ * A canvas whose CSS size follows its width/height attributes (no CSS size given) would grow
+ * without end once the drawing buffer is set to CSS size × devicePixelRatio. Such a canvas gets its
+ * current CSS size written into its style, once; a canvas sized by CSS (even on one axis, the other
+ * following the aspect ratio, which the buffer keeps) is left alone. Found by nudging each attribute.
+ */
+export function pinIntrinsicSize(c: HTMLCanvasElement): void {
+  if (c.style.width || c.style.height) return;
+  // clientWidth/Height: the box inside the border, which is what style.width/height set
+  const w0 = c.clientWidth, h0 = c.clientHeight;
+  if (!(w0 > 0 && h0 > 0)) return;
+  c.width += 1;
+  const wFollows = c.clientWidth !== w0;
+  c.width -= 1;
+  c.height += 1;
+  const hFollows = c.clientHeight !== h0;
+  c.height -= 1;
+  if (wFollows && hFollows) {
+    c.style.width = `${w0}px`;
+    c.style.height = `${h0}px`;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Where a model starts when it is shown: the target it learned (rebuilt from the thumbnail inside the
+ * model file) and the start state of its task.
+ *
+ *   start = 'auto'     the task decides (below); the default of the widget
+ *           'seed'     one live centre cell (what Distill's growing models grow from)
+ *           'target'   the target itself, hidden channels 0 (a persistence model holds it)
+ *           'hardest'  the task's evaluation start: the curriculum's hardest perturbation
+ *
+ * 'auto' by task (training.task in the file):
+ *   growing, regenerating, or no task / no target   the seed
+ *   persistence   the target with additive noise σ = 0.1 (half the article's hardest, 0.2)
+ *   growth        the target truncated to a disc of radius max(6, min(W, H) / 5) cells — a small
+ *                 centre the model visibly grows out of (the article's hardest radius is 6)
+ *   healing       the target with 3 discs of radius 3 cells cut out (the article's hardest: 4)
+ * "Mild, not the hardest": a widget should show the model doing what it does well. Where the file
+ * records how far the model's curriculum got, the start is never harder than that level.
+ */
+import { CHANNELS } from '../engine/model';
+import { NcaGlError } from '../errors';
+import type { ModelFile } from '../io/model-file';
+import { targetFromRGBA } from '../io/target-pixels';
+import { Curriculum } from '../train/curriculum';
+import { startState } from '../train/evaluate';
+import { NO_PERTURBATION, type Perturbation } from '../train/perturb';
+import { preset, TASKS, type Task } from '../train/presets';
+
+export type StartKind = 'auto' | 'seed' | 'target' | 'hardest';
+export const START_KINDS: readonly StartKind[] = ['auto', 'seed', 'target', 'hardest'];
+
+/** Seed of the perturbation draws of shown starts: fixed, so a page looks the same on every load. */
+export const START_SEED = 1;
+
+/** The model's task when it names a known one. */
+export function modelTask(model: ModelFile): Task | null {
+  const t = model.training?.task;
+  return typeof t === 'string' && (TASKS as readonly string[]).includes(t) ? (t as Task) : null;
+}
+
+/**
+ * The model's target as premultiplied RGBA at its grid size ([y][x][4], row 0 at the top), from the
+ * straight RGBA8 thumbnail in the file; null when the file has none. A thumbnail of another size
+ * (grids over 128 cells are saved scaled down) is fitted back into the grid, aspect kept.
+ */
+export function modelTarget(model: ModelFile): Float32Array | null {
+  const t = model.target;
+  if (!t) return null;
+  const { width: W, height: H } = model.grid;
+  if (t.width === W && t.height === H) {
+    const out = new Float32Array(W * H * 4);
+    for (let i = 0; i < W * H * 4; i += 4) {
+      const a = t.rgba[i + 3]! / 255;
+      out[i] = (t.rgba[i]! / 255) * a;
+      out[i + 1] = (t.rgba[i + 1]! / 255) * a;
+      out[i + 2] = (t.rgba[i + 2]! / 255) * a;
+      out[i + 3] = a;
+    }
+    return out;
+  }
+  try {
+    return targetFromRGBA(t.rgba, t.width, t.height, { width: W, height: H, padding: 0, alpha: 'file' }).rgba;
+  } catch (e) {
+    if (e instanceof NcaGlError && e.code === 'bad-image') return null; // an empty thumbnail
+    throw e;
+  }
+}
+
+/** The curriculum's hardest perturbation for an article task (its evaluation start), else null. */
+export function hardestPerturbation(task: Task | null): Perturbation | null {
+  if (!task) return null;
+  const p = preset(task);
+  return p.curriculum ? new Curriculum(p.curriculum).hardest() : null;
+}
+
+/**
+ * The mild start of an article task (see the header) on a W×H grid; null for the Distill tasks (the
+ * seed). `reached` is the curriculum state saved with a model ({noise, radius (−1: none), ablation}).
+ */
+export function mildPerturbation(task: Task | null, width: number, height: number, reached?: Record<string, number>): Perturbation | null {
+  const hardest = hardestPerturbation(task);
+  if (!hardest) return null;
+  const p: Perturbation = { ...NO_PERTURBATION };
+  if (task === 'persistence') {
+    p.noise = hardest.noise / 2;
+    if (reached && Number.isFinite(reached.noise)) p.noise = Math.min(p.noise, reached.noise!);
+  } else if (task === 'growth') {
+    p.radius = Math.max(hardest.radius, Math.min(width, height) / 5);
+    const r = reached?.radius;
+    if (r !== undefined && Number.isFinite(r)) p.radius = r < 0 ? Infinity : Math.max(p.radius, r);
+  } else if (task === 'healing') {
+    p.circles = hardest.circles;
+    p.ablation = (hardest.ablation * 3) / 4;
+    if (reached && Number.isFinite(reached.ablation)) p.ablation = Math.min(p.ablation, reached.ablation!);
+  }
+  return p;
+}
+
+/**
+ * The start state ([batch][y][x][16], row 0 at the top) of `kind` for a task and target (premultiplied
+ * W×H RGBA, or null: then always the seed).
+ */
+export function taskStart(task: Task | null, target: Float32Array | null, width: number, height: number, kind: StartKind = 'auto', batch = 1, reached?: Record<string, number>): Float32Array {
+  if (kind === 'seed' || !target) return startState('seed', new Float32Array(width * height * 4), batch, width, height, START_SEED);
+  let p: Perturbation | null;
+  if (kind === 'target') p = { ...NO_PERTURBATION };
+  else if (kind === 'hardest') p = hardestPerturbation(task);
+  else p = mildPerturbation(task, width, height, reached);
+  return startState(p ?? 'seed', target, batch, width, height, START_SEED);
+}
+
+/** The start state of `kind` for this model (falls back to the seed when the file carries no target). */
+export function modelStart(model: ModelFile, kind: StartKind = 'auto', batch = 1): Float32Array {
+  return taskStart(modelTask(model), modelTarget(model), model.grid.width, model.grid.height, kind, batch, model.curriculum);
+}
+
+/** A state whose RGBA is `rgba` (premultiplied, W×H) and whose hidden channels are 0: an image to start from. */
+export function imageState(rgba: ArrayLike<number>, width: number, height: number): Float32Array {
+  const s = new Float32Array(width * height * CHANNELS);
+  for (let i = 0; i < width * height; i++) for (let c = 0; c < 4; c++) s[i * CHANNELS + c] = rgba[i * 4 + c]!;
+  return s;
+}

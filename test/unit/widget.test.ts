@@ -1,0 +1,115 @@
+/**
+ * The widget's pure parts, in Node: pixel-art fitting, pointer → cell mapping (CSS pixels vs the
+ * drawing buffer, image row 0 at the top), buffer sizes, and the start states built from a model file.
+ */
+import { describe, expect, it, vi } from 'vitest';
+
+// start.ts reaches the GPU perturbation pass's module, which imports the bundled shaders
+vi.mock('virtual:glsl', () => ({ default: {} }));
+import { initWeights } from '../../src/engine/model';
+import type { ModelFile } from '../../src/io/model-file';
+import { bufferSize, clientToCell, fitGrid } from '../../src/widget/view';
+import { mildPerturbation, modelStart, modelTarget, taskStart } from '../../src/widget/start';
+
+describe('fitGrid', () => {
+  it('uses the largest whole-number scale and centres the grid', () => {
+    expect(fitGrid(512, 512, 72, 72)).toEqual({ x: 4, y: 4, w: 504, h: 504, scale: 7 });
+    expect(fitGrid(300, 200, 40, 40)).toEqual({ x: 50, y: 0, w: 200, h: 200, scale: 5 });
+    expect(fitGrid(72, 72, 72, 72).scale).toBe(1);
+  });
+  it('shrinks by a fraction only when even scale 1 does not fit', () => {
+    const f = fitGrid(50, 100, 100, 100);
+    expect(f.scale).toBeCloseTo(0.5);
+    expect([f.w, f.h, f.x, f.y]).toEqual([50, 50, 0, 25]);
+  });
+});
+
+describe('clientToCell', () => {
+  // a 16×16 grid in a 300×200 CSS box at devicePixelRatio 2: buffer 600×400, scale 25, grid 400×400
+  // at buffer x 100..500 (GL viewport x 100, y 0)
+  const box = { left: 10, top: 20, width: 300, height: 200 };
+  const [bw, bh] = bufferSize(300, 200, 2);
+  const fit = fitGrid(bw, bh, 16, 16);
+  it('maps CSS pixels through the drawing buffer to cells, row 0 at the top', () => {
+    expect([bw, bh]).toEqual([600, 400]);
+    expect(fit).toEqual({ x: 100, y: 0, w: 400, h: 400, scale: 25 });
+    // the top-left corner of the grid: CSS (10 + 50, 20)
+    expect(clientToCell(60, 20, box, bw, bh, fit, 16, 16)).toEqual({ x: 0, y: 0 });
+    // the centre of cell (3, 12): buffer (100 + 3.5·25, 12.5·25) → CSS /2
+    const c = clientToCell(10 + (100 + 3.5 * 25) / 2, 20 + (12.5 * 25) / 2, box, bw, bh, fit, 16, 16)!;
+    expect(c.x).toBeCloseTo(3.5);
+    expect(c.y).toBeCloseTo(12.5);
+  });
+  it('is null in the margins and outside', () => {
+    expect(clientToCell(15, 100, box, bw, bh, fit, 16, 16)).toBeNull();
+    expect(clientToCell(300, 100, box, bw, bh, fit, 16, 16)).toBeNull();
+    expect(clientToCell(100, 10, box, bw, bh, fit, 16, 16)).toBeNull();
+  });
+  it('accounts for a grid centred vertically (GL y up)', () => {
+    const f = fitGrid(100, 300, 10, 10); // scale 10, grid at GL y 100..200
+    expect(f.y).toBe(100);
+    const b = { left: 0, top: 0, width: 100, height: 300 };
+    expect(clientToCell(5, 105, b, 100, 300, f, 10, 10)).toEqual({ x: 0.5, y: 0.5 });
+    expect(clientToCell(5, 95, b, 100, 300, f, 10, 10)).toBeNull();
+  });
+});
+
+describe('bufferSize', () => {
+  it('rounds CSS size × devicePixelRatio and clamps it', () => {
+    expect(bufferSize(100.4, 50, 1.5)).toEqual([151, 75]);
+    expect(bufferSize(0, 10, 1)).toEqual([1, 10]);
+    expect(bufferSize(5000, 10, 2, 4096)).toEqual([4096, 20]);
+    expect(bufferSize(10, 10, NaN)).toEqual([10, 10]);
+  });
+});
+
+/** A 12×12 model whose target is a 6×6 opaque orange square, straight RGBA8 at the grid size. */
+function model(task: string | undefined): ModelFile {
+  const W = 12;
+  const rgba = new Uint8Array(W * W * 4);
+  for (let y = 3; y < 9; y++) for (let x = 3; x < 9; x++) rgba.set([255, 128, 0, 255], (y * W + x) * 4);
+  return {
+    rule: { rule: 'seed', hidden: 8, rate: 0.8, perCell: false },
+    grid: { width: W, height: W },
+    weights: initWeights('seed', 8, 1),
+    target: { width: W, height: W, rgba },
+    training: task ? { task } : {},
+  };
+}
+const alive = (s: Float32Array) => Array.from({ length: s.length / 16 }, (_, i) => s[i * 16 + 3]!).filter((a) => a > 0.1).length;
+
+describe('start states from a model file', () => {
+  it('rebuilds the premultiplied target from the thumbnail', () => {
+    const t = modelTarget(model('growth'))!;
+    const i = (4 * 12 + 4) * 4;
+    expect(Array.from(t.subarray(i, i + 4))).toEqual([1, Math.fround(128 / 255), 0, 1]);
+    expect(t[0]).toBe(0);
+  });
+  it('grows Distill models (and models without a task) from the seed', () => {
+    for (const task of ['growing', 'regenerating', undefined]) {
+      const s = modelStart(model(task));
+      expect(alive(s)).toBe(1);
+      expect(s[(6 * 12 + 6) * 16 + 3]).toBe(1);
+    }
+  });
+  it('holds, grows and heals the article models from mild perturbations of the target', () => {
+    expect(alive(modelStart(model('persistence'), 'target'))).toBe(36);
+    // growth: truncation radius max(6, 12/5) = 6 cells keeps the whole 6×6 square
+    expect(mildPerturbation('growth', 12, 12)!.radius).toBe(6);
+    expect(mildPerturbation('growth', 64, 64)!.radius).toBeCloseTo(12.8);
+    // healing: 3 discs of radius 3
+    expect(mildPerturbation('healing', 64, 64)).toMatchObject({ circles: 3, ablation: 3 });
+    expect(mildPerturbation('persistence', 64, 64)).toMatchObject({ noise: 0.1 });
+    // never harder than the curriculum level the model reached
+    expect(mildPerturbation('healing', 64, 64, { ablation: 1.5 })!.ablation).toBe(1.5);
+    expect(mildPerturbation('growth', 64, 64, { radius: 30 })!.radius).toBe(30);
+    const hardest = taskStart('growth', modelTarget(model('growth')), 12, 12, 'hardest');
+    expect(alive(hardest)).toBeLessThanOrEqual(36);
+    expect(alive(hardest)).toBeGreaterThan(0);
+  });
+  it('falls back to the seed when the file has no target', () => {
+    const m = model('healing');
+    delete m.target;
+    expect(alive(modelStart(m, 'target'))).toBe(1);
+  });
+});
