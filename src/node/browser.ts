@@ -119,6 +119,11 @@ export interface LaunchOpts {
   args?: string[];
   /** Forward the browser's stderr (debugging). */
   dumpio?: boolean;
+  /**
+   * Let puppeteer close the browser on SIGINT/SIGTERM/SIGHUP (default true; on SIGINT it also
+   * exits the process). The CLI passes false and handles the signals itself (save, then exit).
+   */
+  handleSignals?: boolean;
 }
 
 function readMode(v: string | undefined): WebGLMode {
@@ -138,6 +143,9 @@ async function launchWith(exe: string, mode: Exclude<WebGLMode, 'auto'>, opts: L
     pipe: true,
     protocolTimeout: 0,
     dumpio: opts.dumpio ?? false,
+    handleSIGINT: opts.handleSignals ?? true,
+    handleSIGTERM: opts.handleSignals ?? true,
+    handleSIGHUP: opts.handleSignals ?? true,
     userDataDir,
     args: [...COMMON_FLAGS, ...webglFlags(mode), ...extra, ...(opts.args ?? [])],
   };

@@ -8,8 +8,8 @@
  *   const bytes = encodeModel(s.toModel());  // weights, optimiser, curriculum, provenance
  *
  * Faults:
- *   - a NaN or infinite loss rolls back to the last good snapshot, halves the learning rate and
- *     continues (and says so through 'fault');
+ *   - a NaN or infinite loss rolls back to the last good snapshot, halves the learning rate, restarts
+ *     a pool from seeds and continues (and says so through 'fault');
  *   - a lost WebGL context (webglcontextlost) is waited out; once restored, the regimen is rebuilt
  *     from the last good snapshot and training continues.
  * Snapshots (weights, Adam moments, counters, curriculum, loss history) are taken every
@@ -122,9 +122,15 @@ export class TrainingSession {
     this.stopping = true;
   }
 
+  /** True when the context is gone, also before 'webglcontextlost' has been delivered (it comes as a task). */
+  private checkLost(): boolean {
+    if (!this.lost && this.regimen.trainer.gl.isContextLost()) this.lost = new Promise<void>((res) => (this.resolveRestore = res));
+    return this.lost !== null;
+  }
+
   /** One iteration, with fault handling. */
   async step(): Promise<StepReport> {
-    if (this.lost) await this.recoverContext();
+    if (this.checkLost()) await this.recoverContext();
     const t0 = performance.now();
     let r: StepReport;
     try {
@@ -137,7 +143,7 @@ export class TrainingSession {
       }
       throw e;
     }
-    if (this.lost) {
+    if (this.checkLost()) {
       // the context went away while this iteration ran: its result is not trustworthy
       await this.recoverContext();
       return this.step();
@@ -165,6 +171,8 @@ export class TrainingSession {
     }
     const from = r.iteration;
     this.restore(this.good);
+    // the diverged batch was written back to the pool (not part of snapshots): start it afresh
+    this.regimen.pool?.fillWithSeeds();
     const trainer = this.regimen.trainer;
     trainer.lrScale = this.good.lrScale / 2 ** this.rollbacks;
     this.emit('fault', {
@@ -188,6 +196,9 @@ export class TrainingSession {
     } catch {
       /* the objects died with the context */
     }
+    // deleting objects of the lost context's generation flags INVALID_OPERATION on the restored one
+    const gl = old.trainer.gl;
+    for (let i = 0; i < 16 && !gl.isContextLost() && gl.getError() !== gl.NO_ERROR; i++);
     this.regimen = new Regimen(this.canvas, this.options);
     this.restore(this.good);
     this.emit('fault', { kind: 'context-restored', iteration: this.iteration, message: `the WebGL context is back: resumed from iteration ${this.iteration}` });

@@ -1,0 +1,278 @@
+/**
+ * Command-line parsing (node:util parseArgs) and the help texts. Every problem is a UsageError
+ * that names the flag and what it takes; nothing here touches files or the browser.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { TASKS, type Task } from '../train/presets';
+import type { WebGLMode } from '../node/browser';
+import { UsageError } from './errors';
+
+export const MAX_ITERATIONS = 100_000; // a model file keeps at most 100 000 losses
+const WEBGL_MODES: WebGLMode[] = ['auto', 'gpu', 'vulkan', 'egl', 'swiftshader'];
+const STARTS = ['seed', 'task', 'target'] as const;
+export type Start = (typeof STARTS)[number];
+
+export const USAGE: Record<'main' | 'train' | 'render' | 'info', string> = {
+  main: `Usage: nca-gl <command> [options]
+
+Neural cellular automata trained and run with WebGL2 shaders, driven from the terminal through
+headless Chromium (the GPU when there is one, else software WebGL).
+
+Commands:
+  train <image|name>   train a model on an image file or a shipped target (lizard, dragon, pig, mouse, heart)
+  render <model.nca>   write a GIF of a model's rollout, or a PNG strip of frames
+  info <model.nca>     print what a model file holds
+
+Options:
+  -h, --help           help (also: nca-gl <command> --help)
+  -v, --version        print the version
+
+Example:
+  npx nca-gl train lizard          # ~1 min on 2 CPU cores: lizard-growth.nca and lizard-growth.png
+  npx nca-gl render lizard-growth.nca --out lizard.gif
+
+Exit codes: 0 done, 1 runtime failure (browser, GPU, writing), 2 usage error, 3 bad input file,
+130 interrupted (after saving). See docs/cli.md.`,
+  train: `Usage: nca-gl train <image|name> [options]
+
+Trains a model on an image (PNG, JPEG, GIF, WebP, SVG) or a shipped target name and saves it,
+checkpointing as it goes. Defaults are a quick configuration that finishes in minutes without a
+GPU; --full uses the task's published configuration.
+
+Options:
+  -t, --task <task>          growth (default), persistence, healing, growing, regenerating
+      --size <n>             grid side in cells (default 32; --full: 64 or 72)
+      --width <n>, --height <n>   grid size when not square
+      --padding <n>          empty border around the image, in cells (default: scaled from the preset)
+      --hidden <n>           hidden units, a multiple of 4 (default 32; --full: 64 or 128)
+      --batch <n>            grids per iteration (default 1, growing/regenerating 4; --full: preset)
+  -n, --iterations <n>       total iterations (default 500; --full: the preset's)
+      --lr <x>               learning rate (default 0.002; --full: the preset's schedule)
+      --seed <n>             random seed, 0 … 4294967295 (default 1)
+      --pool <n>             regenerating: states in the sample pool (default 256; --full: 1024)
+      --full                 the task's full preset (SPEC sizes; slow without a GPU)
+  -o, --out <file.nca>       model file (default <image>-<task>.nca)
+      --picture <file.png>   picture of the result (default: the model path with .png)
+      --no-picture           write no picture
+      --resume               continue from the checkpoint at --out (settings come from it)
+      --checkpoint-every <n> iterations between checkpoints (default 100; also every 2 minutes)
+      --log-every <n>        without a terminal: a progress line every n iterations (default: every 5 s)
+  -q, --quiet                no progress output
+      --webgl <mode>         auto (default), gpu, vulkan, egl, swiftshader
+  -h, --help                 this help
+
+Ctrl-C stops after the current iteration, saves a checkpoint and exits with 130; --resume
+continues it exactly.`,
+  render: `Usage: nca-gl render <model.nca> [options]
+
+Runs a model on the GPU and writes its rollout: an animated GIF, or a PNG strip of frames.
+
+Options:
+  -o, --out <file>     x.gif (animation) or x.png (strip of frames) (default: the model path with .gif)
+  -s, --steps <n>      CA steps to run (default: 4 × the trained rollout length, at least 64)
+      --every <n>      steps between frames (default: 1 for GIF, steps/7 for PNG)
+      --start <what>   seed (one live cell), task (the task's start, e.g. the truncated target),
+                       target (the target itself) (default: task)
+      --scale <n>      pixels per cell (default: enough for 256 pixels)
+      --fps <n>        GIF frames per second (default 20)
+      --seed <n>       seed of the start's random perturbation (default 1)
+  -q, --quiet          print nothing but errors
+      --webgl <mode>   auto (default), gpu, vulkan, egl, swiftshader
+  -h, --help           this help`,
+  info: `Usage: nca-gl info <model.nca>
+
+Prints what a model file holds: rule, sizes, training provenance, loss history, resume state.
+Exits with 3 and the loader's message when the file is not a valid model.
+
+Options:
+  -h, --help   this help`,
+};
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(command: 'train' | 'render' | 'info', argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
+    return { values: r.values as Values, positionals: r.positionals };
+  } catch (e) {
+    const m = (e as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(m);
+    if (unknown) throw new UsageError(`${command}: unknown option '${unknown[1]}'`, command);
+    const ambiguous = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(m);
+    if (ambiguous) throw new UsageError(`${command}: ${ambiguous[1]} is followed by something that looks like an option; write ${ambiguous[1]}=VALUE if you mean a value starting with '-'`, command);
+    const missing = /Option '([^']+)' argument missing/.exec(m);
+    if (missing) throw new UsageError(`${command}: option '${missing[1]!.replace(/^-\w, /, '')}' needs a value`, command);
+    throw new UsageError(`${command}: ${m.replace(/\. To specify.*$/s, '')}`, command);
+  }
+}
+
+/** An integer flag in [min, max], or undefined when absent. */
+export function intFlag(command: string, name: string, v: string | boolean | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const s = String(v).trim();
+  const n = /^[+-]?\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${command}: --${name} must be a whole number from ${min} to ${max}, got '${v}'`, command);
+  return n;
+}
+
+/** A number flag in (0, max], or undefined when absent. */
+export function positiveFlag(command: string, name: string, v: string | boolean | undefined, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const s = String(v).trim();
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : NaN;
+  if (!(n > 0 && n <= max)) throw new UsageError(`${command}: --${name} must be a number above 0 and at most ${max}, got '${v}'`, command);
+  return n;
+}
+
+function oneOf<T extends string>(command: string, name: string, v: string | boolean | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!allowed.includes(v as T)) throw new UsageError(`${command}: --${name} must be one of ${allowed.join(', ')}, got '${v}'`, command);
+  return v as T;
+}
+
+function onePositional(command: string, positionals: string[], what: string): string {
+  if (positionals.length === 0) throw new UsageError(`${command}: missing the ${what}`, command);
+  if (positionals.length > 1) throw new UsageError(`${command}: expected one ${what}, got ${positionals.length} arguments (${positionals.map((p) => `'${p}'`).join(' ')})`, command);
+  return positionals[0]!;
+}
+
+export interface TrainArgs {
+  help: boolean;
+  image: string;
+  task: Task;
+  /** Training settings given on the command line (undefined: the default). */
+  width?: number;
+  height?: number;
+  padding?: number;
+  hidden?: number;
+  batch?: number;
+  iterations?: number;
+  lr?: number;
+  seed?: number;
+  pool?: number;
+  full: boolean;
+  out?: string;
+  /** A path, false for --no-picture, undefined for the default. */
+  picture?: string | false;
+  resume: boolean;
+  checkpointEvery: number;
+  logEvery?: number;
+  quiet: boolean;
+  webgl?: WebGLMode;
+  /** Names of the settings flags given (a resumed run takes them from the checkpoint). */
+  settings: string[];
+}
+
+const SETTINGS = ['task', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'full'];
+
+export function parseTrain(argv: string[]): TrainArgs {
+  const c = 'train';
+  const { values: v, positionals } = parse(c, argv, {
+    task: { type: 'string', short: 't' },
+    size: { type: 'string' },
+    width: { type: 'string' },
+    height: { type: 'string' },
+    padding: { type: 'string' },
+    hidden: { type: 'string' },
+    batch: { type: 'string' },
+    iterations: { type: 'string', short: 'n' },
+    lr: { type: 'string' },
+    seed: { type: 'string' },
+    pool: { type: 'string' },
+    full: { type: 'boolean' },
+    out: { type: 'string', short: 'o' },
+    picture: { type: 'string' },
+    'no-picture': { type: 'boolean' },
+    resume: { type: 'boolean' },
+    'checkpoint-every': { type: 'string' },
+    'log-every': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    webgl: { type: 'string' },
+  });
+  const help = v.help === true;
+  if (help) return { help, image: '', task: 'growth', full: false, resume: false, checkpointEvery: 100, quiet: false, settings: [] };
+  const size = intFlag(c, 'size', v.size, 3, 1024);
+  if (size !== undefined && (v.width !== undefined || v.height !== undefined)) throw new UsageError(`${c}: give --size or --width/--height, not both`, c);
+  if (v.picture !== undefined && v['no-picture']) throw new UsageError(`${c}: give --picture or --no-picture, not both`, c);
+  const hidden = intFlag(c, 'hidden', v.hidden, 4, 256);
+  if (hidden !== undefined && hidden % 4 !== 0) throw new UsageError(`${c}: --hidden must be a multiple of 4, got ${hidden}`, c);
+  const out = v.out as string | undefined;
+  if (out !== undefined && !/\.nca$/i.test(out)) throw new UsageError(`${c}: --out must name a .nca file, got '${out}'`, c);
+  const picture = v['no-picture'] ? false : (v.picture as string | undefined);
+  if (typeof picture === 'string' && !/\.png$/i.test(picture)) throw new UsageError(`${c}: --picture must name a .png file, got '${picture}'`, c);
+  return {
+    help,
+    image: onePositional(c, positionals, 'image (a file, or one of lizard, dragon, pig, mouse, heart)'),
+    task: oneOf(c, 'task', v.task, TASKS) ?? 'growth',
+    width: size ?? intFlag(c, 'width', v.width, 3, 1024),
+    height: size ?? intFlag(c, 'height', v.height, 3, 1024),
+    padding: intFlag(c, 'padding', v.padding, 0, 500),
+    hidden,
+    batch: intFlag(c, 'batch', v.batch, 1, 64),
+    iterations: intFlag(c, 'iterations', v.iterations, 1, MAX_ITERATIONS),
+    lr: positiveFlag(c, 'lr', v.lr, 10),
+    seed: intFlag(c, 'seed', v.seed, 0, 0xffffffff),
+    pool: intFlag(c, 'pool', v.pool, 1, 4096),
+    full: v.full === true,
+    out,
+    picture,
+    resume: v.resume === true,
+    checkpointEvery: intFlag(c, 'checkpoint-every', v['checkpoint-every'], 1, MAX_ITERATIONS) ?? 100,
+    logEvery: intFlag(c, 'log-every', v['log-every'], 1, MAX_ITERATIONS),
+    quiet: v.quiet === true,
+    webgl: oneOf(c, 'webgl', v.webgl, WEBGL_MODES),
+    settings: SETTINGS.filter((k) => v[k] !== undefined),
+  };
+}
+
+export interface RenderArgs {
+  help: boolean;
+  model: string;
+  out?: string;
+  steps?: number;
+  every?: number;
+  start: Start;
+  scale?: number;
+  fps: number;
+  seed: number;
+  quiet: boolean;
+  webgl?: WebGLMode;
+}
+
+export function parseRender(argv: string[]): RenderArgs {
+  const c = 'render';
+  const { values: v, positionals } = parse(c, argv, {
+    out: { type: 'string', short: 'o' },
+    steps: { type: 'string', short: 's' },
+    every: { type: 'string' },
+    start: { type: 'string' },
+    scale: { type: 'string' },
+    fps: { type: 'string' },
+    seed: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    webgl: { type: 'string' },
+  });
+  const help = v.help === true;
+  if (help) return { help, model: '', start: 'task', fps: 20, seed: 1, quiet: false };
+  const out = v.out as string | undefined;
+  if (out !== undefined && !/\.(gif|png)$/i.test(out)) throw new UsageError(`${c}: --out must name a .gif or .png file, got '${out}'`, c);
+  return {
+    help,
+    model: onePositional(c, positionals, 'model file (.nca)'),
+    out,
+    steps: intFlag(c, 'steps', v.steps, 0, 100_000),
+    every: intFlag(c, 'every', v.every, 1, 100_000),
+    start: oneOf(c, 'start', v.start, STARTS) ?? 'task',
+    scale: intFlag(c, 'scale', v.scale, 1, 64),
+    fps: intFlag(c, 'fps', v.fps, 1, 100) ?? 20,
+    seed: intFlag(c, 'seed', v.seed, 0, 0xffffffff) ?? 1,
+    quiet: v.quiet === true,
+    webgl: oneOf(c, 'webgl', v.webgl, WEBGL_MODES),
+  };
+}
+
+export function parseInfo(argv: string[]): { help: boolean; model: string } {
+  const { values: v, positionals } = parse('info', argv, {});
+  if (v.help === true) return { help: true, model: '' };
+  return { help: false, model: onePositional('info', positionals, 'model file (.nca)') };
+}

@@ -1,0 +1,117 @@
+/**
+ * Checkpoints of the train command: reading one to resume (with the settings checks), and saving
+ * one from the page — the model file, plus the pool file for `regenerating` — atomically, pool first.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { decodeModel, type ModelFile } from '../io/model-file';
+import { NcaGlError } from '../errors';
+import type { TrainArgs } from './args';
+import { writeFileAtomic } from './atomic';
+import type { Bridge } from './bridge';
+import { configFromModel, type ResolvedImage } from './config';
+import { BrowserDied, InputError, UsageError } from './errors';
+import type { TrainConfig } from './page';
+import { decodePool, encodePool } from './pool-file';
+
+/** Pool bytes per page call (base64 grows it by a third). */
+const POOL_CHUNK = 8 * 1024 * 1024;
+
+export interface Checkpoint {
+  /** The model file, base64 (what a relaunched page starts from). */
+  b64: string;
+  iteration: number;
+}
+
+export function poolPathFor(out: string): string {
+  return out.replace(/\.nca$/i, '') + '.pool';
+}
+
+/** Reads and validates a model file; InputError with the loader's message when it is bad. */
+export function readModel(path: string): { bytes: Buffer; model: ModelFile } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new InputError(`cannot read model file '${path}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  try {
+    return { bytes, model: decodeModel(bytes) };
+  } catch (e) {
+    if (e instanceof NcaGlError) throw new InputError(`${path}: ${e.message.replace(/^nca-gl: /, '')}`, { cause: e });
+    throw e;
+  }
+}
+
+/** Flags that contradict the checkpoint's settings (a resumed run keeps its settings). */
+export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
+  const out: string[] = [];
+  const cmp = (flag: string, given: unknown, saved: unknown) => {
+    if (a.settings.includes(flag) && JSON.stringify(given) !== JSON.stringify(saved)) out.push(`--${flag} (checkpoint: ${JSON.stringify(saved)})`);
+  };
+  cmp('task', a.task, c.task);
+  cmp('size', a.width, c.width);
+  if (a.settings.includes('size') && a.height !== c.height && !out.some((s) => s.startsWith('--size'))) out.push(`--size (checkpoint: ${c.width}×${c.height})`);
+  cmp('width', a.width, c.width);
+  cmp('height', a.height, c.height);
+  cmp('padding', a.padding, c.padding);
+  cmp('hidden', a.hidden, c.hidden);
+  cmp('batch', a.batch, c.batch);
+  cmp('lr', a.lr, c.lr);
+  cmp('seed', a.seed, c.seed);
+  cmp('pool', a.pool, c.pool);
+  cmp('full', a.full, c.full);
+  return out;
+}
+
+/** The checkpoint to resume from, with its settings; checks the image and the flags against it. */
+export function loadCheckpoint(a: TrainArgs, out: string, image: ResolvedImage): { checkpoint: Checkpoint; config: TrainConfig; rebuilt: boolean } {
+  const { bytes, model } = readModel(out);
+  const { config, rebuilt } = configFromModel(model, out);
+  const bad = conflicts(a, config);
+  if (bad.length) {
+    throw new UsageError(`train --resume continues with the checkpoint's settings, but these flags differ: ${bad.join(', ')}; drop them, or start over without --resume (another --out)`, 'train');
+  }
+  const crc = model.resume?.imageCrc;
+  if (typeof crc === 'number' && crc !== image.crc) {
+    throw new UsageError(`train --resume: ${out} was trained on '${String(model.resume?.image ?? 'another image')}', not on '${image.input.name}' (the bytes differ): give the same image, or drop --resume`, 'train');
+  }
+  if (a.iterations !== undefined) config.iterations = a.iterations;
+  const iteration = Number(model.resume?.iteration ?? model.training?.iterations ?? 0);
+  return { checkpoint: { b64: bytes.toString('base64'), iteration }, config, rebuilt };
+}
+
+/** Saves model (+ pool) from the page; returns the new in-memory checkpoint. */
+export async function saveCheckpoint(bridge: Bridge, out: string, iteration: number, resume: Record<string, string | number | boolean>, withPool: boolean, c: TrainConfig): Promise<Checkpoint> {
+  const b64 = await bridge.call('checkpoint', [resume]);
+  if (withPool) {
+    const info = await bridge.call('poolRead', [POOL_CHUNK]);
+    const parts: Buffer[] = [];
+    for (let i = 0; i < info.chunks; i++) parts.push(Buffer.from(await bridge.call('poolChunk', [i]), 'base64'));
+    const data = Buffer.concat(parts);
+    writeFileAtomic(poolPathFor(out), encodePool({ iteration, size: info.size, width: c.width, height: c.height, dtype: info.dtype, byteLength: data.length }, data));
+  }
+  writeFileAtomic(out, Buffer.from(b64, 'base64'));
+  return { b64, iteration };
+}
+
+/** Sends the pool saved beside the checkpoint into the page; a message when it cannot (the pool then restarts from seeds). */
+export async function restorePool(bridge: Bridge, out: string, iteration: number, c: TrainConfig): Promise<string | null> {
+  const path = poolPathFor(out);
+  if (!existsSync(path)) return `no pool file ${path}: the pool restarts from seeds, so the losses will differ from an uninterrupted run`;
+  try {
+    const { meta, data } = decodePool(readFileSync(path), path);
+    if (meta.iteration !== iteration) return `${path} is from iteration ${meta.iteration}, the checkpoint from ${iteration}: the pool restarts from seeds`;
+    if (meta.width !== c.width || meta.height !== c.height || meta.size !== c.pool) return `${path} does not fit this model (size or grid): the pool restarts from seeds`;
+    for (let i = 0, k = 0; i < data.length; i += POOL_CHUNK, k++) await bridge.call('poolWrite', [k, Buffer.from(data.subarray(i, i + POOL_CHUNK)).toString('base64')]);
+    await bridge.call('poolCommit', [meta.dtype, data.length]);
+    return null;
+  } catch (e) {
+    if (e instanceof BrowserDied) throw e;
+    return `${(e as Error).message.replace(/^nca-gl: /, '')}: the pool restarts from seeds`;
+  }
+}
+
+/** Removes a pool file left by an earlier run that this run does not continue. */
+export function removeStalePool(out: string): void {
+  rmSync(poolPathFor(out), { force: true });
+}

@@ -1,0 +1,195 @@
+/**
+ * The train command: drives a TrainingSession in the CLI page in chunks of about a second, shows
+ * progress, checkpoints every --checkpoint-every iterations (and every 2 minutes) and at the end,
+ * stops cleanly on Ctrl-C, and relaunches a browser that dies from the last checkpoint.
+ *
+ * Test hooks (environment): NCA_GL_TEST_FAULTS="kill-browser@12,lose-context@5,drop-context@8" kills
+ * the browser process once the run reaches iteration 12; forces a WebGL context loss
+ * (WEBGL_lose_context) before iteration 5, restored 0.2 s later; and one before iteration 8 that is
+ * never restored (context losses on the first launch only). NCA_GL_WATCHDOG_S: seconds without an
+ * answer from the page before it counts as hung (default 600); NCA_GL_CONTEXT_TIMEOUT_S: seconds a
+ * lost context may stay lost before the browser counts as dead (default 60).
+ */
+import { existsSync } from 'node:fs';
+import { decodeModel } from '../io/model-file';
+import { NcaGlError } from '../errors';
+import type { TrainArgs } from './args';
+import { prepareFolder, writeFileAtomic } from './atomic';
+import { Bridge } from './bridge';
+import { type Checkpoint, loadCheckpoint, removeStalePool, restorePool, saveCheckpoint } from './checkpoint';
+import { resolveConfig, resolveImage } from './config';
+import { BrowserDied, EXIT, UsageError } from './errors';
+import type { TrainConfig } from './page';
+import { formatDuration, formatLoss, Progress, type ProgressState } from './progress';
+import { type Io, trainingPicture } from './render';
+
+export const MAX_RELAUNCHES = 3;
+const CHECKPOINT_MS = 2 * 60 * 1000;
+const CHUNK_MS = 1000;
+
+export function parseFaults(spec: string | undefined): { killBrowserAt: number[]; loseContextAt: number[]; dropContextAt: number[] } {
+  const f = { killBrowserAt: [] as number[], loseContextAt: [] as number[], dropContextAt: [] as number[] };
+  for (const part of (spec ?? '').split(',').filter(Boolean)) {
+    const m = /^(kill-browser|lose-context|drop-context)@(\d+)$/.exec(part.trim());
+    if (!m) throw new NcaGlError('bad-argument', `NCA_GL_TEST_FAULTS: cannot read '${part}' (expected kill-browser@N, lose-context@N or drop-context@N)`);
+    (m[1] === 'kill-browser' ? f.killBrowserAt : m[1] === 'lose-context' ? f.loseContextAt : f.dropContextAt).push(Number(m[2]));
+  }
+  f.killBrowserAt.sort((a, b) => a - b);
+  return f;
+}
+
+export function formatLr(lr: TrainConfig['lr']): string {
+  if (typeof lr === 'number') return String(lr);
+  return lr.values.map((v, i) => (i === 0 ? String(v) : `${v} from ${lr.boundaries[i - 1]}`)).join(', ');
+}
+
+export function describeConfig(c: TrainConfig): string {
+  const parts = [`${c.width}×${c.height} (padding ${c.padding})`, `hidden ${c.hidden}`, `batch ${c.batch}`, `lr ${formatLr(c.lr)}`, `seed ${c.seed}`];
+  if (c.steps) parts.push(`steps ${c.steps[0]}–${c.steps[1]}`);
+  if (c.pool) parts.push(`pool ${c.pool}`);
+  return `${parts.join(', ')}${c.full ? ', full preset' : ''}`;
+}
+
+export async function train(a: TrainArgs, io: Io): Promise<number> {
+  const image = resolveImage(a.image);
+  const out = a.out ?? `${image.stem}-${a.task}.nca`;
+  for (const f of [out, ...(typeof a.picture === 'string' ? [a.picture] : [])]) {
+    const problem = prepareFolder(f);
+    if (problem) throw new UsageError(`train: ${problem}`, 'train');
+  }
+  const picturePath = a.picture === false ? null : (a.picture ?? out.replace(/\.nca$/i, '.png'));
+  const progress = new Progress(io.stderr, { quiet: a.quiet, logEvery: a.logEvery });
+  const note = (m: string, important = false) => progress.note(m, important);
+
+  let checkpoint: Checkpoint | null = null;
+  let config: TrainConfig;
+  if (a.resume && existsSync(out)) {
+    const r = loadCheckpoint(a, out, image);
+    ({ checkpoint, config } = r);
+    note(`resuming ${out} at iteration ${checkpoint.iteration} of ${config.iterations}${r.rebuilt ? ' (settings rebuilt from its hyperparameters)' : ''}`);
+  } else {
+    if (a.resume) note(`no checkpoint at ${out} yet: starting from scratch`);
+    else if (existsSync(out)) note(`${out} exists and will be replaced at the first checkpoint (--resume continues it instead)`);
+    config = resolveConfig(a);
+    removeStalePool(out);
+  }
+  const resumeRecord = { cli: JSON.stringify(config), image: image.input.name, imageCrc: image.crc };
+  const faults = parseFaults(io.env.NCA_GL_TEST_FAULTS);
+  const watchdogMs = Number(io.env.NCA_GL_WATCHDOG_S ?? 600) * 1000;
+  const contextTimeoutS = Number(io.env.NCA_GL_CONTEXT_TIMEOUT_S ?? 60);
+  const every = a.checkpointEvery;
+
+  let bridge: Bridge | null = null;
+  let stop: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop) {
+      note(`${sig} again: quitting without saving (the last checkpoint in ${out} is intact)`, true);
+      bridge?.kill();
+      process.exit(EXIT.interrupted);
+    }
+    stop = sig;
+    note(`${sig}: stopping after the current iteration and saving (press Ctrl-C again to quit at once)`, true);
+    bridge?.call('stop', []).catch(() => undefined);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let relaunches = 0;
+  let launches = 0;
+  let hasPool = false;
+  let iteration = checkpoint?.iteration ?? 0;
+  const startIteration = iteration;
+  let lastSave = Date.now();
+  let last: ProgressState | null = null;
+  let picture: string | null = null;
+  const t0 = Date.now();
+  const save = async () => {
+    try {
+      checkpoint = await saveCheckpoint(bridge!, out, iteration, resumeRecord, hasPool, config);
+    } catch (e) {
+      // the context went away after the last iteration: the next train call waits for it (or gives up)
+      if (e instanceof NcaGlError && e.code === 'context-lost') return void note(`warning: no checkpoint at iteration ${iteration}: the WebGL context is lost`, true);
+      throw e;
+    }
+    lastSave = Date.now();
+    relaunches = 0;
+    progress.info(`checkpoint: iteration ${iteration} saved to ${out}`);
+  };
+  try {
+    for (;;) {
+      try {
+        if (!bridge) {
+          bridge = await Bridge.open({ webgl: a.webgl, debug: !!io.env.NCA_GL_DEBUG });
+          const first = launches++ === 0;
+          const rep = await bridge.call('setup', [
+            { config, image: image.input, checkpoint: checkpoint?.b64, loseContextAt: first ? faults.loseContextAt : [], dropContextAt: first ? faults.dropContextAt : [], lostTimeoutS: contextTimeoutS },
+          ]);
+          hasPool = rep.pool;
+          iteration = rep.iteration;
+          if (first) note(`training '${config.task}' on ${rep.source}\n  ${describeConfig(config)}; ${config.iterations} iterations\n  WebGL: ${bridge.renderer} (${bridge.mode})`);
+          if (first && iteration >= config.iterations) note(`${out} is already at iteration ${iteration} of ${config.iterations}: nothing to train (raise --iterations to go on)`);
+          if (hasPool && checkpoint) {
+            const why = await restorePool(bridge, out, checkpoint.iteration, config);
+            if (why) note(`warning: ${why}`, true);
+          }
+        }
+        if (stop || iteration >= config.iterations) {
+          // the end, or a signal: save what there is (nothing when no iteration ran), then the picture
+          if (iteration > startIteration && (checkpoint?.iteration !== iteration || !existsSync(out))) await save();
+          if (!stop && picturePath && checkpoint && !picture) {
+            const cp: Checkpoint = checkpoint;
+            const pic = await trainingPicture(bridge, cp.b64, decodeModel(Buffer.from(cp.b64, 'base64')));
+            writeFileAtomic(picturePath, pic.png);
+            picture = `wrote ${picturePath}: ${pic.caption}`;
+          }
+          break;
+        }
+        let until = Math.min(config.iterations, (Math.floor(iteration / every) + 1) * every);
+        const kill = faults.killBrowserAt.find((k) => k > iteration);
+        if (kill !== undefined) until = Math.min(until, kill);
+        const chunk = await bridge.call('train', [until, CHUNK_MS], watchdogMs);
+        for (const f of chunk.faults) note(`warning: ${f.message}`, true);
+        iteration = chunk.iteration;
+        for (const s of chunk.steps) {
+          last = { iteration: s.iteration, total: config.iterations, loss: s.loss, level: chunk.level === null ? null : s.level, rate: s.rate };
+          progress.update(last);
+        }
+        if (kill !== undefined && iteration >= kill) {
+          faults.killBrowserAt = faults.killBrowserAt.filter((k) => k > iteration);
+          note(`test: killing the browser at iteration ${iteration}`, true);
+          bridge.kill();
+          continue;
+        }
+        if (iteration % every === 0 || Date.now() - lastSave > CHECKPOINT_MS) await save();
+      } catch (e) {
+        if (!(e instanceof BrowserDied)) throw e;
+        await bridge?.close().catch(() => undefined);
+        bridge = null;
+        if (stop) {
+          note(`${e.message.replace(/^nca-gl: /, '')}; stopped: the last checkpoint (iteration ${checkpoint?.iteration ?? 0}) is in ${out}`, true);
+          return stop === 'SIGTERM' ? 143 : EXIT.interrupted;
+        }
+        if (++relaunches > MAX_RELAUNCHES) {
+          throw new NcaGlError('io', `${e.message.replace(/^nca-gl: /, '')}; the browser failed ${MAX_RELAUNCHES + 1} times in a row, giving up. ${checkpoint ? `The checkpoint at iteration ${checkpoint.iteration} is in ${out}: run again with --resume` : 'Nothing was saved yet'}`);
+        }
+        const what = e.message.replace(/^nca-gl: /, '');
+        note(`warning: ${what}${/iteration/.test(what) ? '' : ` at iteration ${iteration}`}; relaunching it from ${checkpoint ? `the checkpoint at iteration ${checkpoint.iteration}` : 'the start'} (attempt ${relaunches} of ${MAX_RELAUNCHES})`, true);
+      }
+    }
+    progress.done();
+    if (stop) {
+      const cp = checkpoint as Checkpoint | null;
+      note(cp ? `stopped at iteration ${cp.iteration}: saved ${out}; continue with --resume` : 'stopped before the first iteration: nothing saved', true);
+      return stop === 'SIGTERM' ? 143 : EXIT.interrupted;
+    }
+    const lines = [`${iteration > startIteration ? 'wrote' : 'unchanged:'} ${out}: ${config.task}, ${iteration} iterations${last ? `, loss ${formatLoss(last.loss)}` : ''}, ${formatDuration((Date.now() - t0) / 1000)}`];
+    if (picture) lines.push(picture);
+    if (!a.quiet) io.stdout.write(lines.join('\n') + '\n');
+    return EXIT.ok;
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await bridge?.close();
+  }
+}

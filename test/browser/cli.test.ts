@@ -1,0 +1,230 @@
+/**
+ * The real command line, spawned as `node bin/nca-gl.mjs …` (build first: `node build.mjs`): a tiny
+ * model trained end to end with its picture, `render` to a GIF that decodes, `info`, resume after a
+ * SIGKILL at a (seeded) random iteration repeating the uninterrupted loss sequence, a browser killed
+ * under the CLI and relaunched, Ctrl-C (SIGINT) saving and exiting 130, and the exit codes of bad
+ * flags (2) and bad model files (3).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import omggif from 'omggif';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hash32 } from '../../src/engine/hash';
+import { decodeModel, type ModelFile } from '../../src/io/model-file';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin', 'nca-gl.mjs');
+/** A tiny growth run: 16×16, hidden 16, 20 iterations, a checkpoint every 5. */
+const TINY = ['train', 'lizard', '--size', '16', '--hidden', '16', '--iterations', '20', '--checkpoint-every', '5', '--log-every', '1'];
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in `cwd`; `onLine(line, child)` sees every stderr line as it arrives. */
+function cli(args: string[], cwd: string, o: { env?: Record<string, string>; onLine?: (line: string, child: ChildProcess) => void } = {}): Promise<Run> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...o.env } });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) o.onLine?.(l, child);
+    });
+    child.on('error', fail);
+    child.on('close', (code, signal) => ok({ code, signal, stdout, stderr }));
+  });
+}
+
+const iterationOf = (line: string): number | null => {
+  const m = /^iteration +(\d+)\//.exec(line);
+  return m ? Number(m[1]) : null;
+};
+const model = (path: string): ModelFile => decodeModel(readFileSync(path));
+const history = (path: string): number[] => Array.from(model(path).training!.lossHistory!);
+
+let dir: string;
+let reference: number[];
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist', 'cli.mjs'))) throw new Error('dist/cli.mjs is missing: run `node build.mjs` first');
+  dir = mkdtempSync(join(tmpdir(), 'nca-gl-cli-'));
+});
+
+describe('train, render, info', () => {
+  it('trains a tiny model end to end and writes the model and its picture', async () => {
+    const r = await cli([...TINY, '--out', 'a.nca'], dir);
+    expect(r.stderr).toContain("training 'growth' on lizard");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^wrote a\.nca: growth, 20 iterations, loss [\d.e-]+, \d+s\nwrote a\.png: target, start \(the target truncated at radius 8\.0 .*\), then after/);
+    // one progress line per iteration, then the checkpoints every 5
+    expect(r.stderr.split('\n').map(iterationOf).filter((i) => i !== null)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(r.stderr.match(/checkpoint: iteration (\d+) saved/g)).toEqual([5, 10, 15, 20].map((i) => `checkpoint: iteration ${i} saved`));
+    const m = model(join(dir, 'a.nca'));
+    expect(m.rule).toMatchObject({ rule: 'seed', hidden: 16 });
+    expect(m.grid).toEqual({ width: 16, height: 16 });
+    expect(m.training).toMatchObject({ task: 'growth', iterations: 20, seed: 1 });
+    expect(m.optimizer!.step).toBe(20);
+    expect(m.resume!.cli).toContain('"task":"growth"');
+    reference = history(join(dir, 'a.nca'));
+    expect(reference.length).toBe(20);
+    expect(reference.every(Number.isFinite)).toBe(true);
+    const png = readFileSync(join(dir, 'a.png'));
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // 5 panels (target, start, 3 states) of 16 cells × 12 pixels, 12 pixels apart
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([5 * 192 + 6 * 12, 192 + 2 * 12]);
+  });
+
+  it('renders a GIF that decodes and a PNG strip', async () => {
+    const r = await cli(['render', 'a.nca', '--steps', '12', '--out', 'a.gif', '--scale', '4'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('wrote a.gif: 13 frames (64×64), steps 0…12 every 1');
+    const gif = new omggif.GifReader(readFileSync(join(dir, 'a.gif')));
+    expect([gif.width, gif.height, gif.numFrames(), gif.loopCount()]).toEqual([64, 64, 13, 0]);
+    const first = new Uint8Array(64 * 64 * 4);
+    const last = new Uint8Array(64 * 64 * 4);
+    gif.decodeAndBlitFrameRGBA(0, first);
+    gif.decodeAndBlitFrameRGBA(12, last);
+    expect(first.some((v, i) => i % 4 !== 3 && v < 200)).toBe(true); // the start is not blank
+    expect(Buffer.compare(Buffer.from(first), Buffer.from(last))).not.toBe(0); // the cells moved
+    const p = await cli(['render', 'a.nca', '--steps', '6', '--every', '3', '--start', 'seed', '--out', 'seed.png', '--scale', '2'], dir);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toContain('a strip of 3 frames (32×32), steps 0…6 every 3, from the seed');
+    const png = readFileSync(join(dir, 'seed.png'));
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([3 * 32 + 4, 32 + 2]);
+  });
+
+  it('info prints what the model holds', async () => {
+    const r = await cli(['info', 'a.nca'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^nca-gl model\nrule: +seed, hidden 16, update rate 0\.8/);
+    expect(r.stdout).toContain('training:      task "growth", preset "growth (quick)", 20 iterations, seed 1');
+    expect(r.stdout).toContain('optimizer:     Adam state at step 20 (training can resume)');
+  });
+});
+
+describe('never lose work', () => {
+  it('resume after a SIGKILL at a random iteration repeats the uninterrupted loss sequence', async () => {
+    const killAt = 6 + (hash32(0xc1) % 12); // after the first checkpoint (5), before the end (20)
+    let killed = -1;
+    const r = await cli([...TINY, '--out', 'b.nca', '--no-picture'], dir, {
+      onLine: (line, child) => {
+        const i = iterationOf(line);
+        if (i !== null && i >= killAt && killed < 0) {
+          killed = i;
+          child.kill('SIGKILL');
+        }
+      },
+    });
+    expect(r.signal).toBe('SIGKILL');
+    expect(killed).toBeGreaterThanOrEqual(killAt);
+    // the checkpoint on disk is whole: the last one written before the kill
+    const saved = model(join(dir, 'b.nca'));
+    expect(saved.training!.iterations! % 5).toBe(0);
+    expect(saved.training!.iterations!).toBeGreaterThanOrEqual(5);
+    expect(saved.training!.iterations!).toBeLessThanOrEqual(killed + 5);
+    const resumed = await cli([...TINY, '--out', 'b.nca', '--no-picture', '--resume'], dir);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`resuming b.nca at iteration ${saved.training!.iterations} of 20`);
+    expect(history(join(dir, 'b.nca'))).toEqual(reference);
+  });
+
+  it('regenerating: the pool is saved beside the checkpoint and a resumed run repeats the losses', async () => {
+    const regen = ['train', 'heart', '--task', 'regenerating', '--size', '12', '--hidden', '8', '--batch', '2', '--pool', '4', '--checkpoint-every', '4', '--no-picture', '-q'];
+    const full = await cli([...regen, '--iterations', '10', '--out', 'r1.nca'], dir);
+    expect(full.code).toBe(0);
+    const first = await cli([...regen, '--iterations', '6', '--out', 'r2.nca'], dir);
+    expect(first.code).toBe(0);
+    expect(existsSync(join(dir, 'r2.pool'))).toBe(true);
+    const rest = await cli([...regen, '--iterations', '10', '--out', 'r2.nca', '--resume'], dir);
+    expect(rest.code).toBe(0);
+    expect(rest.stderr).toBe('');
+    expect(history(join(dir, 'r2.nca'))).toEqual(history(join(dir, 'r1.nca')));
+  });
+
+  it('lost WebGL contexts and a browser killed under the CLI are survived; the losses are those of an undisturbed run', async () => {
+    // a context lost and restored at 3 (the session recovers in the page); one lost for good at 7
+    // (the page gives up after 2 s, the CLI relaunches from the checkpoint at 5); the browser killed at 12
+    const env = { NCA_GL_TEST_FAULTS: 'lose-context@3,drop-context@7,kill-browser@12', NCA_GL_CONTEXT_TIMEOUT_S: '2' };
+    const r = await cli([...TINY, '--out', 'c.nca', '--no-picture'], dir, { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: the WebGL context was lost at iteration');
+    expect(r.stderr).toContain('warning: the WebGL context is back: resumed from iteration 0');
+    expect(r.stderr).toMatch(/warning: the WebGL context was lost at iteration \d+ and did not come back within 2 s; relaunching it from the checkpoint at iteration 5 \(attempt 1 of 3\)/);
+    expect(r.stderr).toMatch(/warning: the browser (disconnected|process exited)[^\n]* at iteration 12; relaunching it from the checkpoint at iteration 10 \(attempt 1 of 3\)/);
+    expect(history(join(dir, 'c.nca'))).toEqual(reference);
+  });
+
+  it('Ctrl-C (SIGINT) stops after saving and exits 130; --resume finishes the run', async () => {
+    let stoppedAt = -1;
+    const r = await cli([...TINY, '--iterations', '1000', '--checkpoint-every', '1000', '--out', 'd.nca', '--no-picture'], dir, {
+      onLine: (line, child) => {
+        const i = iterationOf(line);
+        if (i !== null && i >= 3 && stoppedAt < 0) {
+          stoppedAt = i;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('SIGINT: stopping after the current iteration and saving');
+    const at = Number(/stopped at iteration (\d+): saved d\.nca; continue with --resume/.exec(r.stderr)?.[1]);
+    expect(at).toBeGreaterThanOrEqual(stoppedAt);
+    expect(model(join(dir, 'd.nca')).training!.iterations).toBe(at);
+    const saved = history(join(dir, 'd.nca'));
+    expect(saved.length).toBe(at);
+    expect(saved.slice(0, 20)).toEqual(reference.slice(0, at));
+    const done = await cli([...TINY, '--iterations', String(at + 3), '--out', 'd.nca', '--no-picture', '--resume', '-q'], dir);
+    expect(done.code).toBe(0);
+    expect(done.stdout + done.stderr).toBe('');
+    const resumed = history(join(dir, 'd.nca'));
+    expect(resumed.length).toBe(at + 3);
+    expect(resumed.slice(0, at)).toEqual(saved);
+  });
+});
+
+describe('exit codes', () => {
+  it('bad flags exit 2 with the flag named', async () => {
+    for (const [args, message] of [
+      [['train', 'lizard', '--bogus'], "unknown option '--bogus'"],
+      [['train', 'lizard', '--size', 'big'], "--size must be a whole number from 3 to 1024, got 'big'"],
+      [['render', 'a.nca', '--out', 'a.mp4'], '--out must name a .gif or .png file'],
+      [['train', 'lizard', '--out', 'a.nca', '--resume', '--hidden', '32'], '--hidden (checkpoint: 16)'],
+      [['explode'], "unknown command 'explode'"],
+    ] as const) {
+      const r = await cli([...args], dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).toContain('Usage: nca-gl');
+    }
+  });
+
+  it('a bad model file exits 3 with the loader message', async () => {
+    const good = readFileSync(join(dir, 'a.nca'));
+    writeFileSync(join(dir, 'cut.nca'), good.subarray(0, good.length - 100));
+    writeFileSync(join(dir, 'text.nca'), 'hello');
+    for (const [args, message] of [
+      [['info', 'cut.nca'], 'nca-gl: cut.nca: model file is truncated'],
+      [['render', 'cut.nca'], 'nca-gl: cut.nca: model file is truncated'],
+      [['render', 'text.nca', '--out', 'x.gif'], 'nca-gl: text.nca: not an nca-gl model file (bad magic bytes)'],
+      [['train', 'lizard', '--out', 'cut.nca', '--resume'], 'nca-gl: cut.nca: model file is truncated'],
+      [['train', 'no-such.png'], "cannot read image 'no-such.png'"],
+    ] as const) {
+      const r = await cli([...args], dir);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(message);
+    }
+    const img = await cli(['train', 'text.nca', '--size', '8', '--iterations', '1', '--out', 'img.nca'], dir);
+    expect(img.code).toBe(3);
+    expect(img.stderr).toMatch(/could not decode .* as an image/);
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * TrainingSession faults and round trips on the GPU: a NaN loss rolls back and lowers the learning
+ * rate (from a learning-rate spike, and from a transient non-finite weight); a WebGL context lost
+ * through WEBGL_lose_context is survived from the last good state; and toModel → encodeModel →
+ * decodeModel → fromModel continues with the very losses of an uninterrupted session.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, openHarness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openHarness();
+});
+afterAll(async () => h?.close());
+afterEach(async () => h.assertClean());
+
+/** Options shared by the page functions: a 16×16 disc target, tiny model. */
+const SMALL = { width: 16, height: 16, hidden: 16, seed: 3, snapshotEvery: 4 };
+
+describe('NaN rollback', () => {
+  it.each(['growing', 'regenerating'])('%s: a learning-rate spike that blows the loss up is rolled back, with a lower learning rate, and training goes on', async (task) => {
+    const r = await h.page.evaluate(async (small, task) => {
+      const { NcaGl, T } = window as any;
+      const W = 16;
+      const target = new Float32Array(W * W * 4);
+      for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) if (Math.hypot(x - 7.5, y - 7.5) < 5) target.set([0.9, 0.4, 0.2, 1], (y * W + x) * 4);
+      // the growing rule's update is unbounded: one iteration at lr 10 overflows the state
+      const pool = task === 'regenerating' ? { pool: 4, damage: 1 } : {};
+      const s = new NcaGl.TrainingSession(T.canvas(8, 8), { ...small, ...pool, task, target, batch: 2, steps: [6, 6], lr: { boundaries: [6, 7], values: [2e-3, 10, 2e-3] } });
+      const faults: any[] = [];
+      // a pool (regenerating) is reseeded at a rollback: no diverged state survives in it
+      const poolAtFault: boolean[] = [];
+      s.on('fault', (f: any) => {
+        faults.push(f);
+        if (s.regimen.pool) {
+          const p = s.regimen.pool.read();
+          poolAtFault.push(p.every(Number.isFinite) && p.reduce((n: number, v: number) => n + (v !== 0 ? 1 : 0), 0) === 4 * 13);
+        }
+      });
+      const reports: any[] = [];
+      s.on('progress', (p: any) => reports.push({ iteration: p.iteration, loss: p.loss, lrScale: p.lrScale }));
+      await s.run({ iterations: 12 });
+      const out = { faults, reports, history: s.lossHistory.slice(), iteration: s.iteration, lrScale: s.regimen.trainer.lrScale, poolAtFault };
+      s.dispose();
+      return out;
+    }, SMALL, task);
+    expect(r.poolAtFault).toEqual(task === 'regenerating' ? r.faults.map(() => true) : []);
+    expect(r.faults.length).toBeGreaterThanOrEqual(1);
+    r.faults.forEach((f: any, i: number) => {
+      expect(f.kind).toBe('nan');
+      expect(f.iteration).toBe(7);
+      expect(f.message).toMatch(/^the loss became (NaN|Infinity) at iteration 7: rolled back to iteration 4 and lowered the learning rate to ×[\d.]+ of the schedule$/);
+      expect(f.message).toContain(`×${1 / 2 ** (i + 1)} of`);
+    });
+    expect(r.lrScale).toBe(1 / 2 ** r.faults.length);
+    expect(r.iteration).toBe(12);
+    // every loss that was kept is finite; the history holds one loss per iteration
+    expect(r.history.length).toBe(12);
+    expect(r.history.every(Number.isFinite)).toBe(true);
+    expect(r.reports.filter((p: any) => p.iteration >= 7).every((p: any) => p.lrScale < 1 && Number.isFinite(p.loss))).toBe(true);
+  });
+
+  it('a transient non-finite weight rolls back to the last good weights and training continues normally', async () => {
+    const r = await h.page.evaluate(async (small) => {
+      const { NcaGl, T } = window as any;
+      const W = 16;
+      const target = new Float32Array(W * W * 4);
+      for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) if (Math.abs(x - 7.5) < 5 && Math.abs(y - 7.5) < 4) target.set([0.2, 0.5, 0.9, 1], (y * W + x) * 4);
+      const run = async (poison: boolean) => {
+        const s = new NcaGl.TrainingSession(T.canvas(8, 8), { ...small, task: 'persistence', target, batch: 1 });
+        const faults: any[] = [];
+        s.on('fault', (f: any) => faults.push(f));
+        await s.run({ iterations: 6 });
+        if (poison) {
+          // a corrupted parameter texel (as a GPU fault would leave it), past the checks of setWeights
+          const t = s.regimen.trainer;
+          const data = t.rt.read(t.paramsTexture);
+          data[0] = NaN;
+          t.rt.upload(t.paramsTexture, data);
+        }
+        await s.run({ iterations: 14 });
+        const out = { faults, history: s.lossHistory.slice(), lrScale: s.regimen.trainer.lrScale };
+        s.dispose();
+        return out;
+      };
+      return { clean: await run(false), poisoned: await run(true) };
+    }, SMALL);
+    const { clean, poisoned } = r;
+    expect(clean.faults).toEqual([]);
+    expect(poisoned.faults.map((f: any) => [f.kind, f.iteration])).toEqual([['nan', 6]]);
+    expect(poisoned.faults[0].message).toBe('the loss became NaN at iteration 6: rolled back to iteration 4 and lowered the learning rate to ×0.5 of the schedule');
+    expect(poisoned.lrScale).toBe(0.5);
+    // up to the snapshot the runs agree bit for bit; after it, a halved learning rate gives finite losses close to the clean ones
+    expect(poisoned.history.slice(0, 4)).toEqual(clean.history.slice(0, 4));
+    expect(poisoned.history.length).toBe(14);
+    for (let i = 4; i < 14; i++) {
+      expect(Number.isFinite(poisoned.history[i])).toBe(true);
+      expect(Math.abs(poisoned.history[i] - clean.history[i]) / clean.history[i]).toBeLessThan(0.1);
+    }
+  });
+});
+
+describe('context loss', () => {
+  it('WEBGL_lose_context: training waits, rebuilds from the last good state and repeats the uninterrupted losses', async () => {
+    const r = await h.page.evaluate(async (small) => {
+      const { NcaGl, T } = window as any;
+      const W = 16;
+      const target = new Float32Array(W * W * 4);
+      for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) if (Math.hypot(x - 7.5, y - 8) < 6) target.set([0.8, 0.7, 0.1, 1], (y * W + x) * 4);
+      const run = async (lose: boolean) => {
+        const canvas = T.canvas(8, 8);
+        const s = new NcaGl.TrainingSession(canvas, { ...small, task: 'growth', target, batch: 1, lr: 2e-3 });
+        const faults: any[] = [];
+        s.on('fault', (f: any) => faults.push({ kind: f.kind, iteration: f.iteration, message: f.message }));
+        await s.run({ iterations: 6 });
+        let lost = false;
+        if (lose) {
+          const gl = s.regimen.trainer.gl;
+          const ext = gl.getExtension('WEBGL_lose_context');
+          ext.loseContext();
+          lost = gl.isContextLost();
+          setTimeout(() => ext.restoreContext(), 100);
+        }
+        await s.run({ iterations: 12 });
+        const out = { faults, history: s.lossHistory.slice(), lost, iteration: s.iteration, level: s.regimen.curriculum.state.level, live: T.live() };
+        s.dispose();
+        return out;
+      };
+      const clean = await run(false);
+      const lost = await run(true);
+      return { clean, lost };
+    }, SMALL);
+    expect(r.lost.lost).toBe(true);
+    expect(r.clean.faults).toEqual([]);
+    expect(r.lost.faults.map((f: any) => f.kind)).toEqual(['context-lost', 'context-restored']);
+    expect(r.lost.faults[1].message).toBe('the WebGL context is back: resumed from iteration 4');
+    expect(r.lost.iteration).toBe(12);
+    // the restored state is the snapshot at iteration 4: what follows is what an uninterrupted run does
+    expect(r.lost.history).toEqual(r.clean.history);
+    expect(r.lost.level).toBe(r.clean.level);
+  });
+});
+
+describe('model-file round trip', () => {
+  it.each([
+    ['growth', { batch: 1, lr: 2e-3 }],
+    ['growing', { batch: 2, steps: [8, 12] }],
+  ])('%s: toModel → encodeModel → decodeModel → fromModel continues with the uninterrupted losses', async (task, over) => {
+    const r = await h.page.evaluate(
+      async (small, task, over) => {
+        const { NcaGl, T } = window as any;
+        const W = 16;
+        const target = new Float32Array(W * W * 4);
+        for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) if (Math.hypot(x - 7, y - 8) < 5.5) target.set([0.1, 0.6 + x / 50, 0.3, 1], (y * W + x) * 4);
+        const opts = { ...small, ...over, task, target };
+        const a = new NcaGl.TrainingSession(T.canvas(8, 8), opts);
+        await a.run({ iterations: 10 });
+        const uninterrupted = a.lossHistory.slice();
+        a.dispose();
+        const b = new NcaGl.TrainingSession(T.canvas(8, 8), opts);
+        await b.run({ iterations: 5 });
+        const bytes = NcaGl.encodeModel(b.toModel());
+        b.dispose();
+        const model = NcaGl.decodeModel(bytes);
+        const c = NcaGl.TrainingSession.fromModel(T.canvas(8, 8), model, target, { ...over, snapshotEvery: small.snapshotEvery });
+        const resumedAt = c.iteration;
+        await c.run({ iterations: 10 });
+        const resumed = c.lossHistory.slice();
+        const again = NcaGl.decodeModel(NcaGl.encodeModel(c.toModel()));
+        c.dispose();
+        return { uninterrupted, resumed, resumedAt, bytes: bytes.length, iterations: again.training.iterations, adam: again.optimizer.step };
+      },
+      SMALL,
+      task,
+      over,
+    );
+    expect(r.resumedAt).toBe(5);
+    expect(r.resumed.length).toBe(10);
+    expect(r.resumed).toEqual(r.uninterrupted);
+    expect(r.iterations).toBe(10);
+    expect(r.adam).toBe(10);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The CLI's command line: flags, defaults, usage errors (exit 2 with the flag named and the usage
+ * shown), help and version, and the exit codes of `main` for inputs that need no browser.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseInfo, parseRender, parseTrain, USAGE } from '../../src/cli/args';
+import { conflicts } from '../../src/cli/checkpoint';
+import { resolveConfig } from '../../src/cli/config';
+import { EXIT, UsageError } from '../../src/cli/errors';
+import { main } from '../../src/cli/main';
+import { parseFaults } from '../../src/cli/train';
+
+function capture() {
+  let out = '';
+  let err = '';
+  return {
+    io: { stdout: { write: (s: string) => void (out += s) }, stderr: { write: (s: string) => void (err += s) }, env: {} },
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
+  };
+}
+
+function usageError(f: () => unknown): UsageError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return e as UsageError;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('train flags', () => {
+  it('parses every flag', () => {
+    const a = parseTrain(['cat.png', '-t', 'healing', '--size', '40', '--hidden', '48', '--batch', '2', '-n', '300', '--lr', '1e-3', '--seed', '7', '--padding', '5', '-o', 'x.nca', '--picture', 'p.png', '--resume', '--checkpoint-every', '25', '--log-every', '3', '-q', '--webgl', 'swiftshader']);
+    expect(a).toMatchObject({ image: 'cat.png', task: 'healing', width: 40, height: 40, hidden: 48, batch: 2, iterations: 300, lr: 1e-3, seed: 7, padding: 5, out: 'x.nca', picture: 'p.png', resume: true, checkpointEvery: 25, logEvery: 3, quiet: true, webgl: 'swiftshader' });
+    expect(a.settings.sort()).toEqual(['batch', 'hidden', 'lr', 'padding', 'seed', 'size', 'task']);
+  });
+
+  it('has quick defaults that fit a small machine', () => {
+    const a = parseTrain(['lizard']);
+    expect(a).toMatchObject({ task: 'growth', resume: false, checkpointEvery: 100, quiet: false, full: false, settings: [] });
+    const c = resolveConfig(a);
+    expect(c).toMatchObject({ task: 'growth', width: 32, height: 32, padding: 3, hidden: 32, batch: 1, lr: 2e-3, seed: 1, iterations: 500, radiusStart: 16 });
+    const full = resolveConfig(parseTrain(['lizard', '--task', 'regenerating', '--full']));
+    expect(full).toMatchObject({ width: 72, height: 72, padding: 16, hidden: 128, batch: 8, steps: [64, 96], pool: 1024, damage: 3, iterations: 8000 });
+    const quickRegen = resolveConfig(parseTrain(['lizard', '--task', 'regenerating']));
+    expect(quickRegen).toMatchObject({ width: 32, batch: 4, steps: [28, 43], pool: 256, damage: 1 });
+    expect(parseTrain(['x', '--no-picture']).picture).toBe(false);
+  });
+
+  it.each([
+    [['lizard', '--bogus'], "unknown option '--bogus'"],
+    [['lizard', '--task', 'swim'], '--task must be one of persistence, growth, healing, growing, regenerating'],
+    [['lizard', '--size', '2'], '--size must be a whole number from 3 to 1024'],
+    [['lizard', '--size', '3.5'], "got '3.5'"],
+    [['lizard', '--hidden', '30'], '--hidden must be a multiple of 4'],
+    [['lizard', '--lr=-1'], '--lr must be a number above 0'],
+    [['lizard', '--lr', '-1'], '--lr is followed by something that looks like an option; write --lr=VALUE'],
+    [['lizard', '--lr', 'fast'], "got 'fast'"],
+    [['lizard', '--iterations', '0'], '--iterations must be a whole number from 1 to 100000'],
+    [['lizard', '--seed', '4294967296'], '--seed must be a whole number from 0 to 4294967295'],
+    [['lizard', '--out', 'model.bin'], '--out must name a .nca file'],
+    [['lizard', '--picture', 'p.jpg'], '--picture must name a .png file'],
+    [['lizard', '--picture', 'p.png', '--no-picture'], 'not both'],
+    [['lizard', '--size', '32', '--width', '40'], 'not both'],
+    [['lizard', '--webgl', 'metal'], '--webgl must be one of auto, gpu, vulkan, egl, swiftshader'],
+    [['lizard', '--size'], "option '--size <value>' needs a value"],
+    [[], 'missing the image'],
+    [['a.png', 'b.png'], 'expected one image'],
+  ])('train %j is a usage error', (argv, message) => {
+    const e = usageError(() => parseTrain(argv));
+    expect(e.message).toMatch(/^nca-gl: train: /);
+    expect(e.message).toContain(message);
+    expect(e.command).toBe('train');
+  });
+
+  it('rejects a padding that leaves no room', () => {
+    expect(usageError(() => resolveConfig(parseTrain(['x', '--size', '10', '--padding', '5']))).message).toContain('--padding 5 leaves no room');
+  });
+
+  it('lists the settings a resumed run may not change', () => {
+    const c = resolveConfig(parseTrain(['lizard', '--size', '24', '--seed', '3']));
+    expect(conflicts(parseTrain(['lizard', '--size', '24', '--seed', '3', '--resume']), c)).toEqual([]);
+    expect(conflicts(parseTrain(['lizard', '--seed', '4', '--hidden', '16', '--resume']), c)).toEqual(['--hidden (checkpoint: 32)', '--seed (checkpoint: 3)']);
+    expect(conflicts(parseTrain(['lizard', '--iterations', '900', '--resume']), c)).toEqual([]);
+  });
+});
+
+describe('render and info flags', () => {
+  it('parses render', () => {
+    expect(parseRender(['m.nca', '-s', '50', '--every', '5', '--start', 'seed', '--scale', '4', '--fps', '10', '-o', 'x.png', '--seed', '3'])).toMatchObject({ model: 'm.nca', steps: 50, every: 5, start: 'seed', scale: 4, fps: 10, out: 'x.png', seed: 3 });
+    expect(parseRender(['m.nca'])).toMatchObject({ start: 'task', fps: 20, seed: 1, quiet: false });
+    expect(usageError(() => parseRender(['m.nca', '--out', 'x.mp4'])).message).toContain('--out must name a .gif or .png file');
+    expect(usageError(() => parseRender(['m.nca', '--start', 'middle'])).message).toContain('--start must be one of seed, task, target');
+    expect(usageError(() => parseRender([])).message).toContain('missing the model file');
+    expect(parseInfo(['m.nca']).model).toBe('m.nca');
+    expect(usageError(() => parseInfo(['m.nca', '--json'])).message).toContain("unknown option '--json'");
+  });
+});
+
+describe('main', () => {
+  it('prints help and the version with exit 0', async () => {
+    for (const [argv, text] of [[['--help'], USAGE.main], [['help', 'render'], USAGE.render], [['train', '--help'], USAGE.train], [['render', '-h'], USAGE.render], [['info', '--help'], USAGE.info]] as const) {
+      const c = capture();
+      expect(await main([...argv], c.io)).toBe(EXIT.ok);
+      expect(c.out).toBe(text + '\n');
+    }
+    const c = capture();
+    expect(await main(['--version'], c.io)).toBe(0);
+    expect(c.out).toMatch(/^nca-gl \d+\.\d+\.\d+\n$/);
+  });
+
+  it('exits 2 with the message and the usage for bad command lines', async () => {
+    for (const argv of [[], ['frobnicate'], ['--frob'], ['train', 'lizard', '--bogus'], ['render'], ['info', 'a', 'b']]) {
+      const c = capture();
+      expect(await main(argv, c.io)).toBe(EXIT.usage);
+      expect(c.err).toMatch(/^(nca-gl: |Usage: )/);
+      expect(c.err).toContain('Usage: nca-gl');
+    }
+    const c = capture();
+    await main(['train', 'lizard', '--size', '0'], c.io);
+    expect(c.err).toContain("--size must be a whole number from 3 to 1024, got '0'");
+    expect(c.err).toContain("Run 'nca-gl train --help'");
+  });
+
+  it('exits 3 with the loader message for a bad model or image', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nca-gl-cli-'));
+    writeFileSync(join(dir, 'bad.nca'), '{"rule": "seed"}');
+    writeFileSync(join(dir, 'empty.png'), '');
+    const cases: [string[], string][] = [
+      [['info', join(dir, 'bad.nca')], 'not an nca-gl model file (bad magic bytes)'],
+      [['info', join(dir, 'missing.nca')], 'no such file'],
+      [['render', join(dir, 'bad.nca')], 'this looks like a JSON text file'],
+      [['train', join(dir, 'empty.png')], 'is empty'],
+      [['train', 'unicorn'], 'not a shipped target (lizard, dragon, pig, mouse, heart)'],
+    ];
+    // an --out folder that cannot be made (a file is in the way) is a usage error, before any training
+    const c = capture();
+    expect(await main(['train', 'lizard', '--out', join(dir, 'empty.png', 'x.nca')], c.io)).toBe(EXIT.usage);
+    expect(c.err).toMatch(/cannot be created or written \((EEXIST|ENOTDIR)\)/);
+    for (const [argv, message] of cases) {
+      const c = capture();
+      expect(await main(argv, c.io)).toBe(EXIT.input);
+      expect(c.err).toMatch(/^nca-gl: /);
+      expect(c.err).toContain(message);
+    }
+  });
+
+  it('reads the fault-injection hooks', () => {
+    expect(parseFaults('kill-browser@12,lose-context@5,kill-browser@3,drop-context@7')).toEqual({ killBrowserAt: [3, 12], loseContextAt: [5], dropContextAt: [7] });
+    expect(parseFaults(undefined)).toEqual({ killBrowserAt: [], loseContextAt: [], dropContextAt: [] });
+    expect(() => parseFaults('explode@1')).toThrow(/NCA_GL_TEST_FAULTS/);
+  });
+});
