@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Retrains the model zoo (zoo/*.nca) with the project's own trainer, one model at a time.
+# Each line is the exact command behind one shipped model; they were run on a 2-core machine with
+# software WebGL (see zoo/README.md for times and results). With a GPU they take minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+nca() { node bin/nca-gl.mjs "$@"; }
+only=${1:-all}
+run() { [ "$only" = all ] || [ "$only" = "$1" ]; }
+run growth      && nca train lizard --task growth      --size 32 --hidden 64 --iterations 4000 --lr 0.001 --seed 1 --out zoo/growth.nca
+run persistence && nca train pig    --task persistence --size 32 --hidden 64 --iterations 2500 --lr 0.001 --seed 1 --out zoo/persistence.nca
+run healing     && nca train mouse  --task healing     --size 32 --hidden 64 --iterations 2500 --lr 0.001 --seed 1 --out zoo/healing.nca
+run growing     && nca train lizard --task growing     --size 32 --hidden 64 --iterations 2000 --seed 1 --out zoo/growing.nca
+exit 0
