@@ -3,7 +3,7 @@
  * The public API; the drop-in <script> bundle exposes it as the global `NcaGl`.
  */
 export { NcaGlError, type NcaGlErrorCode } from './errors';
-export { createEngine, Engine, type EngineOptions } from './engine/engine';
+export { createEngine, Engine, modelEngineOptions, type EngineOptions, type ModelLike } from './engine/engine';
 export {
   CHANNELS,
   PERCEPTION,

@@ -209,6 +209,19 @@ export class Engine {
   }
 }
 
+/** What a saved model contributes to EngineOptions (a ModelFile fits). */
+export interface ModelLike {
+  rule: RuleConfig;
+  grid: { width: number; height: number };
+  weights: Weights;
+}
+
+/** Engine options that run `model` at the grid size it was trained on; `extra` adds or overrides. */
+export function modelEngineOptions(model: ModelLike, extra: Partial<EngineOptions> = {}): EngineOptions {
+  const { rule, hidden, rate, perCell } = model.rule;
+  return { rule, hidden, rate, perCell, width: model.grid.width, height: model.grid.height, weights: model.weights, ...extra };
+}
+
 export function createEngine(target: ContextTarget, opts: EngineOptions): Engine {
   return new Engine(target, opts);
 }

@@ -4,7 +4,7 @@
  * asked for; the loss comes back asynchronously through a fence.
  *
  *   const trainer = createTrainer(canvas, { rule: 'growing', width: 72, height: 72, target });
- *   for (let i = 0; i < 100; i++) console.log(await trainer.step());
+ *   for (let i = 0; i < 100; i++) losses.push(await trainer.step());
  *   const saved = trainer.saveState();   // weights + Adam moments + counters, exact
  *   trainer.dispose();
  */

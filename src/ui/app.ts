@@ -16,7 +16,7 @@
  * frame) and 'view' (a loaded model on its own engine, RGBA16F where float32 targets are missing).
  */
 import type { Engine } from '../engine/engine';
-import { createEngine } from '../engine/engine';
+import { createEngine, modelEngineOptions } from '../engine/engine';
 import { NcaGlError } from '../errors';
 import type { ImageSource } from '../io/decode';
 import type { ModelFile } from '../io/model-file';
@@ -140,16 +140,7 @@ export class DemoApp {
     this.disposeAll();
     this.model = model;
     this.target = modelTarget(model);
-    const engine = createEngine(this.canvas, {
-      rule: model.rule.rule,
-      hidden: model.rule.hidden,
-      rate: model.rule.rate,
-      perCell: model.rule.perCell,
-      width: model.grid.width,
-      height: model.grid.height,
-      weights: model.weights,
-      allowHalfFloat: true,
-    });
+    const engine = createEngine(this.canvas, modelEngineOptions(model, { allowHalfFloat: true }));
     this.makeView(engine);
     this.chart.set(model.training?.lossHistory ?? []);
     Object.assign(this.status, { iteration: model.training?.iterations ?? 0, loss: model.training?.finalLoss ?? NaN, rate: 0, level: Number(model.curriculum?.level ?? 0) });

@@ -16,7 +16,7 @@
  *   - when something fails (no WebGL2, a missing capability, a bad or missing model), puts a
  *     readable message where the canvas was instead of leaving a blank box.
  */
-import { createEngine, type Engine } from '../engine/engine';
+import { createEngine, type Engine, modelEngineOptions } from '../engine/engine';
 import { NcaGlError } from '../errors';
 import type { StorageFormat } from '../gl/context';
 import { decodeModel, type ModelFile } from '../io/model-file';
@@ -182,17 +182,7 @@ export class NcaWidget {
     const m = this.model!;
     const o = this.options;
     if (o.resize ?? true) pinIntrinsicSize(this.canvas);
-    const engine = createEngine(this.canvas, {
-      rule: m.rule.rule,
-      hidden: m.rule.hidden,
-      rate: m.rule.rate,
-      perCell: m.rule.perCell,
-      width: m.grid.width,
-      height: m.grid.height,
-      weights: m.weights,
-      seed: o.seed ?? 0,
-      allowHalfFloat: o.allowHalfFloat ?? true,
-    });
+    const engine = createEngine(this.canvas, modelEngineOptions(m, { seed: o.seed ?? 0, allowHalfFloat: o.allowHalfFloat ?? true }));
     const keep = this.player;
     this.player = new Player(this.canvas, engine, {
       speed: keep?.speed ?? this.pending.speed ?? o.speed,
