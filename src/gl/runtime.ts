@@ -18,38 +18,15 @@ import {
   type StorageFormat,
 } from './context';
 import { assemble, type Defines, linkProgram } from './program';
+import { FORMAT_INFO, GpuTexture, halfToFloat, type TexFormat } from './texture';
 
-export type TexFormat = StorageFormat | 'r8';
-
-const FORMAT_INFO: Record<TexFormat, { internal: number; format: number; type: number; bytes: number }> = {
-  rgba32f: { internal: 0x8814 /* RGBA32F */, format: 0x1908 /* RGBA */, type: 0x1406 /* FLOAT */, bytes: 16 },
-  rgba16f: { internal: 0x881a /* RGBA16F */, format: 0x1908, type: 0x1406, bytes: 8 },
-  r8: { internal: 0x8229 /* R8 */, format: 0x1903 /* RED */, type: 0x1401 /* UNSIGNED_BYTE */, bytes: 1 },
-};
-
-let nextTextureId = 1;
+export { GpuTexture, halfToFloat, type TexFormat } from './texture';
 
 const SAMPLER_TYPES = new Set([
   0x8b5e /* SAMPLER_2D */, 0x8dc1 /* SAMPLER_2D_ARRAY */, 0x8b5f /* SAMPLER_3D */, 0x8b60 /* SAMPLER_CUBE */,
   0x8dca /* INT_SAMPLER_2D */, 0x8dcf /* INT_SAMPLER_2D_ARRAY */, 0x8dd2 /* UNSIGNED_INT_SAMPLER_2D */, 0x8dd7 /* UNSIGNED_INT_SAMPLER_2D_ARRAY */,
 ]);
 
-/** A 2D texture (layers = 1, isArray = false) or a 2D texture array. */
-export class GpuTexture {
-  readonly id = nextTextureId++;
-  constructor(
-    readonly texture: WebGLTexture,
-    readonly width: number,
-    readonly height: number,
-    readonly layers: number,
-    readonly format: TexFormat,
-    readonly isArray: boolean,
-    readonly label: string,
-  ) {}
-  get bytes(): number {
-    return this.width * this.height * this.layers * FORMAT_INFO[this.format].bytes;
-  }
-}
 
 /** One render target: a layer of a texture array, or a 2D texture. */
 export interface Target {
@@ -401,14 +378,4 @@ export class Runtime {
     gl.deleteVertexArray(this.vao);
     this.disposed = true;
   }
-}
-
-/** IEEE half → float. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
 }

@@ -12,14 +12,15 @@ import { checkInt, NcaGlError } from '../errors';
 import type { ContextTarget } from '../gl/context';
 import { Profiler } from '../gl/profiler';
 import { AsyncReader } from '../gl/readback';
-import { type GpuTexture, type PassProgram, Runtime, type Target, type Uniforms } from '../gl/runtime';
+import { type GpuTexture, type PassProgram, Runtime, type Uniforms } from '../gl/runtime';
 import { Engine } from '../engine/engine';
 import { cellKey, STREAM_BASE } from '../engine/hash';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from '../engine/layout';
 import { CHANNELS, checkWeights, initWeights, type RuleConfig, type Weights, zeroWeights } from '../engine/model';
-import { ForwardStep, layoutUniforms, ruleDefines, setLayers } from '../engine/step';
+import { ForwardStep, layoutUniforms, ruleDefines } from '../engine/step';
 import { type BackwardBuffers, BackwardStep, type PartialLayout, partialLayout } from './backward';
 import { type ResolvedTrainerOptions, resolveTrainerOptions, targetData, type TrainerOptions } from './options';
+import { LossPasses } from './loss';
 import { lrAt } from './schedule';
 import { StateStore } from './states';
 
@@ -59,14 +60,12 @@ export class Trainer {
   private readonly bw: BackwardBuffers;
   private g: [GpuTexture, GpuTexture];
   private partial: [GpuTexture, GpuTexture];
-  private lossRows: [GpuTexture, GpuTexture];
-  private readonly lossTex: GpuTexture;
+  private readonly loss: LossPasses;
   private readonly forward: ForwardStep;
   private readonly backward: BackwardStep;
-  private readonly progs: Record<'lossAccum' | 'lossFinal' | 'lossGrad' | 'gradFinal' | 'gradNorm' | 'adam', PassProgram>;
+  private readonly progs: Record<'gradFinal' | 'gradNorm' | 'adam', PassProgram>;
   private readonly reader: AsyncReader;
   private readonly u: Uniforms;
-  private readonly t4: Target[] = [];
   private readonly ownsRuntime: boolean;
 
   constructor(target: ContextTarget | Runtime, options: TrainerOptions) {
@@ -104,21 +103,17 @@ export class Trainer {
       const pw = this.part.pairs;
       const ph = this.part.ph * this.part.chunks;
       this.partial = [rt.texture(pw, ph, 8, 'rgba32f', 'gradient partials A'), rt.texture(pw, ph, 8, 'rgba32f', 'gradient partials B')];
-      this.lossRows = [rt.texture(a.tilesX, a.atlasHeight, 0, 'rgba32f', 'loss rows A'), rt.texture(a.tilesX, a.atlasHeight, 0, 'rgba32f', 'loss rows B')];
-      this.lossTex = rt.texture(o.batch + 1, 1, 0, 'rgba32f', 'losses');
       this.forward = new ForwardStep(rt, o.rule, a);
       this.backward = new BackwardStep(rt, o.rule, a, this.part, o.loss);
       const d = { ...ruleDefines(o.rule), LOSS_L1L2: o.loss === 'l1l2', PH: this.part.ph };
+      this.loss = new LossPasses(rt, a, this.target, d);
       this.progs = {
-        lossAccum: rt.program('train/loss_accum.frag', d),
-        lossFinal: rt.program('train/loss_final.frag', d),
-        lossGrad: rt.program('train/loss_grad.frag', d),
         gradFinal: rt.program('train/grad_final.frag', d),
         gradNorm: rt.program('train/grad_norm.frag', d),
         adam: rt.program('train/adam.frag', d),
       };
       this.reader = new AsyncReader(rt);
-      this.u = { ...layoutUniforms(a), u_target: this.target, u_chunks: this.part.chunks };
+      this.u = { ...layoutUniforms(a), u_chunks: this.part.chunks };
       this.setStart(options.start ?? 'seed');
     } catch (e) {
       if (this.ownsRuntime) rt.dispose();
@@ -160,16 +155,9 @@ export class Trainer {
    */
   stateLosses(state: GpuTexture, out: GpuTexture): void {
     const o = this.opts;
-    const u = this.u;
-    this.rt.clear(this.lossRows[0]);
-    u.u_state = state;
-    u.u_prev = this.lossRows[0];
-    this.rt.run(this.progs.lossAccum, { targets: [{ tex: this.lossRows[1] }], uniforms: u });
-    u.u_rows = this.lossRows[1];
-    u.u_params = this.params[this.cur];
-    u.u_invN = 1 / (o.batch * o.width * o.height * 4);
-    u.u_decay = 0;
-    this.rt.run(this.progs.lossFinal, { targets: [{ tex: out }], uniforms: u });
+    this.loss.reset();
+    this.loss.add(state);
+    this.loss.finish(this.params[this.cur], o.batch * o.width * o.height * 4, 0, out);
   }
 
   /** Sets x_0 for the following iterations: 'seed' (the centre cell, channels 3–15 = 1) or a state array. */
@@ -233,30 +221,17 @@ export class Trainer {
     const params = this.params[this.cur];
     const counters = { seed: o.seed, iteration: it, step: 0 };
 
-    // forward rollout; loss rows accumulate over the loss window as states appear
-    rt.clear(this.lossRows[0]);
-    let rows = 0;
-    const lossStep = (t: number) => {
-      u.u_state = this.store.slot(t);
-      u.u_prev = this.lossRows[rows];
-      rt.run(this.progs.lossAccum, { targets: [{ tex: this.lossRows[1 - rows] }], uniforms: u });
-      rows = 1 - rows;
-    };
+    // forward rollout; the loss accumulates over the loss window as its states appear
+    this.loss.reset();
     for (let t = 0; t < T; t++) {
       counters.step = t;
       this.forward.run(params, this.store.slot(t), this.store.slot(t + 1), counters, this.scratch, this.alive ? { tex: this.alive, layer: t } : undefined);
-      if (t + 1 >= T - K + 1) lossStep(t + 1);
+      if (t + 1 >= T - K + 1) this.loss.add(this.store.slot(t + 1));
     }
-    u.u_rows = this.lossRows[rows];
-    u.u_params = params;
-    u.u_invN = 1 / N;
-    u.u_decay = o.weightDecay;
-    rt.run(this.progs.lossFinal, { targets: [{ tex: this.lossTex }], uniforms: u });
+    this.loss.finish(params, N, o.weightDecay);
 
     // backward through time
-    u.u_state = this.store.slot(T);
-    u.u_lossScale = 1 / N;
-    rt.run(this.progs.lossGrad, { targets: setLayers(this.t4, this.g[0]), uniforms: u });
+    this.loss.gradient(this.store.slot(T), 1 / N, this.g[0]);
     rt.clear(this.partial[0]);
     let gi = 0;
     let pi = 0;
@@ -284,6 +259,7 @@ export class Trainer {
     u.u_partial = this.partial[pi];
     rt.run(this.progs.gradFinal, { targets: [{ tex: this.grad }], uniforms: u });
     u.u_grad = this.grad;
+    u.u_params = params;
     u.u_decay2 = 2 * o.weightDecay;
     if (o.normalizeGrads) rt.run(this.progs.gradNorm, { targets: [{ tex: this.norms }], uniforms: u });
     const n = this.adamSteps + 1;
@@ -314,7 +290,7 @@ export class Trainer {
 
   /** The loss of the last queued iteration, read back asynchronously (also sets lastSampleLosses). */
   async readLoss(): Promise<number> {
-    const data = await this.reader.read(this.lossTex);
+    const data = await this.reader.read(this.loss.losses);
     const b = this.opts.batch;
     const per = new Float32Array(b);
     for (let i = 0; i < b; i++) per[i] = data[i * 4]!;
@@ -397,7 +373,8 @@ export class Trainer {
   dispose(): void {
     if (this.ownsRuntime) this.rt.dispose();
     else {
-      for (const t of [...this.params, ...this.m, ...this.v, this.grad, this.norms, this.target, this.alive, this.scratch, ...this.g, ...this.partial, ...this.lossRows, this.lossTex]) this.rt.free(t);
+      for (const t of [...this.params, ...this.m, ...this.v, this.grad, this.norms, this.target, this.alive, this.scratch, ...this.g, ...this.partial]) this.rt.free(t);
+      this.loss.dispose();
       for (const t of Object.values(this.bw)) this.rt.free(t);
       this.store.dispose();
     }
