@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TASKS, type Task } from '../train/presets';
+import type { LrSchedule } from '../train/schedule';
 import type { WebGLMode } from '../node/browser';
 import { UsageError } from './errors';
 
@@ -47,7 +48,9 @@ Options:
       --hidden <n>           hidden units, a multiple of 4 (default 32; --full: 64 or 128)
       --batch <n>            grids per iteration (default 1, growing/regenerating 4; --full: preset)
   -n, --iterations <n>       total iterations (default 500; --full: the preset's)
-      --lr <x>               learning rate (default 0.002; --full: the preset's schedule)
+      --lr <x>               learning rate (default 0.002; --full: the preset's schedule); a step
+                             schedule as x,N:y,... (e.g. 0.001,3000:0.0003: 1e-3, then 3e-4 from
+                             iteration 3000)
       --seed <n>             random seed, 0 … 4294967295 (default 1)
       --pool <n>             regenerating: states in the sample pool (default 256; --full: 1024)
       --full                 the task's full preset (SPEC sizes; slow without a GPU)
@@ -124,6 +127,29 @@ export function positiveFlag(command: string, name: string, v: string | boolean 
   return n;
 }
 
+/**
+ * --lr: a number, or a step schedule 'x,N:y,M:z' (x until iteration N, then y until M, then z), the
+ * command-line form of {boundaries: [N, M], values: [x, y, z]}.
+ */
+export function lrFlag(command: string, v: string | boolean | undefined): LrSchedule | undefined {
+  if (v === undefined) return undefined;
+  const parts = String(v).split(',');
+  const first = positiveFlag(command, 'lr', parts[0], 10)!;
+  if (parts.length === 1) return first;
+  const boundaries: number[] = [];
+  const values = [first];
+  for (const part of parts.slice(1)) {
+    const m = /^\s*(\d+)\s*:(.*)$/.exec(part);
+    const at = m ? Number(m[1]) : NaN;
+    if (!m || !(at > (boundaries.at(-1) ?? 0)) || at > MAX_ITERATIONS) {
+      throw new UsageError(`${command}: --lr schedule parts after the first are ITERATION:RATE with increasing iterations from 1 to ${MAX_ITERATIONS} (e.g. 0.001,3000:0.0003), got '${part}' in '${v}'`, command);
+    }
+    boundaries.push(at);
+    values.push(positiveFlag(command, 'lr', m[2], 10)!);
+  }
+  return { boundaries, values };
+}
+
 function oneOf<T extends string>(command: string, name: string, v: string | boolean | undefined, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
   if (!allowed.includes(v as T)) throw new UsageError(`${command}: --${name} must be one of ${allowed.join(', ')}, got '${v}'`, command);
@@ -147,7 +173,7 @@ export interface TrainArgs {
   hidden?: number;
   batch?: number;
   iterations?: number;
-  lr?: number;
+  lr?: LrSchedule;
   seed?: number;
   pool?: number;
   full: boolean;
@@ -210,7 +236,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     hidden,
     batch: intFlag(c, 'batch', v.batch, 1, 64),
     iterations: intFlag(c, 'iterations', v.iterations, 1, MAX_ITERATIONS),
-    lr: positiveFlag(c, 'lr', v.lr, 10),
+    lr: lrFlag(c, v.lr),
     seed: intFlag(c, 'seed', v.seed, 0, 0xffffffff),
     pool: intFlag(c, 'pool', v.pool, 1, 4096),
     full: v.full === true,

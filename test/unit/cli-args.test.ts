@@ -44,6 +44,13 @@ describe('train flags', () => {
     expect(a.settings.sort()).toEqual(['batch', 'hidden', 'lr', 'padding', 'seed', 'size', 'task']);
   });
 
+  it('reads a step learning-rate schedule', () => {
+    const a = parseTrain(['pig', '--lr', '0.001,3000:0.0003,5000:1e-4']);
+    expect(a.lr).toEqual({ boundaries: [3000, 5000], values: [0.001, 0.0003, 1e-4] });
+    expect(resolveConfig(a).lr).toEqual(a.lr);
+    expect(parseTrain(['pig', '--lr', '0.001']).lr).toBe(0.001);
+  });
+
   it('has quick defaults that fit a small machine', () => {
     const a = parseTrain(['lizard']);
     expect(a).toMatchObject({ task: 'growth', resume: false, checkpointEvery: 100, quiet: false, full: false, settings: [] });
@@ -65,6 +72,10 @@ describe('train flags', () => {
     [['lizard', '--lr=-1'], '--lr must be a number above 0'],
     [['lizard', '--lr', '-1'], '--lr is followed by something that looks like an option; write --lr=VALUE'],
     [['lizard', '--lr', 'fast'], "got 'fast'"],
+    [['lizard', '--lr', '0.001,fast'], "--lr schedule parts after the first are ITERATION:RATE"],
+    [['lizard', '--lr', '0.001,3000:0.0003,2000:0.0001'], "increasing iterations"],
+    [['lizard', '--lr', '0.001,0:0.0003'], "got '0:0.0003'"],
+    [['lizard', '--lr', '0.001,3000:0'], '--lr must be a number above 0'],
     [['lizard', '--iterations', '0'], '--iterations must be a whole number from 1 to 100000'],
     [['lizard', '--seed', '4294967296'], '--seed must be a whole number from 0 to 4294967295'],
     [['lizard', '--out', 'model.bin'], '--out must name a .nca file'],
