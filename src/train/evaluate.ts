@@ -1,6 +1,8 @@
 /**
  * Evaluation of a trained model: run it from a task's hardest start and measure how close it comes
- * to the target, and whether it stays there. The seed article's growth models, for example, keep
+ * to the target, and whether it stays there. Every grid of the engine's batch starts from its own
+ * random draw of the perturbation (and runs its own stochastic masks); figures are over all of them,
+ * so a batch of 16 measures 16 different damages rather than one lucky or unlucky draw. The seed article's growth models, for example, keep
  * growing past the target ("the universe turns into the target"); `long` and `curve` show that.
  *
  * PSNR is over the displayed RGBA (state clamped to [0, 1], premultiplied) against the target:
@@ -29,14 +31,19 @@ export interface EvalOptions {
 
 export interface EvalPoint {
   step: number;
+  /** Mean over the batch's grids. */
   mse: number;
+  /** PSNR of that mean MSE. */
   psnr: number;
 }
 
 export interface EvalReport {
   steps: number;
+  /** After `steps`: mean MSE over the grids, and its PSNR. */
   mse: number;
   psnr: number;
+  /** After `steps`: each grid's PSNR (grid b started from draw b). */
+  grids: number[];
   /** At horizon × steps. */
   long: EvalPoint;
   /** Measurements along the long run. */
@@ -49,12 +56,13 @@ export function psnr(mse: number): number {
   return mse > 0 ? 10 * Math.log10(1 / mse) : Infinity;
 }
 
-/** MSE of grid 0's displayed RGBA against the target. */
-export function displayMse(state: ArrayLike<number>, target: ArrayLike<number>, width: number, height: number): number {
+/** MSE of one grid's displayed RGBA (default grid 0) against the target. */
+export function displayMse(state: ArrayLike<number>, target: ArrayLike<number>, width: number, height: number, grid = 0): number {
   let s = 0;
+  const base = grid * width * height;
   for (let i = 0; i < width * height; i++) {
     for (let c = 0; c < 4; c++) {
-      const v = Math.min(1, Math.max(0, state[i * CHANNELS + c]!));
+      const v = Math.min(1, Math.max(0, state[(base + i) * CHANNELS + c]!));
       s += (v - target[i * 4 + c]!) ** 2;
     }
   }
@@ -73,7 +81,7 @@ export function startState(start: 'seed' | Perturbation, target: ArrayLike<numbe
   return Float32Array.from(perturbReference(targetState(Float32Array.from(target), batch, width, height), batch, height, width, start, seed, 0));
 }
 
-/** Runs `engine` (any batch; grid 0 is measured) from the start and reports. Syncs (reads back). */
+/** Runs `engine` from the start (each grid its own draw) and reports over all grids. Syncs (reads back). */
 export function evaluate(engine: Engine, o: EvalOptions): EvalReport {
   const { width, height, batch } = engine;
   if (!o || !o.target || o.target.length !== width * height * 4) {
@@ -85,8 +93,11 @@ export function evaluate(engine: Engine, o: EvalOptions): EvalReport {
   check(o.start === 'seed' || typeof o.start === 'object', `option 'start' must be 'seed' or a perturbation`);
   engine.stepIndex = 0;
   engine.setState(startState(o.start, o.target, batch, width, height, o.seed ?? 1));
+  const perGrid = (state: Float32Array) => Array.from({ length: batch }, (_, b) => displayMse(state, o.target, width, height, b));
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
   engine.step(steps);
-  const first = displayMse(engine.getState(), o.target, width, height);
+  const grids = perGrid(engine.getState());
+  const first = mean(grids);
   const curve: EvalPoint[] = [{ step: steps, mse: first, psnr: psnr(first) }];
   const total = steps * horizon;
   let done = steps;
@@ -95,9 +106,9 @@ export function evaluate(engine: Engine, o: EvalOptions): EvalReport {
     if (at <= done) continue;
     engine.step(at - done);
     done = at;
-    const m = displayMse(engine.getState(), o.target, width, height);
+    const m = mean(perGrid(engine.getState()));
     curve.push({ step: at, mse: m, psnr: psnr(m) });
   }
   const ps = curve.map((p) => p.psnr);
-  return { steps, mse: first, psnr: psnr(first), long: curve[curve.length - 1]!, curve, minPsnr: Math.min(...ps), maxPsnr: Math.max(...ps) };
+  return { steps, mse: first, psnr: psnr(first), grids: grids.map(psnr), long: curve[curve.length - 1]!, curve, minPsnr: Math.min(...ps), maxPsnr: Math.max(...ps) };
 }

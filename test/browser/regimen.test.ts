@@ -160,7 +160,7 @@ describe('every preset lowers the loss in a short run', () => {
 });
 
 describe('evaluation', () => {
-  it('measures PSNR from a task start and along a 10× longer run', async () => {
+  it('measures PSNR from a task start and along a 10× longer run, over every grid of the batch', async () => {
     const r = await h.page.evaluate(() => {
       const { NcaGl, T } = window as any;
       const W = 16;
@@ -172,8 +172,18 @@ describe('evaluation', () => {
       const same = NcaGl.evaluate(e, { target, start: { noise: 0, radius: Infinity, circles: 0, ablation: 0 }, steps: 4 });
       const cut = NcaGl.evaluate(e, { target, start: { noise: 0, radius: 3, circles: 0, ablation: 0 }, steps: 4, horizon: 5, samples: 4 });
       e.dispose();
-      return { same, cut };
+      // a batch of 3: each grid its own draw of 2 discs; the report is the mean over the grids
+      const e3 = NcaGl.createEngine(T.canvas(8, 8), { rule: 'growing', hidden: 16, width: W, height: W, batch: 3, weights });
+      const holes = { noise: 0, radius: Infinity, circles: 2, ablation: 3 };
+      const batch = NcaGl.evaluate(e3, { target, start: holes, steps: 4, horizon: 2, samples: 1, seed: 5 });
+      const starts = NcaGl.startState(holes, target, 3, W, W, 5);
+      const expected = [0, 1, 2].map((b: number) => NcaGl.displayMse(starts, target, W, W, b));
+      e3.dispose();
+      return { same, cut, batch, expected };
     });
+    expect(new Set(r.expected).size).toBe(3); // three different damages
+    expect(r.batch.grids.map((p: number) => 10 ** (-p / 10))).toEqual(r.expected.map((m: number) => expect.closeTo(m, 9)));
+    expect(r.batch.mse).toBeCloseTo((r.expected[0] + r.expected[1] + r.expected[2]) / 3, 9);
     expect(r.same.mse).toBe(0);
     expect(r.same.psnr).toBe(null); // Infinity serialises as null
     // truncation at radius 3 keeps the cells with (2x − 15)² + (2y − 15)² < 36: odd offsets

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Measures the zoo (or any .nca files): PSNR of each model from its task's start, after the rollout
+// length it was trained with (T), the best over 10·T steps, and at 10·T (does it hold or overgrow?).
+// For the article's tasks two starts are measured: the perturbation of the curriculum level the
+// model reached ("its start"), and the curriculum's hardest one. Each figure is over 16 grids, each
+// started from its own random draw of the perturbation (PSNR of the mean MSE; the worst grid beside
+// it). Prints a Markdown table.
+//   node scripts/evaluate-zoo.mjs [zoo/*.nca ...]     (after npm run build)
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { launchBrowser, serveStatic } = await import(pathToFileURL(join(root, 'dist', 'node.mjs')).href);
+const files = process.argv.slice(2).length ? process.argv.slice(2) : readdirSync(join(root, 'zoo')).filter((f) => f.endsWith('.nca')).map((f) => join('zoo', f));
+
+const server = await serveStatic(root);
+const b = await launchBrowser();
+const rows = [];
+try {
+  const page = await b.browser.newPage();
+  await page.goto(`${server.url}/test/browser/page.html`);
+  for (const f of files) {
+    const bytes = readFileSync(f).toString('base64');
+    const r = await page.evaluate((b64) => {
+      const { NcaGl, T } = window;
+      const bin = atob(b64);
+      const u8 = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+      const m = NcaGl.decodeModel(u8);
+      const { width, height } = m.grid;
+      const t = m.target;
+      const target = new Float32Array(width * height * 4);
+      for (let i = 0; i < width * height; i++) {
+        const a = t.rgba[i * 4 + 3] / 255;
+        for (let c = 0; c < 3; c++) target[i * 4 + c] = (t.rgba[i * 4 + c] / 255) * a;
+        target[i * 4 + 3] = a;
+      }
+      const task = m.training?.task;
+      const p = NcaGl.preset(task);
+      const e = NcaGl.createEngine(T.canvas(8, 8), NcaGl.modelEngineOptions(m, { batch: 16 }));
+      const out = { task, grid: `${width}×${height}`, hidden: m.rule.hidden, iterations: m.training?.iterations, minutes: Math.round((m.training?.durationMs ?? 0) / 60000) };
+      const describe = (s) => (s === 'seed' ? 'seed cell' : [s.radius !== Infinity ? `truncated r ${s.radius.toFixed(1)}` : '', s.noise ? `noise σ ${s.noise.toFixed(3)}` : '', s.circles && s.ablation ? `${s.circles} discs r ${s.ablation.toFixed(1)}` : ''].filter(Boolean).join(', ') || 'target');
+      const run = (start, steps) => {
+        const ev = NcaGl.evaluate(e, { target, start, steps, horizon: 10, samples: 20, seed: 1 });
+        return { start: describe(start), steps, psnr: ev.psnr, worst: Math.min(...ev.grids), best: ev.maxPsnr, long: ev.long.psnr };
+      };
+      if (p.curriculum) {
+        const c = new NcaGl.Curriculum(p.curriculum, m.curriculum ? NcaGl.Curriculum.stateFromRecord(m.curriculum) : undefined);
+        if (m.resume?.cli) {
+          try {
+            const cli = JSON.parse(m.resume.cli);
+            if (cli.radiusStart && c.config.radius) c.config.radius.start = cli.radiusStart;
+          } catch {}
+        }
+        const T = c.state.steps;
+        out.level = c.state.level;
+        out.own = run(c.perturbation(), T);
+        out.hardest = run(c.hardest(), T);
+      } else {
+        const hp = String(m.training?.hyperparameters?.steps ?? '');
+        const T = Number(/(\d+)\s*$/.exec(hp)?.[1] ?? 64);
+        out.own = run('seed', T);
+      }
+      e.dispose();
+      return out;
+    }, bytes);
+    rows.push({ file: f, ...r });
+  }
+} finally {
+  await b.close();
+  await server.close();
+}
+const f1 = (x) => (x === null || x === undefined ? '—' : Number.isFinite(x) ? x.toFixed(1) : '∞');
+console.log('| model | task | grid, hidden | iterations (min) | start | T | PSNR at T (worst of 16) | best within 10·T | at 10·T |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) {
+  for (const [label, e] of [['its start', r.own], ['hardest start', r.hardest]]) {
+    if (!e) continue;
+    console.log(`| ${r.file} | ${r.task}${r.level !== undefined ? ` (level ${r.level})` : ''} | ${r.grid}, ${r.hidden} | ${r.iterations} (${r.minutes}) | ${label}: ${e.start} | ${e.steps} | ${f1(e.psnr)} dB (${f1(e.worst)}) | ${f1(e.best)} dB | ${f1(e.long)} dB |`);
+  }
+}
