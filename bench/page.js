@@ -1,6 +1,6 @@
 // The nca-gl side of the benchmark, run inside the page (bench/run.mjs drives it).
 // window.ncaBench.forward(cfg) → steps/s; window.ncaBench.train(cfg) → ms per iteration, memory and a
-// per-pass GPU profile. Inputs are deterministic (the library's hash), never Math.random.
+// per-pass GPU profile; window.ncaBench.memory(cfg) → the GPU memory of a trainer, without running it. Inputs are deterministic (the library's hash), never Math.random.
 (() => {
   const { NcaGl } = window;
 
@@ -94,6 +94,15 @@
     return out;
   }
 
-  window.ncaBench = { forward, train };
+  /** GPU memory of a trainer for `cfg` (allocation only: nothing runs). */
+  function memory(cfg) {
+    const { rule, batch, size, hidden, steps, lossSteps, loss, normalizeGrads, checkpointEvery } = cfg;
+    const tr = NcaGl.createTrainer(canvas(), { rule, width: size, height: size, batch, hidden, steps, lossSteps, loss, normalizeGrads, target: target(size), checkpointEvery: checkpointEvery ?? 0 });
+    const out = { memoryBytes: tr.memoryBytes(), renderer: tr.renderer };
+    tr.dispose();
+    return out;
+  }
+
+  window.ncaBench = { forward, train, memory };
   window.ncaBenchReady = true;
 })();

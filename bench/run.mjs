@@ -5,7 +5,8 @@
 //   node bench/run.mjs [--only forward,train] [--configs reduced,seed] [--iterations N] [--no-tfjs]
 //                      [--out bench/results.json] [--quick]
 // Forward: CA steps/s at 72×72 × batch 8 (hidden 128) and one 1024×1024 grid.
-// Training: iterations/s and GPU memory for the configs of bench/configs.mjs, beside the same
+// Training: iterations/s and GPU memory for the configs of bench/configs.mjs (memory of the standard
+// config at 64 and 96 steps everywhere, even where it is too slow to run), beside the same
 // workload in TensorFlow.js (webgl and wasm backends, same browser, same run; bench/tfjs/).
 // On software WebGL the standard config is skipped by default (minutes per iteration); with a GPU
 // all three run. Browser and WebGL selection: src/node/browser.ts ($NCA_GL_WEBGL, $NCA_GL_CHROMIUM).
@@ -142,6 +143,17 @@ try {
         rows.push([`train ${name}`, `${its.toFixed(3)} it/s`, `${r.msPerIteration.toFixed(0)} ms/it`, '(no baseline)', '']);
       }
       rows.push([`train ${name} memory`, `${mib.toFixed(1)} MiB`, '', '', '']);
+    }
+    // GPU memory of the standard config at its 64-step rollout and at 96 (issue 3's bound: 512 MiB),
+    // and at 96 with checkpointing every 10 steps: allocation only, so it is measured on every machine
+    const std = CONFIGS.standard;
+    for (const [label, over] of [['64 steps', { steps: 64 }], ['96 steps', { steps: 96 }], ['96 steps, checkpoint every 10', { steps: 96, checkpointEvery: 10 }]]) {
+      if (label === '64 steps' && names.includes('standard')) continue; // measured with its run above
+      const m = await nca('memory', { ...std, ...over });
+      const mib = m.memoryBytes / 1048576;
+      const name = `train standard memory, ${label}`;
+      record({ name, config: { ...std, ...over }, metric: 'GPU memory (textures)', value: +mib.toFixed(1), unit: 'MiB', renderer: m.renderer });
+      rows.push([name, `${mib.toFixed(1)} MiB`, '', '', '']);
     }
   }
 } finally {
