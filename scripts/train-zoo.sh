@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 nca() { node bin/nca-gl.mjs "$@"; }
 only=${1:-all}
 run() { [ "$only" = all ] || [ "$only" = "$1" ]; }
-run growth      && nca train lizard --task growth      --size 32 --hidden 64 --iterations 4000 --lr 0.001 --seed 1 --out zoo/growth.nca
+run growth      && nca train heart  --task growth      --size 32 --padding 7 --hidden 64 --iterations 3000 --lr 0.001 --seed 1 --out zoo/growth.nca
 run persistence && nca train pig    --task persistence --size 32 --hidden 64 --iterations 2500 --lr 0.001 --seed 1 --out zoo/persistence.nca
-run healing     && nca train mouse  --task healing     --size 32 --hidden 64 --iterations 2500 --lr 0.001 --seed 1 --out zoo/healing.nca
-run growing     && nca train lizard --task growing     --size 32 --hidden 64 --iterations 2000 --seed 1 --out zoo/growing.nca
+run healing     && nca train pig    --task healing     --size 32 --hidden 64 --iterations 6000 --lr 0.001,3000:0.0003 --seed 1 --out zoo/healing.nca
+run growing     && nca train lizard --task growing     --size 32 --hidden 64 --iterations 1200 --seed 1 --out zoo/growing.nca
 exit 0
