@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Retrains the model zoo (zoo/*.nca) with the project's own trainer, one model at a time.
 # Each line is the exact command behind one shipped model; they were run on a 2-core machine with
-# software WebGL (see zoo/README.md for times and results). With a GPU they take minutes.
+# software WebGL (README.md, "Results", has times and figures). With a GPU they take minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 nca() { node bin/nca-gl.mjs "$@"; }
