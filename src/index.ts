@@ -31,6 +31,7 @@ export * as layout from './engine/layout';
 export * as gl from './gl';
 export * from './io/target';
 export { SHIPPED_TARGETS, shippedTargetNames } from './io/shipped-targets';
+export { bytesToBase64, base64ToBytes } from './io/base64';
 export { encodeModel, decodeModel, describeModel, MODEL_FORMAT_VERSION, MODEL_FILE_EXTENSION, type ModelFile } from './io/model-file';
 export { Profiler, type PassProfile } from './gl/profiler';
 export const version = '0.1.0';

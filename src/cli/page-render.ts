@@ -8,17 +8,7 @@ import type { PageApi, RenderOptions, RenderReport } from './page';
 
 export function installRenderApi(): void {
   const N = (window as unknown as { NcaGl: typeof Lib }).NcaGl;
-  const toB64 = (u8: Uint8Array): string => {
-    let s = '';
-    for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode.apply(null, u8.subarray(i, i + 0x8000) as unknown as number[]);
-    return btoa(s);
-  };
-  const fromB64 = (s: string): Uint8Array => {
-    const bin = atob(s);
-    const u8 = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
-    return u8;
-  };
+  const { bytesToBase64: toB64, base64ToBytes: fromB64 } = N;
   const fail = (message: string): never => {
     throw new N.NcaGlError('bad-model', message);
   };
