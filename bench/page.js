@@ -1,6 +1,7 @@
 // The nca-gl side of the benchmark, run inside the page (bench/run.mjs drives it).
 // window.ncaBench.forward(cfg) → steps/s; window.ncaBench.train(cfg) → ms per iteration, memory and a
-// per-pass GPU profile; window.ncaBench.memory(cfg) → the GPU memory of a trainer, without running it. Inputs are deterministic (the library's hash), never Math.random.
+// per-pass GPU profile; window.ncaBench.memory(cfg) → the GPU memory of a trainer, without running
+// it. Inputs are deterministic (the library's hash), never Math.random.
 (() => {
   const { NcaGl } = window;
 
@@ -67,13 +68,19 @@
     return out;
   }
 
-  /** Training: ms per iteration (each awaited, as a training loop reading its loss does). */
-  async function train(cfg) {
-    const { rule, batch, size, hidden, steps, lossSteps, loss, normalizeGrads, iterations, warmup, checkpointEvery } = cfg;
-    const tr = NcaGl.createTrainer(canvas(), {
+  /** The trainer of a bench config (bench/configs.mjs fields, plus an optional checkpointEvery). */
+  function trainerFor(cfg) {
+    const { rule, batch, size, hidden, steps, lossSteps, loss, normalizeGrads, checkpointEvery } = cfg;
+    return NcaGl.createTrainer(canvas(), {
       rule, width: size, height: size, batch, hidden, steps, lossSteps, loss, normalizeGrads, seed: 1,
       target: target(size), checkpointEvery: checkpointEvery ?? 0,
     });
+  }
+
+  /** Training: ms per iteration (each awaited, as a training loop reading its loss does). */
+  async function train(cfg) {
+    const { rule, batch, size, iterations, warmup } = cfg;
+    const tr = trainerFor(cfg);
     if (rule === 'seed') tr.setStart(NcaGl.targetState(target(size), batch, size, size));
     const warm = [];
     for (let i = 0; i < warmup; i++) {
@@ -96,8 +103,7 @@
 
   /** GPU memory of a trainer for `cfg` (allocation only: nothing runs). */
   function memory(cfg) {
-    const { rule, batch, size, hidden, steps, lossSteps, loss, normalizeGrads, checkpointEvery } = cfg;
-    const tr = NcaGl.createTrainer(canvas(), { rule, width: size, height: size, batch, hidden, steps, lossSteps, loss, normalizeGrads, target: target(size), checkpointEvery: checkpointEvery ?? 0 });
+    const tr = trainerFor(cfg);
     const out = { memoryBytes: tr.memoryBytes(), renderer: tr.renderer };
     tr.dispose();
     return out;

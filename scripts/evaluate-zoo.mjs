@@ -24,17 +24,10 @@ try {
     const bytes = readFileSync(f).toString('base64');
     const r = await page.evaluate((b64) => {
       const { NcaGl, T } = window;
-      const bin = atob(b64);
-      const u8 = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-      const m = NcaGl.decodeModel(u8);
+      const m = NcaGl.decodeModel(NcaGl.base64ToBytes(b64));
       const { width, height } = m.grid;
-      const t = m.target;
-      const target = new Float32Array(width * height * 4);
-      for (let i = 0; i < width * height; i++) {
-        const a = t.rgba[i * 4 + 3] / 255;
-        for (let c = 0; c < 3; c++) target[i * 4 + c] = (t.rgba[i * 4 + c] / 255) * a;
-        target[i * 4 + 3] = a;
-      }
+      const target = NcaGl.modelTarget(m);
+      if (!target) throw new Error('the model file holds no target thumbnail to measure against');
       const task = m.training?.task;
       const p = NcaGl.preset(task);
       const e = NcaGl.createEngine(T.canvas(8, 8), NcaGl.modelEngineOptions(m, { batch: 16 }));

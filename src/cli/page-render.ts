@@ -30,14 +30,10 @@ export function installRenderApi(): void {
     const { width, height } = model.grid;
     const task = N.TASKS.includes(model.training?.task as Lib.Task) ? (model.training!.task as Lib.Task) : null;
     const p = task ? N.preset(task) : null;
-    // premultiplied target at grid size, from the thumbnail (straight RGBA8)
-    let target: Float32Array | null = null;
+    // premultiplied target at grid size, from the thumbnail (straight RGBA8); null without one
+    const target = N.modelTarget(model);
     let targetPanel: string | null = null;
-    if (model.target) {
-      const t = model.target;
-      const fitted = t.width === width && t.height === height ? null : N.targetFromRGBA(t.rgba, t.width, t.height, { width, height, padding: 0, alpha: 'file' });
-      target = fitted ? fitted.rgba : new Float32Array(width * height * 4);
-      if (!fitted) for (let i = 0; i < width * height * 4; i++) target[i] = (t.rgba[i - (i % 4) + 3]! / 255) * (i % 4 === 3 ? 1 : t.rgba[i]! / 255);
+    if (target) {
       const panel = new Float32Array(width * height * 16);
       for (let i = 0; i < width * height; i++) for (let c = 0; c < 4; c++) panel[i * 16 + c] = target[i * 4 + c]!;
       targetPanel = toB64(composite(panel, width, height));
