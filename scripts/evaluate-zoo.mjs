@@ -54,7 +54,7 @@ try {
       };
       // the demo page's click check (issue 7), on every grid: run 32 steps from the target, erase a
       // disc of radius 4 cells around the live cell nearest the centre, and follow 128 more steps
-      const click = (e) => {
+      const click = () => {
         const { batch } = e;
         const mean = () => { const st = e.getState(); let m = 0; for (let g = 0; g < batch; g++) m += NcaGl.displayMse(st, target, width, height, g) / batch; return NcaGl.psnr(m); };
         e.stepIndex = 0;
@@ -77,7 +77,7 @@ try {
         }
         return { before, damaged, recovered, last: mean() };
       };
-      out.click = click(e);
+      out.click = click();
       if (p.curriculum) {
         const c = new NcaGl.Curriculum(p.curriculum, m.curriculum ? NcaGl.Curriculum.stateFromRecord(m.curriculum) : undefined);
         if (m.resume?.cli) {
