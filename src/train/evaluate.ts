@@ -2,8 +2,9 @@
  * Evaluation of a trained model: run it from a task's hardest start and measure how close it comes
  * to the target, and whether it stays there. Every grid of the engine's batch starts from its own
  * random draw of the perturbation (and runs its own stochastic masks); figures are over all of them,
- * so a batch of 16 measures 16 different damages rather than one lucky or unlucky draw. The seed article's growth models, for example, keep
- * growing past the target ("the universe turns into the target"); `long` and `curve` show that.
+ * so a batch of 16 measures 16 different damages rather than one lucky or unlucky draw. The seed
+ * article's growth models, for example, keep growing past the target ("the universe turns into the
+ * target"); `long` and `curve` show that.
  *
  * PSNR is over the displayed RGBA (state clamped to [0, 1], premultiplied) against the target:
  * 10·log10(1 / MSE), in dB.
