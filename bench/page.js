@@ -109,6 +109,95 @@
     return out;
   }
 
-  window.ncaBench = { forward, train, memory };
+  /**
+   * The renderer's peak multiply-add rate (the roofline line): a fragment shader over a 256×256
+   * RGBA32F target whose loop does 4 independent vec4 multiply-adds per iteration on values in
+   * registers (`alu`), or a mat4×vec4 product with the matrix fetched from a texture (`fetch`, the
+   * shape of nca-gl's MLP passes). GFLOP/s = 2 × multiply-adds / time, median of `repeats`.
+   */
+  function peak(cfg) {
+    const { iterations = 512, repeats = 5, size = 256 } = cfg ?? {};
+    const c = document.createElement('canvas');
+    const gl = c.getContext('webgl2');
+    if (!gl || !gl.getExtension('EXT_color_buffer_float')) throw new Error('peak: WebGL2 with float render targets needed');
+    const vs = `#version 300 es
+void main() { vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2); gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0); }`;
+    const fsAlu = `#version 300 es
+precision highp float;
+uniform int u_n; uniform vec4 u_k;
+out vec4 o;
+void main() {
+  vec4 a = gl_FragCoord.xyxy * 1e-3, b = a + 0.1, d = a + 0.2, e = a + 0.3;
+  for (int i = 0; i < u_n; i++) { a = a * u_k + u_k.yzwx; b = b * u_k + u_k.zwxy; d = d * u_k + u_k.wxyz; e = e * u_k + u_k; }
+  o = a + b + d + e;
+}`;
+    const fsFetch = `#version 300 es
+precision highp float;
+uniform int u_n; uniform highp sampler2D u_w;
+out vec4 o;
+void main() {
+  vec4 a = gl_FragCoord.xyxy * 1e-3, b = a + 0.5;
+  for (int i = 0; i < u_n; i++) {
+    int r = i & 63;
+    mat4 m = mat4(texelFetch(u_w, ivec2(0, r), 0), texelFetch(u_w, ivec2(1, r), 0), texelFetch(u_w, ivec2(2, r), 0), texelFetch(u_w, ivec2(3, r), 0));
+    a = m * a + b; b = m * b + a;
+  }
+  o = a + b;
+}`;
+    const prog = (fs) => {
+      const p = gl.createProgram();
+      for (const [type, src] of [[gl.VERTEX_SHADER, vs], [gl.FRAGMENT_SHADER, fs]]) {
+        const sh = gl.createShader(type);
+        gl.shaderSource(sh, src);
+        gl.compileShader(sh);
+        if (!gl.getShaderParameter(sh, gl.COMPILE_STATUS)) throw new Error('peak: ' + gl.getShaderInfoLog(sh));
+        gl.attachShader(p, sh);
+      }
+      gl.linkProgram(p);
+      if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error('peak: ' + gl.getProgramInfoLog(p));
+      return p;
+    };
+    const tex = gl.createTexture();
+    gl.bindTexture(gl.TEXTURE_2D, tex);
+    gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RGBA32F, size, size);
+    const fb = gl.createFramebuffer();
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, tex, 0);
+    const w = gl.createTexture();
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, w);
+    gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RGBA32F, 4, 64);
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 4, 64, gl.RGBA, gl.FLOAT, uniform(4 * 64 * 4, 9, -0.1, 0.1));
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.viewport(0, 0, size, size);
+    const px = new Float32Array(4);
+    const run = (p, madsPerIter) => {
+      gl.useProgram(p);
+      gl.uniform1i(gl.getUniformLocation(p, 'u_n'), iterations);
+      const k = gl.getUniformLocation(p, 'u_k');
+      if (k) gl.uniform4f(k, 0.999, 0.001, 0.002, 0.003);
+      const w = gl.getUniformLocation(p, 'u_w');
+      if (w) gl.uniform1i(w, 0);
+      const once = () => {
+        const t0 = performance.now();
+        gl.drawArrays(gl.TRIANGLES, 0, 3);
+        gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.FLOAT, px);
+        return performance.now() - t0;
+      };
+      once(); // compile
+      const times = Array.from({ length: repeats }, once);
+      const ms = median(times);
+      return { ms, gflops: (2 * madsPerIter * iterations * size * size) / (ms * 1e6) };
+    };
+    // alu: 4 vec4 FMAs = 16 multiply-adds per iteration; fetch: 2 mat4×vec4 (32) + 2 vec4 adds (ignored)
+    const alu = run(prog(fsAlu), 16);
+    const fetch = run(prog(fsFetch), 32);
+    const ext = gl.getExtension('WEBGL_lose_context');
+    if (ext) ext.loseContext();
+    return { alu, fetch };
+  }
+
+  window.ncaBench = { forward, train, memory, peak };
   window.ncaBenchReady = true;
 })();

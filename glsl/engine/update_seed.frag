@@ -12,6 +12,7 @@
 #include "common/hash.glsl"
 #include "common/perceive.glsl"
 #include "common/mlp.glsl"
+#include "common/atan.glsl"
 #include "common/pair.glsl"
 
 uniform sampler2DArray u_state;
@@ -33,7 +34,7 @@ void main() {
   for (int j4 = 0; j4 < HIDDEN4; j4++) {
     vec4 za, zb;
     hiddenPrePair(u_params, j4, pa, pb, za, zb);
-    outputAccumulatePair(u_params, j4, atan(za), atan(zb), ya, yb);
+    outputAccumulatePair(u_params, j4, ncaAtan(za), ncaAtan(zb), ya, yb);
   }
   vec4 ua[4], ub[4];
   for (int q = 0; q < 4; q++) {

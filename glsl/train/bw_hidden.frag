@@ -15,6 +15,7 @@
 #include "common/layout.glsl"
 #include "common/packed.glsl"
 #include "common/mlp.glsl"
+#include "common/atan.glsl"
 #include "common/train.glsl"
 
 uniform sampler2DArray u_state;
@@ -28,7 +29,7 @@ layout(location = 0) out vec4 outs[8];
 
 void activation(vec4 z, vec4 back, bool ok, out vec4 gz, out vec4 act) {
 #if RULE_SEED
-  act = atan(z);
+  act = ncaAtan(z);
   gz = back / (1.0 + z * z);
 #else
   act = max(z, 0.0);
@@ -49,17 +50,17 @@ void main() {
   for (int n = 0; n < 2; n++) {
     int j4 = u_j4 + n;
     if (j4 >= HIDDEN4) { outs[2] = outs[3] = outs[6] = outs[7] = vec4(0.0); break; }
-    vec4 z0 = texelFetch(u_params, ivec2(48, j4), 0);
+    vec4 z0 = hiddenBias(u_params, j4);
     vec4 z1 = z0;
     for (int i4 = 0; i4 < 12; i4++) {
-      mat4 m = block(u_params, 4 * i4, j4);
+      mat4 m = block0(u_params, 4 * i4, j4);
       z0 += m * p0[i4];
       z1 += m * p1[i4];
     }
     // (w1ᵀ g_out) for hidden units 4 j4 .. 4 j4 + 3: the transposed product of mlp.glsl's layout
     vec4 k0 = vec4(0.0), k1 = vec4(0.0);
     for (int o4 = 0; o4 < 4; o4++) {
-      mat4 m = block(u_params, 4 * j4, HIDDEN4 + o4);
+      mat4 m = block1(u_params, 4 * j4, o4);
       k0 += g0[o4] * m;
       k1 += g1[o4] * m;
     }

@@ -25,8 +25,8 @@ void main() {
     vec4 g2 = texelFetch(u_hidden, ivec3(2 * t.x + 1, t.y, 2 * j4), 0);
     vec4 g3 = texelFetch(u_hidden, ivec3(2 * t.x + 1, t.y, 2 * j4 + 1), 0);
     // g · block = (w0ᵀ g) for inputs 4 i4 .. 4 i4 + 3 (transposed product of mlp.glsl's layout)
-    mat4 ma = block(u_params, 4 * u_base, j4);
-    mat4 mb = block(u_params, 4 * u_base + 4, j4);
+    mat4 ma = block0(u_params, 4 * u_base, j4);
+    mat4 mb = block0(u_params, 4 * u_base + 4, j4);
     a0 += g0 * ma; a1 += g1 * ma; a2 += g2 * ma; a3 += g3 * ma;
     b0 += g0 * mb; b1 += g1 * mb; b2 += g2 * mb; b3 += g3 * mb;
   }

@@ -13,6 +13,7 @@
 #include "common/layout.glsl"
 #include "common/hash.glsl"
 #include "common/mlp.glsl"
+#include "common/atan.glsl"
 #include "common/train.glsl"
 
 uniform sampler2DArray u_state;
@@ -40,7 +41,7 @@ void main() {
   loadPerception(u_state, u_perc, c, p);
   vec4 y[4];
   for (int o4 = 0; o4 < 4; o4++) y[o4] = outputBias(u_params, o4);
-  for (int j4 = 0; j4 < HIDDEN4; j4++) outputAccumulate(u_params, j4, atan(hiddenPre(u_params, j4, p)), y);
+  for (int j4 = 0; j4 < HIDDEN4; j4++) outputAccumulate(u_params, j4, ncaAtan(hiddenPre(u_params, j4, p)), y);
   uint key = cellKey(u_seed, u_iteration, u_step, uint(c.b), cellIndex(c));
   vec4 m[4];
   for (int q = 0; q < 4; q++) {

@@ -5,11 +5,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TASKS, type Task } from '../train/presets';
 import type { LrSchedule } from '../train/schedule';
-import type { WebGLMode } from '../node/browser';
+import { WEBGL_MODES, type WebGLMode } from '../node/browser';
 import { UsageError } from './errors';
 
 export const MAX_ITERATIONS = 100_000; // a model file keeps at most 100 000 losses
-const WEBGL_MODES: WebGLMode[] = ['auto', 'gpu', 'vulkan', 'egl', 'swiftshader'];
 const STARTS = ['seed', 'task', 'target'] as const;
 export type Start = (typeof STARTS)[number];
 
@@ -61,7 +60,7 @@ Options:
       --checkpoint-every <n> iterations between checkpoints (default 100; also every 2 minutes)
       --log-every <n>        without a terminal: a progress line every n iterations (default: every 5 s)
   -q, --quiet                no progress output
-      --webgl <mode>         auto (default), gpu, vulkan, egl, swiftshader
+      --webgl <mode>         auto (default), gpu, vulkan, egl, llvmpipe, swiftshader
   -h, --help                 this help
 
 Ctrl-C stops after the current iteration, saves a checkpoint and exits with 130; --resume
@@ -80,7 +79,7 @@ Options:
       --fps <n>        GIF frames per second (default 20)
       --seed <n>       seed of the start's random perturbation (default 1)
   -q, --quiet          print nothing but errors
-      --webgl <mode>   auto (default), gpu, vulkan, egl, swiftshader
+      --webgl <mode>   auto (default), gpu, vulkan, egl, llvmpipe, swiftshader
   -h, --help           this help`,
   info: `Usage: nca-gl info <model.nca>
 

@@ -10,7 +10,7 @@
 import { check, checkInt, describe, NcaGlError } from '../errors';
 import type { ContextTarget } from '../gl/context';
 import { Profiler } from '../gl/profiler';
-import { type GpuTexture, Runtime, type RuntimeOptions } from '../gl/runtime';
+import { type GpuTexture, type ParamStorage, Runtime, type RuntimeOptions } from '../gl/runtime';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
 import { CHANNELS, checkWeights, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
 import { ForwardStep, layoutUniforms } from './step';
@@ -35,6 +35,8 @@ export interface EngineOptions {
   debug?: boolean;
   /** Run on RGBA16F state where float32 render targets are missing (inference only). */
   allowHalfFloat?: boolean;
+  /** Where the MLP reads its weights (default 'auto': the faster one for the renderer; RuntimeOptions). */
+  paramStorage?: ParamStorage | 'auto';
 }
 
 export const MAX_GRID = 4096;
@@ -64,7 +66,7 @@ export class Engine {
     this.seed = checkInt('seed', opts.seed ?? 0, 0, 0xffffffff);
     const weights = checkWeights(opts.weights ?? initWeights(this.config.rule, this.config.hidden, this.seed), this.config.rule, this.config.hidden);
     this.ownsRuntime = !(target instanceof Runtime);
-    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: opts.allowHalfFloat ?? false };
+    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: opts.allowHalfFloat ?? false, paramStorage: opts.paramStorage ?? 'auto' };
     this.rt = target instanceof Runtime ? target : new Runtime(target, rtOpts);
     try {
       this.atlas = makeAtlas(width, height, batch, this.rt.caps.maxTextureSize);
@@ -129,6 +131,7 @@ export class Engine {
     gl.bindTexture(gl.TEXTURE_2D, this.params.texture);
     gl.copyTexSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 0, 0, this.pl.width, this.pl.height);
     gl.bindTexture(gl.TEXTURE_2D, null);
+    this.rt.written(this.params);
     gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
   }
 

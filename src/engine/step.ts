@@ -9,7 +9,8 @@ import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { rateThreshold } from './hash';
 import type { Atlas } from './layout';
-import type { RuleConfig } from './model';
+import { PERCEPTION, type RuleConfig } from './model';
+import { paramPasses } from './params';
 
 export interface Counters {
   seed: number;
@@ -32,6 +33,7 @@ export function ruleDefines(cfg: RuleConfig): Defines {
     HIDDEN4: cfg.hidden / 4,
     PER_CELL: cfg.perCell,
     HAS_B1: cfg.rule === 'seed',
+    PERCEPTION,
   };
 }
 
@@ -67,8 +69,9 @@ export class ForwardStep {
     readonly cfg: RuleConfig,
     readonly atlas: Atlas,
   ) {
-    const defs = { ...ruleDefines(cfg), PACK: UPDATE_PACK };
-    this.update = rt.program(`engine/update_${cfg.rule}.frag`, defs);
+    const pp = paramPasses(rt, cfg.hidden);
+    const defs = { ...ruleDefines(cfg), ...pp.defines, PACK: UPDATE_PACK };
+    this.update = rt.program(`engine/update_${cfg.rule}.frag`, defs, undefined, pp.blocks);
     this.alive = rt.program(`engine/alive_${cfg.rule}.frag`, { PACK: UPDATE_PACK, STORE_ALIVE: false });
     this.aliveStore = cfg.rule === 'growing' ? rt.program('engine/alive_growing.frag', { PACK: UPDATE_PACK, STORE_ALIVE: true }) : this.alive;
     this.uUpdate = { ...layoutUniforms(atlas), u_threshold: rateThreshold(cfg.rate), u_atlasWidth: atlas.atlasWidth };

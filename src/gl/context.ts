@@ -120,3 +120,17 @@ export function chooseFormat(caps: Capabilities, allowHalf: boolean): StorageFor
   if (allowHalf && caps.float16Render) return 'rgba16f';
   return 'rgba32f'; // requireCapabilities then names what is missing
 }
+
+/** Where the MLP passes read their weights: a texture, or uniform buffers mirrored from it. */
+export type ParamStorage = 'texture' | 'uniform-buffer';
+
+/**
+ * The weight storage that runs fastest on `caps`'s renderer. Measured (bench/, README
+ * "Performance"): on llvmpipe every fragment reading the same uniform is one scalar load while a
+ * texel fetch is a per-lane gather; SwiftShader is the opposite (uniform-buffer weights ran the
+ * forward MLP 2× slower there). GPUs read uniform buffers through their constant caches.
+ */
+export function preferredParamStorage(caps: Capabilities): ParamStorage {
+  if (!caps.float32Render) return 'texture';
+  return /swiftshader/i.test(caps.renderer) ? 'texture' : 'uniform-buffer';
+}

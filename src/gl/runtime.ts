@@ -15,8 +15,12 @@ import {
   type ContextTarget,
   readCapabilities,
   requireCapabilities,
+  type ParamStorage,
+  preferredParamStorage,
   type StorageFormat,
 } from './context';
+
+export { type ParamStorage, preferredParamStorage } from './context';
 import { assemble, type Defines, linkProgram } from './program';
 import { FORMAT_INFO, GpuTexture, halfToFloat, type TexFormat } from './texture';
 
@@ -34,10 +38,38 @@ export interface Target {
   layer?: number;
 }
 
+/**
+ * A uniform block a pass reads, kept as a mirror of a rectangle of one of its texture uniforms:
+ * the rectangle's RGBA32F texels, row by row, as a std140 `vec4` array. The runtime copies the
+ * rectangle into a uniform buffer (readPixels into a PIXEL_PACK_BUFFER, on the GPU) whenever the
+ * texture has changed since the last copy, and binds it before the draw.
+ */
+export interface TextureBlock {
+  /** Name of the uniform block in the shader. */
+  block: string;
+  /** Name of the sampler uniform whose texture the block mirrors. */
+  from: string;
+  /** [x, y, width, height] in texels. */
+  rect: [number, number, number, number];
+}
+
+
+interface BlockBinding extends TextureBlock {
+  binding: number;
+}
+
+interface Mirror {
+  buffer: WebGLBuffer;
+  version: number;
+  bytes: number;
+}
+
 export interface PassProgram {
   name: string;
   program: WebGLProgram;
   setters: ReturnType<typeof createUniformSetters>;
+  /** Uniform blocks mirrored from textures (TextureBlock), with their binding points. */
+  blocks: BlockBinding[];
   /** Sampler uniforms: each is bound on every draw (to null when not given), so a sampler never
    * aliases another sampler's texture unit or a leftover texture from an earlier pass. */
   samplers: string[];
@@ -66,7 +98,13 @@ export interface RuntimeOptions {
   allowHalfFloat?: boolean;
   /** Render targets the caller will write at once (8 for training). */
   drawBuffers?: number;
+  /**
+   * Where MLP passes read their weights (default 'auto': uniform buffers, except on SwiftShader,
+   * where texture fetches are faster, and where float32 readback or large enough blocks are missing).
+   */
+  paramStorage?: ParamStorage | 'auto';
 }
+
 
 export class Runtime {
   readonly gl: WebGL2RenderingContext;
@@ -80,6 +118,10 @@ export class Runtime {
   private readonly fboKeysByTexture = new Map<number, string[]>();
   private readonly vao: WebGLVertexArrayObject;
   private readonly buffers = new Set<WebGLBuffer>();
+  private readonly mirrors = new Map<string, Mirror>();
+  private readonly mirrorKeysByTexture = new Map<number, string[]>();
+  /** Where MLP passes read their weights (RuntimeOptions.paramStorage). */
+  readonly paramStorage: ParamStorage;
   private disposed = false;
   private readonly values: Record<string, unknown> = {};
 
@@ -90,6 +132,11 @@ export class Runtime {
     this.format = chooseFormat(this.caps, opts.allowHalfFloat ?? false);
     requireCapabilities(this.caps, { format: this.format, drawBuffers: opts.drawBuffers ?? 4 });
     this.debug = opts.debug ?? false;
+    const ps = opts.paramStorage ?? 'auto';
+    if (ps === 'uniform-buffer' && !this.caps.float32Render) {
+      throw new NcaGlError('missing-capability', `paramStorage 'uniform-buffer' needs float32 readback (EXT_color_buffer_float), which this device (${this.caps.renderer}) lacks: use 'texture' or 'auto'`);
+    }
+    this.paramStorage = ps === 'auto' ? preferredParamStorage(this.caps) : ps;
     const vao = this.gl.createVertexArray();
     if (!vao) throw new NcaGlError('context-lost', 'could not create a vertex array: the WebGL context is lost');
     this.vao = vao;
@@ -155,15 +202,27 @@ export class Runtime {
       this.fbos.delete(key);
     }
     this.fboKeysByTexture.delete(t.id);
+    for (const key of this.mirrorKeysByTexture.get(t.id) ?? []) {
+      const m = this.mirrors.get(key);
+      if (m) this.gl.deleteBuffer(m.buffer);
+      this.mirrors.delete(key);
+    }
+    this.mirrorKeysByTexture.delete(t.id);
     this.gl.deleteTexture(t.texture);
     this.textures.delete(t);
   }
 
-  /** Bytes of GPU memory held by this runtime's textures and buffers. */
+  /** Bytes of GPU memory held by this runtime's textures and uniform-block mirrors. */
   memoryBytes(): number {
     let n = 0;
     for (const t of this.textures) n += t.bytes;
+    for (const m of this.mirrors.values()) n += m.bytes;
     return n;
+  }
+
+  /** Records that `t` was written outside the runtime (direct GL calls), so its mirrors refresh. */
+  written(t: GpuTexture): void {
+    t.version++;
   }
 
   /** Uploads float RGBA data into layers [layer0, layer0 + n) of `t` (or into a 2D texture). */
@@ -176,6 +235,7 @@ export class Runtime {
     }
     const n = data.length / per;
     if (layer0 + n > t.layers) throw new NcaGlError('bad-shape', `upload to '${t.label}' overruns its ${t.layers} layers`);
+    t.version++;
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
     if (t.isArray) {
       gl.bindTexture(gl.TEXTURE_2D_ARRAY, t.texture);
@@ -224,6 +284,7 @@ export class Runtime {
   clear(t: GpuTexture, value: [number, number, number, number] = [0, 0, 0, 0]): void {
     this.alive();
     const gl = this.gl;
+    t.version++;
     for (let l0 = 0; l0 < t.layers; ) {
       const n = Math.min(this.maxTargets, t.layers - l0);
       const targets = Array.from({ length: n }, (_, i) => ({ tex: t, layer: l0 + i }));
@@ -279,10 +340,14 @@ export class Runtime {
     return fbo;
   }
 
-  /** The program for fragment file `file` with `defines`, compiled once and cached. */
-  program(file: string, defines: Defines = {}, extra?: Record<string, string>): PassProgram {
+  /**
+   * The program for fragment file `file` with `defines`, compiled once and cached. `blocks` are the
+   * uniform blocks it reads as mirrors of textures (TextureBlock); each must exist in the shader
+   * with exactly the rectangle's size.
+   */
+  program(file: string, defines: Defines = {}, extra?: Record<string, string>, blocks: TextureBlock[] = []): PassProgram {
     this.alive();
-    const key = file + JSON.stringify(defines) + (extra ? JSON.stringify(extra) : '');
+    const key = file + JSON.stringify(defines) + (extra ? JSON.stringify(extra) : '') + (blocks.length ? JSON.stringify(blocks) : '');
     let p = this.programs.get(key);
     if (!p) {
       const name = file.replace(/\.frag$/, '');
@@ -294,7 +359,20 @@ export class Runtime {
         const info = gl.getActiveUniform(program, i);
         if (info && SAMPLER_TYPES.has(info.type)) samplers.push(info.name);
       }
-      p = { name, program, setters: createUniformSetters(gl, program), samplers };
+      const bound: BlockBinding[] = [];
+      blocks.forEach((b, binding) => {
+        const index = gl.getUniformBlockIndex(program, b.block);
+        if (index === gl.INVALID_INDEX) return; // declared but unused: the compiler removed it
+        const size = gl.getActiveUniformBlockParameter(program, index, gl.UNIFORM_BLOCK_DATA_SIZE) as number;
+        const want = b.rect[2] * b.rect[3] * 16;
+        if (size !== want) {
+          gl.deleteProgram(program);
+          throw new NcaGlError('shader-compile', `pass '${name}': uniform block ${b.block} is ${size} bytes, but it mirrors ${b.rect[2]}×${b.rect[3]} texels of ${b.from} (${want} bytes)`);
+        }
+        gl.uniformBlockBinding(program, index, binding);
+        bound.push({ ...b, binding });
+      });
+      p = { name, program, setters: createUniformSetters(gl, program), samplers, blocks: bound };
       this.programs.set(key, p);
     }
     return p;
@@ -309,6 +387,7 @@ export class Runtime {
     const [x, y, w, h] = opts.viewport ?? [0, 0, first.width, first.height];
     gl.viewport(x, y, w, h);
     this.draw(p, opts.uniforms ?? {});
+    for (const t of opts.targets) t.tex.version++;
   }
 
   /** Runs pass `p` into the canvas (default framebuffer). */
@@ -336,10 +415,48 @@ export class Runtime {
       values[k] = v instanceof GpuTexture ? v.texture : v;
     }
     setUniforms(p.setters, values);
+    for (const b of p.blocks) {
+      const src = uniforms[b.from];
+      if (!(src instanceof GpuTexture)) {
+        throw new NcaGlError('bad-argument', `pass '${p.name}' reads uniform block ${b.block} from the texture '${b.from}', which was not given`);
+      }
+      gl.bindBufferBase(gl.UNIFORM_BUFFER, b.binding, this.mirror(src, b));
+    }
     this.hook?.begin(p.name);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
     this.hook?.end(p.name);
     if (this.debug) this.checkError(`pass '${p.name}'`);
+  }
+
+  /** The uniform buffer mirroring `b.rect` of `t`, refreshed (on the GPU) if `t` changed since. */
+  private mirror(t: GpuTexture, b: TextureBlock): WebGLBuffer {
+    const key = `${t.id}:${b.rect.join(',')}`;
+    const gl = this.gl;
+    let m = this.mirrors.get(key);
+    if (!m) {
+      const buffer = gl.createBuffer();
+      if (!buffer) throw new NcaGlError('context-lost', 'could not create a buffer: the WebGL context is lost');
+      const bytes = b.rect[2] * b.rect[3] * 16;
+      gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buffer);
+      gl.bufferData(gl.PIXEL_PACK_BUFFER, bytes, gl.DYNAMIC_COPY);
+      gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null);
+      m = { buffer, version: -1, bytes };
+      this.mirrors.set(key, m);
+      const keys = this.mirrorKeysByTexture.get(t.id) ?? [];
+      keys.push(key);
+      this.mirrorKeysByTexture.set(t.id, keys);
+    }
+    if (m.version !== t.version) {
+      const [x, y, w, h] = b.rect;
+      gl.bindFramebuffer(gl.READ_FRAMEBUFFER, this.framebuffer([{ tex: t }]));
+      gl.readBuffer(gl.COLOR_ATTACHMENT0);
+      gl.bindBuffer(gl.PIXEL_PACK_BUFFER, m.buffer);
+      gl.readPixels(x, y, w, h, gl.RGBA, gl.FLOAT, 0);
+      gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null);
+      gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+      m.version = t.version;
+    }
+    return m.buffer;
   }
 
   /** Throws a `gl-error` naming `where` if the GL error flag is set. Syncs with the GPU. */
@@ -375,6 +492,8 @@ export class Runtime {
     this.programs.clear();
     for (const b of this.buffers) gl.deleteBuffer(b);
     this.buffers.clear();
+    for (const m of this.mirrors.values()) gl.deleteBuffer(m.buffer);
+    this.mirrors.clear();
     gl.deleteVertexArray(this.vao);
     this.disposed = true;
   }

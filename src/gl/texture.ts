@@ -17,6 +17,8 @@ let nextTextureId = 1;
 /** A 2D texture (layers = 1, isArray = false) or a 2D texture array. */
 export class GpuTexture {
   readonly id = nextTextureId++;
+  /** Bumped by the Runtime whenever the contents change (uniform-block mirrors compare it). */
+  version = 0;
   constructor(
     readonly texture: WebGLTexture,
     readonly width: number,

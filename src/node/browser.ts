@@ -2,10 +2,16 @@
  * Finding and launching a Chromium for the CLI, the benchmark and the browser tests (Node side).
  *
  * Browser: $NCA_GL_CHROMIUM, else $PUPPETEER_EXECUTABLE_PATH / $CHROME_PATH, else the usual install
- * paths. WebGL: $NCA_GL_WEBGL = auto (default) | gpu | vulkan | egl | swiftshader.
- *   auto        real GPU when the machine has a render node (/dev/dri/renderD*, /dev/nvidia*) and
- *               Chromium reports a hardware WebGL2 renderer with it, else SwiftShader.
- *   swiftshader Chromium's software WebGL2 (ANGLE on SwiftShader): same shaders, slowly.
+ * paths. WebGL: $NCA_GL_WEBGL = auto (default) | gpu | vulkan | egl | llvmpipe | swiftshader.
+ *   auto        the fastest that works, in this order: a real GPU (when the machine has a render
+ *               node, /dev/dri/renderD* or /dev/nvidia*, and Chromium reports a hardware WebGL2
+ *               renderer with it); Mesa's llvmpipe (when Mesa's EGL is installed and Chromium
+ *               reports llvmpipe with it); SwiftShader.
+ *   gpu, vulkan the GPU through Chromium's default ANGLE backend / through Vulkan.
+ *   egl         ANGLE on the system's OpenGL ES through EGL: a GPU's driver, or llvmpipe without one.
+ *   llvmpipe    ANGLE on Mesa's llvmpipe (software rasteriser, 8-wide SIMD through LLVM; Debian:
+ *               libegl-mesa0 and libgl1-mesa-dri), forced even where a GPU exists.
+ *   swiftshader Chromium's own software WebGL2 (ANGLE on SwiftShader): always there, slowest.
  * $NCA_GL_BROWSER_FLAGS adds flags (space-separated).
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -28,7 +34,9 @@ function puppeteer(): PuppeteerNode {
   }
 }
 
-export type WebGLMode = 'auto' | 'gpu' | 'vulkan' | 'egl' | 'swiftshader';
+export type WebGLMode = 'auto' | 'gpu' | 'vulkan' | 'egl' | 'llvmpipe' | 'swiftshader';
+
+export const WEBGL_MODES: readonly WebGLMode[] = ['auto', 'gpu', 'vulkan', 'egl', 'llvmpipe', 'swiftshader'];
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -88,10 +96,18 @@ export function webglFlags(mode: Exclude<WebGLMode, 'auto'>): string[] {
     case 'vulkan':
       return ['--use-gl=angle', '--use-angle=vulkan', '--enable-features=Vulkan', '--disable-vulkan-surface', ...GPU_FLAGS];
     case 'egl':
+    case 'llvmpipe':
       return ['--use-gl=angle', '--use-angle=gl-egl', ...GPU_FLAGS];
     case 'gpu':
       return GPU_FLAGS;
   }
+}
+
+const MESA_EGL = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'].map((d) => join(d, 'libEGL_mesa.so.0'));
+
+/** True when Mesa's EGL (and so, on Linux, llvmpipe) looks installed. */
+export function mesaEglInstalled(): boolean {
+  return process.platform === 'linux' && MESA_EGL.some((p) => existsSync(p));
 }
 
 /** True when the machine shows a GPU render node that Chromium could use. */
@@ -127,9 +143,9 @@ export interface LaunchOpts {
 }
 
 function readMode(v: string | undefined): WebGLMode {
-  const m = (v ?? 'auto') as WebGLMode;
-  if (!['auto', 'gpu', 'vulkan', 'egl', 'swiftshader'].includes(m)) {
-    throw new NcaGlError('bad-argument', `NCA_GL_WEBGL must be one of auto, gpu, vulkan, egl, swiftshader; got '${v}'`);
+  const m = (v || 'auto') as WebGLMode;
+  if (!WEBGL_MODES.includes(m)) {
+    throw new NcaGlError('bad-argument', `NCA_GL_WEBGL must be one of ${WEBGL_MODES.join(', ')}; got '${v}'`);
   }
   return m;
 }
@@ -155,6 +171,9 @@ async function launchWith(exe: string, mode: Exclude<WebGLMode, 'auto'>, opts: L
     delete env.VK_DRIVER_FILES;
     delete env.VK_ICD_FILENAMES;
     launch.env = env;
+  } else if (mode === 'llvmpipe') {
+    // Mesa's software rasteriser even where a GPU driver exists
+    launch.env = { ...process.env, LIBGL_ALWAYS_SOFTWARE: '1', GALLIUM_DRIVER: 'llvmpipe' };
   }
   const browser = await puppeteer().launch(launch);
   let closed = false;
@@ -187,7 +206,14 @@ export async function probeRenderer(browser: Browser): Promise<string | null> {
 }
 
 export function isSoftwareRenderer(renderer: string | null): boolean {
-  return renderer === null || /swiftshader|llvmpipe|software|softpipe/i.test(renderer);
+  return renderer === null || /swiftshader|llvmpipe|lavapipe|software|softpipe/i.test(renderer);
+}
+
+/** The software renderer a WebGL renderer string names ('llvmpipe', 'swiftshader'), or null. */
+export function softwareRendererName(renderer: string | null): 'llvmpipe' | 'swiftshader' | null {
+  if (renderer && /llvmpipe/i.test(renderer)) return 'llvmpipe';
+  if (renderer && /swiftshader/i.test(renderer)) return 'swiftshader';
+  return null;
 }
 
 /** Launches Chromium for WebGL2 work as LaunchOpts and the environment say (see the file comment). */
@@ -200,6 +226,12 @@ export async function launchBrowser(opts: LaunchOpts = {}): Promise<LaunchedBrow
     const renderer = await probeRenderer(hw.browser).catch(() => null);
     if (!isSoftwareRenderer(renderer)) return hw;
     await hw.close();
+  }
+  if (mesaEglInstalled()) {
+    const sw = await launchWith(exe, 'llvmpipe', opts);
+    const renderer = await probeRenderer(sw.browser).catch(() => null);
+    if (softwareRendererName(renderer) === 'llvmpipe') return sw;
+    await sw.close();
   }
   return launchWith(exe, 'swiftshader', opts);
 }

@@ -1,3 +1,3 @@
 /** Node-side plumbing shared by the CLI, the benchmark and the browser tests. */
-export { findChromium, launchBrowser, probeRenderer, isSoftwareRenderer, machineHasGpu, webglFlags, type LaunchedBrowser, type WebGLMode } from './browser';
+export { findChromium, launchBrowser, probeRenderer, isSoftwareRenderer, softwareRendererName, mesaEglInstalled, machineHasGpu, webglFlags, WEBGL_MODES, type LaunchedBrowser, type WebGLMode } from './browser';
 export { serveStatic, type StaticServer } from './server';

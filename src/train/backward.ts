@@ -28,6 +28,7 @@ import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/r
 import { rateThreshold } from '../engine/hash';
 import type { Atlas } from '../engine/layout';
 import type { RuleConfig } from '../engine/model';
+import { paramPasses } from '../engine/params';
 import { layoutUniforms, ruleDefines, setLayers } from '../engine/step';
 
 export interface BackwardBuffers {
@@ -97,9 +98,12 @@ export class BackwardStep {
   ) {
     const d: Defines = { ...ruleDefines(cfg), LOSS_L1L2: loss === 'l1l2', PACK, HPACK, HQ: hiddenQuadsEven(cfg.hidden) };
     this.perceive = rt.program('train/perceive.frag', d);
-    this.out = rt.program(cfg.rule === 'seed' ? 'train/bw_out_seed.frag' : 'train/bw_out_growing.frag', d);
-    this.hidden = rt.program('train/bw_hidden.frag', { ...d, PACK: HPACK });
-    this.input = rt.program('train/bw_input.frag', d);
+    // the passes that multiply by the weights read them as paramPasses says (texture or uniform blocks)
+    const pp = paramPasses(rt, cfg.hidden);
+    const dw = { ...d, ...pp.defines };
+    this.out = cfg.rule === 'seed' ? rt.program('train/bw_out_seed.frag', dw, undefined, pp.blocks) : rt.program('train/bw_out_growing.frag', d);
+    this.hidden = rt.program('train/bw_hidden.frag', { ...dw, PACK: HPACK }, undefined, pp.blocks);
+    this.input = rt.program('train/bw_input.frag', dw, undefined, pp.blocks);
     this.bwPerceive = rt.program('train/bw_perceive.frag', d);
     this.partial = rt.program('train/grad_partial.frag', { ...d, PH: pl.ph, BIAS1: cfg.rule === 'seed' ? '1.0' : '0.0' });
     this.u = {

@@ -1,6 +1,7 @@
 /** Trainer options: defaults per rule (Distill's regimen for `growing`, the article's for `seed`) and checks. */
 import { check, checkInt, checkNumber, describe, NcaGlError } from '../errors';
 import { resolveRuleConfig, type Rule, type RuleConfig, type Weights } from '../engine/model';
+import type { ParamStorage } from '../gl/runtime';
 import { checkSchedule, type LrSchedule } from './schedule';
 
 export type LossKind = 'mse' | 'l1l2';
@@ -44,6 +45,8 @@ export interface TrainerOptions {
   start?: 'seed' | Float32Array;
   weights?: Weights;
   debug?: boolean;
+  /** Where the MLP passes read their weights (default 'auto': the faster one for the renderer). */
+  paramStorage?: ParamStorage | 'auto';
 }
 
 export interface ResolvedTrainerOptions {

@@ -87,6 +87,7 @@ export class Pool {
       }
     }
     gl.bindTexture(gl.TEXTURE_2D_ARRAY, null);
+    this.rt.written(this.texture);
   }
 
   /**

@@ -8,6 +8,7 @@
  *   const r = createRegimen(canvas, { task: 'growth', target });   // target: loadTarget(...) result
  *   for (let i = 0; i < 1000; i++) { const { loss, level } = await r.step(); }
  */
+import type { ParamStorage } from '../gl/runtime';
 import { check, checkInt, describe, NcaGlError } from '../errors';
 import type { ContextTarget } from '../gl/context';
 import { type GpuTexture, Runtime } from '../gl/runtime';
@@ -32,6 +33,8 @@ export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'descripti
   /** Store every k-th state during backprop (see TrainerOptions.checkpointEvery). */
   checkpointEvery?: number;
   debug?: boolean;
+  /** Where the MLP passes read their weights (TrainerOptions.paramStorage). */
+  paramStorage?: ParamStorage | 'auto';
 }
 
 export interface StepReport {
@@ -98,6 +101,7 @@ export class Regimen {
       checkpointEvery: opts.checkpointEvery ?? 0,
       weights: opts.weights,
       debug: opts.debug,
+      paramStorage: opts.paramStorage,
     });
     const rt = this.trainer.rt;
     try {

@@ -23,6 +23,7 @@ import { targetThumbnail } from '../io/target-pixels';
 import { Curriculum } from './curriculum';
 import type { TargetLike } from './options';
 import { Regimen, type RegimenOptions, type RegimenState, type StepReport } from './regimen';
+import { DIVERGED_LOSS, diverged } from './divergence';
 
 export interface Snapshot {
   regimen: RegimenState;
@@ -149,7 +150,7 @@ export class TrainingSession {
       return this.step();
     }
     this.trainingMs += performance.now() - t0;
-    if (!Number.isFinite(r.loss)) return this.rollback(r);
+    if (diverged(r.loss)) return this.rollback(r);
     this.lossHistory.push(r.loss);
     const now = performance.now();
     this.times.push(now);
@@ -164,6 +165,7 @@ export class TrainingSession {
   }
 
   private async rollback(r: StepReport): Promise<StepReport> {
+    // (also reached for a finite loss past DIVERGED_LOSS: see diverged())
     this.rollbacks++;
     const max = this.options.maxRollbacks ?? 8;
     if (this.rollbacks > max) {
@@ -178,7 +180,7 @@ export class TrainingSession {
     this.emit('fault', {
       kind: 'nan',
       iteration: from,
-      message: `the loss became ${r.loss} at iteration ${from}: rolled back to iteration ${this.iteration} and lowered the learning rate to ×${trainer.lrScale} of the schedule`,
+      message: `${Number.isFinite(r.loss) ? `the loss exploded to ${r.loss.toExponential(2)} (over ${DIVERGED_LOSS.toExponential(0)})` : `the loss became ${r.loss}`} at iteration ${from}: rolled back to iteration ${this.iteration} and lowered the learning rate to ×${trainer.lrScale} of the schedule`,
     });
     return this.step();
   }

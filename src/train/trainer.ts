@@ -74,7 +74,7 @@ export class Trainer {
     const targetRGBA = targetData(options.target, o.width, o.height);
     const weights = checkWeights(options.weights ?? initWeights(o.rule.rule, o.rule.hidden, o.seed), o.rule.rule, o.rule.hidden);
     this.ownsRuntime = !(target instanceof Runtime);
-    this.rt = target instanceof Runtime ? target : new Runtime(target, { debug: options.debug ?? false, drawBuffers: 8 });
+    this.rt = target instanceof Runtime ? target : new Runtime(target, { debug: options.debug ?? false, drawBuffers: 8, paramStorage: options.paramStorage ?? 'auto' });
     const rt = this.rt;
     try {
       if (rt.format !== 'rgba32f' || rt.maxTargets < 8) {

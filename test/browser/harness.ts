@@ -74,6 +74,8 @@ export async function openHarness(path = '/test/browser/page.html'): Promise<Har
     const ext = gl?.getExtension('WEBGL_debug_renderer_info');
     return gl ? String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : 'no WebGL2';
   });
+  // which renderer ran is part of every test log (CI runs the suite on llvmpipe and SwiftShader)
+  console.log(`WebGL: ${h.renderer} (NCA_GL_WEBGL mode ${launched.mode})`);
   return h;
 }
 

@@ -49,7 +49,8 @@ describe('NaN rollback', () => {
     r.faults.forEach((f: any, i: number) => {
       expect(f.kind).toBe('nan');
       expect(f.iteration).toBe(7);
-      expect(f.message).toMatch(/^the loss became (NaN|Infinity) at iteration 7: rolled back to iteration 4 and lowered the learning rate to ×[\d.]+ of the schedule$/);
+      // the blow-up overflows to Infinity on some renderers and stays finite (past the bound) on others
+      expect(f.message).toMatch(/^the loss (became (NaN|Infinity)|exploded to [\d.]+e\+\d+ \(over 1e\+4\)) at iteration 7: rolled back to iteration 4 and lowered the learning rate to ×[\d.]+ of the schedule$/);
       expect(f.message).toContain(`×${1 / 2 ** (i + 1)} of`);
     });
     expect(r.lrScale).toBe(1 / 2 ** r.faults.length);

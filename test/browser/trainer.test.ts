@@ -138,6 +138,26 @@ describe.each([
   });
 });
 
+describe.each(['seed', 'growing'] as Rule[])('weight storage, %s rule', (rule) => {
+  // the MLP passes read the weights from the parameter texture or from uniform buffers mirrored
+  // from it (RuntimeOptions.paramStorage, chosen per renderer): the same products in the same order
+  it('uniform-buffer and texture weights give bit-identical losses, gradients and Adam updates over 2 iterations', async () => {
+    const hidden = 20;
+    const w = randomWeights(rule, hidden, 31, SCALES[rule]);
+    const x0 = randomState(B, H, W, 32);
+    const target = randomTarget(33);
+    const opts = { rule, hidden, width: W, height: H, batch: B, steps: 8, lossSteps: 2, loss: 'mse', normalizeGrads: rule === 'growing', lr: 1e-3, seed: 5 };
+    const tex = await gpuTrain({ ...opts, paramStorage: 'texture' }, 2, x0, target, w);
+    const ubo = await gpuTrain({ ...opts, paramStorage: 'uniform-buffer' }, 2, x0, target, w);
+    expect(ubo.losses).toEqual(tex.losses);
+    expect(ubo.grads).toEqual(tex.grads);
+    expect(ubo.weights).toEqual(tex.weights);
+    // and the run did something: the loss moved and the gradient is not zero
+    expect(tex.losses[1]).not.toBe(tex.losses[0]);
+    expect(fromB64(tex.grads[0]!.w0!).some((v) => v !== 0)).toBe(true);
+  });
+});
+
 describe('checkpointing', () => {
   it('recomputes the rollout and gives the same gradient bit for bit, with less memory', async () => {
     const rule: Rule = 'growing';
