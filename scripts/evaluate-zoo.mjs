@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Measures the zoo (or any .nca files): PSNR of each model from its task's start, after the rollout
-// length it was trained with (T), the best over 10·T steps, and at 10·T (does it hold or overgrow?).
+// length it was trained with (T), the best over 10·T steps, and at 10·T and 50·T (does it hold or
+// overgrow?), each with the worst of the 16 grids.
 // For the article's tasks two starts are measured: the perturbation of the curriculum level the
 // model reached ("its start"), and the curriculum's hardest one. Each figure is over 16 grids, each
 // started from its own random draw of the perturbation (PSNR of the mean MSE; the worst grid beside
@@ -9,7 +10,8 @@
 // choice was made on.
 // The "click" figures repeat the demo page's healing check (test/browser/demo-checks.ts) on all
 // 16 grids: PSNR 32 steps after the target, after a disc of radius 4 around the centre is erased,
-// and the best over the next 128 steps. --json prints the measurements as JSON instead.
+// and the best over the next 128 steps. --json prints the measurements as JSON instead: per model
+// and start, psnrT, psnr10T, psnr50T (mean over the grids) and worstT, worst10T, worst50T.
 //   node scripts/evaluate-zoo.mjs [--seed N] [--json] [zoo/*.nca ...]     (after npm run build)
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,8 +51,12 @@ try {
       const out = { task, grid: `${width}×${height}`, hidden: m.rule.hidden, iterations: m.training?.iterations, minutes: Math.round((m.training?.durationMs ?? 0) / 60000) };
       const describe = (s) => (s === 'seed' ? 'seed cell' : [s.radius !== Infinity ? `truncated r ${s.radius.toFixed(1)}` : '', s.noise ? `noise σ ${s.noise.toFixed(3)}` : '', s.circles && s.ablation ? `${s.circles} discs r ${s.ablation.toFixed(1)}` : ''].filter(Boolean).join(', ') || 'target');
       const run = (start, steps) => {
-        const ev = NcaGl.evaluate(e, { target, start, steps, horizon: 10, samples: 20, seed });
-        return { start: describe(start), steps, psnr: ev.psnr, worst: Math.min(...ev.grids), best: ev.maxPsnr, long: ev.long.psnr };
+        const ev = NcaGl.evaluate(e, { target, start, steps, horizon: 10, samples: 20, seed, marks: [1, 10, 50] });
+        const at = (k) => ev.marks.find((x) => x.multiple === k);
+        return {
+          start: describe(start), steps, psnr: ev.psnr, worst: Math.min(...ev.grids), best: ev.maxPsnr, long: ev.long.psnr,
+          psnrT: at(1).psnr, worstT: at(1).worst, psnr10T: at(10).psnr, worst10T: at(10).worst, psnr50T: at(50).psnr, worst50T: at(50).worst,
+        };
       };
       // the demo page's click check (issue 7), on every grid: run 32 steps from the target, erase a
       // disc of radius 4 cells around the live cell nearest the centre, and follow 128 more steps
@@ -110,11 +116,11 @@ if (json) {
 }
 const f1 = (x) => (x === null || x === undefined ? '—' : Number.isFinite(x) ? x.toFixed(1) : '∞');
 for (const r of rows) console.log(`${r.file}: click check ${f1(r.click.before)} dB → ${f1(r.click.damaged)} after the click → best ${f1(r.click.recovered)}, last ${f1(r.click.last)}`);
-console.log('| model | task | grid, hidden | iterations (min) | start | T | PSNR at T (worst of 16) | best within 10·T | at 10·T |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| model | task | grid, hidden | iterations (min) | start | T | PSNR at T (worst of 16) | best within 10·T | at 10·T (worst) | at 50·T (worst) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   for (const [label, e] of [['its start', r.own], ['hardest start', r.hardest]]) {
     if (!e) continue;
-    console.log(`| ${r.file} | ${r.task}${r.level !== undefined ? ` (level ${r.level})` : ''} | ${r.grid}, ${r.hidden} | ${r.iterations} (${r.minutes}) | ${label}: ${e.start} | ${e.steps} | ${f1(e.psnr)} dB (${f1(e.worst)}) | ${f1(e.best)} dB | ${f1(e.long)} dB |`);
+    console.log(`| ${r.file} | ${r.task}${r.level !== undefined ? ` (level ${r.level})` : ''} | ${r.grid}, ${r.hidden} | ${r.iterations} (${r.minutes}) | ${label}: ${e.start} | ${e.steps} | ${f1(e.psnr)} dB (${f1(e.worst)}) | ${f1(e.best)} dB | ${f1(e.psnr10T)} dB (${f1(e.worst10T)}) | ${f1(e.psnr50T)} dB (${f1(e.worst50T)}) |`);
   }
 }

@@ -28,6 +28,24 @@ export interface EvalOptions {
   samples?: number;
   /** Seed of the perturbation draws (default 1). */
   seed?: number;
+  /**
+   * Multiples of `steps` at which every grid is measured, for `marks` in the report (default
+   * [1, horizon]). The run goes on to the largest of them and `horizon`. With [1, 10, 50] the
+   * report says whether the model holds its shape long after T (a model that looks right only at
+   * step T is not done).
+   */
+  marks?: number[];
+}
+
+/** The figures at one multiple of T: mean over the grids and the worst grid. */
+export interface EvalMark {
+  /** Multiple of `steps` (T). */
+  multiple: number;
+  step: number;
+  /** PSNR of the mean MSE over the grids. */
+  psnr: number;
+  /** PSNR of the worst grid. */
+  worst: number;
 }
 
 export interface EvalPoint {
@@ -51,6 +69,8 @@ export interface EvalReport {
   curve: EvalPoint[];
   minPsnr: number;
   maxPsnr: number;
+  /** The figures at each of `marks` (ascending). */
+  marks: EvalMark[];
 }
 
 export function psnr(mse: number): number {
@@ -92,6 +112,7 @@ export function evaluate(engine: Engine, o: EvalOptions): EvalReport {
   const horizon = checkInt('horizon', o.horizon ?? 10, 1, 1000);
   const samples = checkInt('samples', o.samples ?? 10, 1, 1000);
   check(o.start === 'seed' || typeof o.start === 'object', `option 'start' must be 'seed' or a perturbation`);
+  const marks = [...new Set((o.marks ?? [1, horizon]).map((m) => checkInt('marks', m, 1, 1000)))].sort((a, b) => a - b);
   engine.stepIndex = 0;
   engine.setState(startState(o.start, o.target, batch, width, height, o.seed ?? 1));
   const perGrid = (state: Float32Array) => Array.from({ length: batch }, (_, b) => displayMse(state, o.target, width, height, b));
@@ -101,15 +122,22 @@ export function evaluate(engine: Engine, o: EvalOptions): EvalReport {
   const first = mean(grids);
   const curve: EvalPoint[] = [{ step: steps, mse: first, psnr: psnr(first) }];
   const total = steps * horizon;
+  // where the long run stops to measure: the curve's samples and the marks
+  const sampleAt = new Set<number>();
+  for (let k = 1; k <= samples; k++) sampleAt.add(Math.round(steps + ((total - steps) * k) / samples));
+  const markAt = new Map(marks.map((m) => [m * steps, m]));
+  const stops = [...new Set([...sampleAt, ...markAt.keys()])].filter((t) => t > steps).sort((a, b) => a - b);
+  const out: EvalMark[] = [];
+  const mark = (m: number, at: number, g: number[]) => out.push({ multiple: m, step: at, psnr: psnr(mean(g)), worst: psnr(Math.max(...g)) });
+  if (markAt.has(steps)) mark(markAt.get(steps)!, steps, grids);
   let done = steps;
-  for (let k = 1; k <= samples; k++) {
-    const at = Math.round(steps + ((total - steps) * k) / samples);
-    if (at <= done) continue;
+  for (const at of stops) {
     engine.step(at - done);
     done = at;
-    const m = mean(perGrid(engine.getState()));
-    curve.push({ step: at, mse: m, psnr: psnr(m) });
+    const g = perGrid(engine.getState());
+    if (sampleAt.has(at)) curve.push({ step: at, mse: mean(g), psnr: psnr(mean(g)) });
+    if (markAt.has(at)) mark(markAt.get(at)!, at, g);
   }
   const ps = curve.map((p) => p.psnr);
-  return { steps, mse: first, psnr: psnr(first), grids: grids.map(psnr), long: curve[curve.length - 1]!, curve, minPsnr: Math.min(...ps), maxPsnr: Math.max(...ps) };
+  return { steps, mse: first, psnr: psnr(first), grids: grids.map(psnr), long: curve[curve.length - 1]!, curve, minPsnr: Math.min(...ps), maxPsnr: Math.max(...ps), marks: out };
 }

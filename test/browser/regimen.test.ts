@@ -176,10 +176,12 @@ describe('evaluation', () => {
       const e3 = NcaGl.createEngine(T.canvas(8, 8), { rule: 'growing', hidden: 16, width: W, height: W, batch: 3, weights });
       const holes = { noise: 0, radius: Infinity, circles: 2, ablation: 3 };
       const batch = NcaGl.evaluate(e3, { target, start: holes, steps: 4, horizon: 2, samples: 1, seed: 5 });
+      // figures at T, 3·T and 6·T (past the horizon): a do-nothing model keeps each grid as it started
+      const marked = NcaGl.evaluate(e3, { target, start: holes, steps: 4, horizon: 2, samples: 1, seed: 5, marks: [6, 1, 3] });
       const starts = NcaGl.startState(holes, target, 3, W, W, 5);
       const expected = [0, 1, 2].map((b: number) => NcaGl.displayMse(starts, target, W, W, b));
       e3.dispose();
-      return { same, cut, batch, expected };
+      return { same, cut, batch, marked, expected };
     });
     expect(new Set(r.expected).size).toBe(3); // three different damages
     expect(r.batch.grids.map((p: number) => 10 ** (-p / 10))).toEqual(r.expected.map((m: number) => expect.closeTo(m, 9)));
@@ -193,5 +195,17 @@ describe('evaluation', () => {
     expect(r.cut.curve.length).toBe(5);
     expect(r.cut.long.step).toBe(20);
     expect(r.cut.minPsnr).toBeCloseTo(r.cut.psnr, 6);
+    // marks: sorted, at their steps, the mean and the worst grid's PSNR (the largest MSE)
+    const psnrOf = (m: number) => 10 * Math.log10(1 / m);
+    const worst = psnrOf(Math.max(...r.expected));
+    const mean = psnrOf((r.expected[0] + r.expected[1] + r.expected[2]) / 3);
+    expect(r.marked.marks.map((m: any) => [m.multiple, m.step])).toEqual([[1, 4], [3, 12], [6, 24]]);
+    for (const m of r.marked.marks) {
+      expect(m.psnr).toBeCloseTo(mean, 6);
+      expect(m.worst).toBeCloseTo(worst, 6);
+    }
+    expect(worst).toBeLessThan(mean);
+    expect(r.marked.long.step).toBe(8); // the curve still ends at horizon × T
+    expect(r.batch.marks.map((m: any) => m.multiple)).toEqual([1, 2]); // default marks: T and horizon × T
   });
 });
