@@ -37,7 +37,8 @@ export interface Target {
 export interface PassProgram {
   name: string;
   program: WebGLProgram;
-  setters: ReturnType<typeof createUniformSetters>;
+  /** twgl's uniform setters by name (typed here so the declarations do not need twgl.js, which is bundled). */
+  setters: Record<string, (value: unknown) => void>;
   /** Sampler uniforms: each is bound on every draw (to null when not given), so a sampler never
    * aliases another sampler's texture unit or a leftover texture from an earlier pass. */
   samplers: string[];
