@@ -3,6 +3,8 @@
  * The public API; the drop-in <script> bundle (./script.ts) exposes it as the global `NcaGl`.
  * Importing it has no side effects: <nca-canvas> is defined by `defineNcaCanvas()`, by the script
  * bundle, or by the widget entry `nca-gl/widget` (./widget/bundle.ts).
+ *
+ * @module nca-gl
  */
 export { NcaGlError, type NcaGlErrorCode } from './errors';
 export { createEngine, Engine, modelEngineOptions, type EngineOptions, type ModelLike } from './engine/engine';

@@ -3,6 +3,8 @@
  * <script> tag with the global `NcaGl`): inference only — the widget, mount(), the model file
  * decoder and the engine, with the inference shaders and none of training's. Loading it defines
  * <nca-canvas> (unless the name is taken).
+ *
+ * @module nca-gl/widget
  */
 import { defineNcaCanvas } from './element';
 
