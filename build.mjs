@@ -68,11 +68,13 @@ const builds = [
   esbuild.build({ ...widget, format: 'esm', outfile: 'dist/nca-gl-widget.mjs' }),
   esbuild.build({ ...widget, format: 'iife', globalName: 'NcaGl', outfile: 'dist/nca-gl-widget.js' }),
   // Node side: browser discovery and the static server, for bench/ and the CLI
-  esbuild.build({ ...common, entryPoints: ['src/node/index.ts'], format: 'esm', platform: 'node', packages: 'external', outfile: 'dist/node.mjs' }),
+  // (puppeteer-core, the CLI's optional peer dependency, stays outside; the rest is bundled, since
+  // the published package has no dependencies)
+  esbuild.build({ ...common, entryPoints: ['src/node/index.ts'], format: 'esm', platform: 'node', external: ['puppeteer-core'], outfile: 'dist/node.mjs' }),
 ];
 // the command-line tool (Node; drives the browser)
 if (existsSync(join(root, 'src/cli/main.ts'))) {
-  builds.push(esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], format: 'esm', platform: 'node', packages: 'external', outfile: 'dist/cli.mjs' }));
+  builds.push(esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], format: 'esm', platform: 'node', external: ['puppeteer-core'], outfile: 'dist/cli.mjs' }));
 }
 // the demo application (lil-gui panel, training page): one drop-in script that also carries the library
 if (existsSync(join(root, 'src/ui/demo.ts'))) {

@@ -80,8 +80,9 @@ async function main(): Promise<void> {
   const host = (document.querySelector('[data-nca-demo]') as HTMLElement | null) ?? document.body;
   const page = buildPage(host);
   const q = new URLSearchParams(location.search);
-  // the manifest loads while the context is made (which blocks for a second on software WebGL)
-  const manifest = loadZooManifest(q.get('zoo') ?? ZOO_MANIFEST);
+  // the manifest loads while the context is made (which blocks for a second on software WebGL);
+  // a page opened from disk cannot fetch it (and would log the failure): it trains instead
+  const manifest = location.protocol === 'file:' && !q.has('zoo') ? Promise.resolve([]) : loadZooManifest(q.get('zoo') ?? ZOO_MANIFEST);
   manifest.catch(() => {});
   const renderer = probeRenderer(page.view);
   if (!renderer) {

@@ -94,6 +94,8 @@ export class NcaWidget implements SharedClient {
   private readonly cleanups: (() => void)[] = [];
   private messageEl: HTMLElement | null = null;
   private noteShown = false;
+  /** The canvas's own style.display, put back when a message goes. */
+  private shownDisplay = '';
   private pending: Partial<PlayerOptions> = {};
   private label: string | undefined;
 
@@ -420,7 +422,8 @@ export class NcaWidget implements SharedClient {
     this.noteShown = true;
     if (typeof m === 'function') m(text, err);
     else {
-      this.messageEl?.remove();
+      if (this.messageEl) this.messageEl.remove();
+      else this.shownDisplay = this.canvas.style.display;
       this.messageEl = showMessage(this.canvas, text);
     }
   }
@@ -431,7 +434,7 @@ export class NcaWidget implements SharedClient {
     if (this.messageEl) {
       this.messageEl.remove();
       this.messageEl = null;
-      this.canvas.style.display = '';
+      this.canvas.style.display = this.shownDisplay;
     }
     this.options.messageCleared?.();
   }

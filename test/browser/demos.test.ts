@@ -488,7 +488,7 @@ describe('zoo acceptance checks (on the demo page)', () => {
     if (DOCS) {
       // the page for the README: training the default target for a while
       const d = await openDemo('grid=24&hidden=32&batch=2&steps=16-24&autosave=0&resume=never');
-      await d.waitForFunction(() => (window as any).ncaDemo.app.status.iteration >= 300, { timeout: 300_000 });
+      await d.waitForFunction(() => (window as any).ncaDemo.app.status.iteration >= 150, { timeout: 300_000 });
       await d.screenshot({ path: join(ROOT, 'docs/img/demo-training.png'), clip: { x: 0, y: 0, width: 1100, height: 640 } });
     }
   });

@@ -59,8 +59,11 @@ afterEach(async () => {
 describe('50 widgets on one page', () => {
   it('all animate on one WebGL context; a lost context shows a message in each and they come back', async () => {
     const tags = Array.from({ length: 50 }, (_, i) => `<nca-canvas model="/zoo/${ZOO[i % 4]}.nca" style="width:64px"></nca-canvas>`).join('\n');
-    const p = await open(writePage('fifty', `<div style="display:flex;flex-wrap:wrap;gap:4px;width:700px">${tags}</div>`, COUNT_CONTEXTS));
+    // and one mount() on a canvas of the page, whose message goes in the page next to the canvas
+    const mounted = '<canvas id="m" style="width:64px;height:64px;display:inline-block"></canvas><script>window.m = NcaGl.mount(document.getElementById("m"), { model: "/zoo/growth.nca" });</script>';
+    const p = await open(writePage('fifty', `<div style="display:flex;flex-wrap:wrap;gap:4px;width:700px">${tags}</div>${mounted}`, COUNT_CONTEXTS));
     expect(await allReady(p)).toBe(50);
+    await p.evaluate(() => (window as any).m.ready);
     const t0 = Date.now();
     // the pixels of every canvas now, kept in the page; 2 s later, how many pixels of each changed
     await p.evaluate(() => {
@@ -103,6 +106,9 @@ describe('50 widgets on one page', () => {
       return { text: els[0].shadowRoot.querySelector('.message').textContent as string, frames: els.map((e) => e.widget.frames) };
     });
     expect(lost.text).toMatch(/graphics context of this animation was lost/);
+    const mountLost = await p.evaluate(() => ({ text: document.querySelector('.nca-gl-message')?.textContent ?? '', display: (document.getElementById('m') as HTMLElement).style.display }));
+    expect(mountLost.text).toMatch(/graphics context of this animation was lost/);
+    expect(mountLost.display).toBe('none');
     expect(lost.text).toMatch(/starts again by itself/);
     await p.screenshot({ path: join(OUT, 'fifty-lost.png') });
     await new Promise((r) => setTimeout(r, 300));
@@ -113,8 +119,14 @@ describe('50 widgets on one page', () => {
       { timeout: 60_000, polling: 100 },
       lost.frames,
     );
-    const back = await p.evaluate(() => ({ restores: NcaGl.sharedContext().restores, contexts: (window as any).glContexts.length, lostNow: NcaGl.sharedContext().gl!.isContextLost() }));
-    expect(back).toEqual({ restores: 1, contexts: 1, lostNow: false });
+    await p.waitForFunction(() => (window as any).m.frames > 0 && !document.querySelector('.nca-gl-message'), { timeout: 30_000 });
+    const back = await p.evaluate(() => ({
+      restores: NcaGl.sharedContext().restores,
+      contexts: (window as any).glContexts.length,
+      lostNow: NcaGl.sharedContext().gl!.isContextLost(),
+      mountDisplay: (document.getElementById('m') as HTMLElement).style.display,
+    }));
+    expect(back).toEqual({ restores: 1, contexts: 1, lostNow: false, mountDisplay: 'inline-block' });
   });
 });
 

@@ -145,6 +145,24 @@ describe('the published package', () => {
     expect(wb.outputFiles[0]!.text).toMatch(/customElements\.define/);
   });
 
+  it('the installed CLI runs without puppeteer-core and, where it needs it, says how to install it', () => {
+    const app = join(dir, 'app');
+    const bin = join(app, 'node_modules/nca-gl/bin/nca-gl.mjs');
+    const info = execFileSync(process.execPath, [bin, 'info', join(app, 'node_modules/nca-gl/zoo/growth.nca')], { cwd: app, encoding: 'utf8' });
+    expect(info).toMatch(/grid:\s+32 × 32/);
+    let err = '';
+    let code = 0;
+    try {
+      execFileSync(process.execPath, [bin, 'train', 'heart', '--iterations', '1', '--out', join(dir, 'never.nca')], { cwd: app, encoding: 'utf8', stdio: 'pipe', timeout: 60_000 });
+    } catch (e) {
+      err = String((e as { stderr?: string }).stderr ?? '');
+      code = (e as { status?: number }).status ?? -1;
+    }
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/^nca-gl: .*puppeteer-core.*not installed.*npm install puppeteer-core/s);
+    expect(existsSync(join(dir, 'never.nca'))).toBe(false);
+  });
+
   it('the widget bundle is inference only and at most 50 KB gzipped', () => {
     for (const f of ['dist/nca-gl-widget.mjs', 'dist/nca-gl-widget.js']) {
       const text = readFileSync(join(ROOT, f));
