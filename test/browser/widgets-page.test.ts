@@ -3,7 +3,8 @@
  * 32×32 (and 48×48) models on ONE WebGL context, each one animating; a lost context shows a message
  * in every widget and they come back when it is restored; every widget is an image with a name in
  * the accessibility tree; Enter and Space erase the centre of the focused widget; under
- * prefers-reduced-motion: reduce a widget stands still on a drawn frame with a play button.
+ * prefers-reduced-motion: reduce a widget stands still on a drawn frame with a play button; the
+ * blog-post example runs its three widgets from the widget bundle alone.
  * Screenshots: test-artifacts/widgets-page/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -234,6 +235,21 @@ describe('accessible widgets', () => {
     const s2 = await state();
     expect(s2.playing).toBe(true);
     expect(s2.button!.text).toBe('❚❚ Pause');
+  });
+});
+
+describe('examples/', () => {
+  it('the blog post runs its three widgets from one script tag (the widget bundle)', async () => {
+    const p = await open('/examples/blog-post/index.html');
+    expect(await allReady(p)).toBe(3);
+    const r = await p.evaluate(() => ({
+      names: [...document.querySelectorAll('nca-canvas')].map((e: any) => e.canvas.getAttribute('aria-label')),
+      bundle: [...document.scripts].map((s) => s.src.replace(location.origin, '')),
+      contexts: NcaGl.sharedContext().gl !== null,
+    }));
+    expect(r.names).toEqual(['A pixel-art pig; click to tear a hole and watch it heal', 'A red heart growing out of its centre, again and again', 'A green lizard growing from a single cell']);
+    expect(r.bundle).toEqual(['/dist/nca-gl-widget.js']);
+    await p.screenshot({ path: join(OUT, 'blog-post.png'), fullPage: true });
   });
 });
 
