@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-chromium.sh
 npm ci --no-audit --no-fund
+# the command-line tool drives Chromium through puppeteer-core, an optional peer dependency of the
+# published package (`npm i nca-gl` does not bring it); in a clone it is a dev dependency, which
+# `npm ci` installed above. Make sure, in case the install skipped dev dependencies (NODE_ENV=production):
+node -e "require.resolve('puppeteer-core')" 2>/dev/null || npm install --no-save --no-audit --no-fund puppeteer-core@^24
 npm run build
 mkdir -p out
 node bin/nca-gl.mjs train lizard --out out/lizard-growth.nca

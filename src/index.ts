@@ -1,6 +1,10 @@
 /**
  * nca-gl — neural cellular automata trained and run with WebGL2 fragment shaders.
- * The public API; the drop-in <script> bundle exposes it as the global `NcaGl`.
+ * The public API; the drop-in <script> bundle (./script.ts) exposes it as the global `NcaGl`.
+ * Importing it has no side effects: <nca-canvas> is defined by `defineNcaCanvas()`, by the script
+ * bundle, or by the widget entry `nca-gl/widget` (./widget/bundle.ts).
+ *
+ * @module nca-gl
  */
 export { NcaGlError, type NcaGlErrorCode } from './errors';
 export { createEngine, Engine, modelEngineOptions, type EngineOptions, type ModelLike } from './engine/engine';
@@ -34,5 +38,5 @@ export { SHIPPED_TARGETS, shippedTargetNames } from './io/shipped-targets';
 export { bytesToBase64, base64ToBytes } from './io/base64';
 export { encodeModel, decodeModel, describeModel, MODEL_FORMAT_VERSION, MODEL_FILE_EXTENSION, type ModelFile } from './io/model-file';
 export { Profiler, type PassProfile } from './gl/profiler';
-export const version = '0.1.0';
+export { VERSION as version } from './version';
 export * from './widget';

@@ -67,7 +67,8 @@ interface Mirror {
 export interface PassProgram {
   name: string;
   program: WebGLProgram;
-  setters: ReturnType<typeof createUniformSetters>;
+  /** twgl's uniform setters by name (typed here so the declarations do not need twgl.js, which is bundled). */
+  setters: Record<string, (value: unknown) => void>;
   /** Uniform blocks mirrored from textures (TextureBlock), with their binding points. */
   blocks: BlockBinding[];
   /** Sampler uniforms: each is bound on every draw (to null when not given), so a sampler never

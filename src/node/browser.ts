@@ -30,7 +30,12 @@ function puppeteer(): PuppeteerNode {
   try {
     return req('puppeteer-core') as PuppeteerNode;
   } catch (e) {
-    throw new NcaGlError('io', 'puppeteer-core is not installed: run `npm install` in the nca-gl folder (or set NODE_PATH to a folder that has it)', { cause: e });
+    throw new NcaGlError(
+      'io',
+      'the command-line tool drives Chromium through puppeteer-core, an optional peer dependency of nca-gl that is not installed. ' +
+        'Install it next to nca-gl: `npm install puppeteer-core` (in a clone of nca-gl, `npm ci` or `bash scripts/quickstart.sh` installs it; or set NODE_PATH to a folder that has it)',
+      { cause: e },
+    );
   }
 }
 

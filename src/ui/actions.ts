@@ -5,15 +5,15 @@
  */
 import { decodeModel, encodeModel, type ModelFile } from '../io/model-file';
 import { SHIPPED_TARGETS } from '../io/shipped-targets';
-import type { Task } from '../train/presets';
+import { PRESETS, type Task } from '../train/presets';
 import { type ModelSource, loadModel } from '../widget/mount';
-import { modelTarget, modelTask } from '../widget/start';
+import { modelTarget, modelTargetName, modelTask } from '../widget/start';
 import type { DemoApp } from './app';
 import { type AutosaveRecord, clearAutosave, loadAutosave, saveAutosave } from './autosave';
 import { download, type DownloadHook, isModelFile } from './files';
 import { drawTarget, type Page } from './page';
 import { type RecordKind, Recorder } from './record';
-import type { Settings } from './settings';
+import { BATCHES, type Settings } from './settings';
 
 export class DemoActions {
   recorder: Recorder | null = null;
@@ -68,9 +68,32 @@ export class DemoActions {
   async loadModel(src: ModelSource, label = typeof src === 'string' ? src : 'model file'): Promise<ModelFile> {
     const m = await loadModel(src);
     this.app.showModel(m);
+    this.followModel(m);
+    this.source = null; // "reset" now trains on this model's target, not on an earlier image
     this.app.targetLabel = `${label}${m.training?.task ? ` (${m.training.task})` : ''}`;
     this.showTarget();
     return m;
+  }
+
+  /**
+   * The settings take the loaded model's own (task, rule, grid, hidden units, rollout range, its
+   * shipped target), so the panel shows what runs, not what ran before.
+   */
+  followModel(m: ModelFile): void {
+    const s = this.settings;
+    const task = modelTask(m);
+    if (task) s.task = task;
+    s.grid = m.grid.width;
+    s.hidden = m.rule.hidden;
+    s.rule = task && PRESETS[task].rule === m.rule.rule ? 'preset' : m.rule.rule;
+    s.lr = 0;
+    const name = modelTargetName(m);
+    if (name && SHIPPED_TARGETS[name]) s.target = name;
+    const steps = m.training?.hyperparameters?.steps;
+    const range = typeof steps === 'string' ? /^(\d+)\.\.(\d+)$/.exec(steps) : null;
+    if (range) [s.stepsMin, s.stepsMax] = [Number(range[1]), Number(range[2])];
+    const batch = Number(m.training?.hyperparameters?.batch);
+    if (BATCHES.includes(batch)) s.batch = batch;
   }
 
   /** Continues training the loaded model (same task, grid and rule; settings keep batch and speed). */

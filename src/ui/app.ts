@@ -38,6 +38,9 @@ export interface Status {
   rate: number;
   /** Curriculum level (the article's tasks). */
   level: number;
+  /** The task of what is shown (null: unknown), and whether it has a curriculum (else no level is shown). */
+  task: string | null;
+  curriculum: boolean;
   /** Rollout length of the last iteration. */
   steps: number;
   format: string;
@@ -57,7 +60,7 @@ export class DemoApp {
   training = false;
   /** Animation frames seen (the responsiveness test counts them too). */
   frames = 0;
-  readonly status: Status = { mode: 'idle', training: false, iteration: 0, loss: NaN, rate: 0, level: 0, steps: 0, format: '', psnr: null, message: '' };
+  readonly status: Status = { mode: 'idle', training: false, iteration: 0, loss: NaN, rate: 0, level: 0, task: null, curriculum: false, steps: 0, format: '', psnr: null, message: '' };
   /** Called (at most a few times a second) when the status changed. */
   onStatus: ((s: Status) => void) | null = null;
   /** Called after every finished iteration (autosave, tests). */
@@ -142,6 +145,8 @@ export class DemoApp {
     this.target = modelTarget(model);
     const engine = createEngine(this.canvas, modelEngineOptions(model, { allowHalfFloat: true }));
     this.makeView(engine);
+    // the first frame only draws the start: the creature shows before the update pass compiles
+    this.player!.freeze(1);
     this.chart.set(model.training?.lossHistory ?? []);
     Object.assign(this.status, { iteration: model.training?.iterations ?? 0, loss: model.training?.finalLoss ?? NaN, rate: 0, level: Number(model.curriculum?.level ?? 0) });
     this.training = false;
@@ -254,6 +259,9 @@ export class DemoApp {
     const st = this.status;
     st.mode = this.mode;
     st.training = this.training;
+    const task = this.task;
+    st.task = task;
+    st.curriculum = task !== null && !!PRESETS[task]?.curriculum;
     // PSNR only between iterations, and not during training (a readback would wait for the GPU)
     if (!this.training && !this.inFlight && now - this.lastPsnr > 500) {
       this.lastPsnr = now;

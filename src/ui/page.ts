@@ -7,6 +7,16 @@ import type { Status } from './app';
 
 export interface Page {
   root: HTMLElement;
+  /** The model picker over the zoo (filled from zoo/index.json). */
+  picker: HTMLSelectElement;
+  /** Steps per frame. */
+  speed: HTMLSelectElement;
+  /** "Train your own": the next step after watching. */
+  trainButton: HTMLButtonElement;
+  /** Who made the shown model. */
+  credit: HTMLElement;
+  /** Where the settings panel goes on narrow screens (below the view, not over it). */
+  panelHost: HTMLElement;
   view: HTMLCanvasElement;
   target: HTMLCanvasElement;
   chart: HTMLCanvasElement;
@@ -18,7 +28,13 @@ export interface Page {
 }
 
 const CSS = `
-.nca-demo { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; max-width: 980px; margin: 0 auto; padding: 12px 300px 24px 16px; }
+.nca-demo { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; max-width: 980px; margin: 0 auto; padding: 12px 300px 24px 16px; box-sizing: border-box; }
+.nca-demo .bar { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin: 0 0 10px; }
+.nca-demo .bar label { display: inline-flex; gap: 6px; align-items: center; }
+.nca-demo .bar select, .nca-demo .bar button { font: inherit; padding: 3px 6px; }
+.nca-demo .bar button.train { border: 1px solid #2f6fe0; background: #2f6fe0; color: #fff; border-radius: 4px; padding: 4px 10px; cursor: pointer; }
+.nca-demo .credit { font-size: 12px; color: #666; margin: 6px 0 0; }
+.nca-demo .panel-host .lil-gui.lil-root { position: static; width: 100%; max-height: none; }
 .nca-demo h1 { font-size: 20px; margin: 0 0 2px; }
 .nca-demo .sub { color: #666; margin: 0 0 10px; }
 .nca-demo .renderer { font-size: 12px; color: #666; margin: 0 0 10px; }
@@ -38,7 +54,13 @@ const CSS = `
 .nca-demo .hint { font-size: 12px; color: #666; margin-top: 8px; }
 .nca-drop { position: fixed; inset: 0; display: none; align-items: center; justify-content: center; background: rgba(30, 90, 200, 0.15); border: 4px dashed #2f6fe0; font: 20px system-ui, sans-serif; color: #123; z-index: 10000; pointer-events: none; }
 .nca-drop.visible { display: flex; }
-@media (max-width: 760px) { .nca-demo { padding-right: 16px; padding-top: 60px; } }
+@media (max-width: 760px) {
+  .nca-demo { padding: 10px 12px 24px; }
+  .nca-demo h1 { font-size: 17px; }
+  .nca-demo .sub, .nca-demo .renderer { font-size: 12px; margin-bottom: 6px; }
+  .nca-demo .stage { flex-basis: 100%; max-width: none; }
+  .nca-demo aside { flex-basis: 100%; }
+}
 `;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, parent: HTMLElement, text = ''): HTMLElementTagNameMap[K] {
@@ -54,14 +76,23 @@ export function buildPage(host: HTMLElement): Page {
   style.textContent = CSS;
   document.head.appendChild(style);
   const root = el('div', 'nca-demo', host);
-  el('h1', '', root, 'Neural cellular automata, trained in your browser');
-  el('p', 'sub', root, 'Every cell runs the same small neural network; training teaches it to grow the target from one cell. Click or drag on the image to damage it.');
+  el('h1', '', root, 'Neural cellular automata in your browser');
+  el('p', 'sub', root, 'Every pixel is a cell running the same small neural network, which sees only its neighbours. Click or drag on the image to damage it and watch it grow back; then train your own.');
   const renderer = el('p', 'renderer', root);
   const banner = el('div', 'banner', root);
   banner.hidden = true;
+  const bar = el('div', 'bar', root);
+  const pl = el('label', '', bar, 'Model ');
+  const picker = el('select', 'picker', pl);
+  picker.disabled = true;
+  const sl = el('label', '', bar, 'Speed ');
+  const speed = el('select', 'speed', sl);
+  const trainButton = el('button', 'train', bar, 'Train your own →');
+  trainButton.type = 'button';
   const main = el('main', '', root);
   const stage = el('div', 'stage', main);
   const view = el('canvas', 'view', stage);
+  view.setAttribute('role', 'img');
   view.setAttribute('aria-label', 'the cellular automaton; click or drag to erase cells');
   const aside = el('aside', '', main);
   const fig = el('figure', '', aside);
@@ -72,8 +103,10 @@ export function buildPage(host: HTMLElement): Page {
   chart.setAttribute('aria-label', 'loss per iteration, log scale');
   const message = el('div', 'message', aside);
   el('div', 'hint', aside, 'Drop an image here to train on it, or a .nca model file to run it.');
+  const panelHost = el('div', 'panel-host', root);
+  const credit = el('p', 'credit', root);
   const drop = el('div', 'nca-drop', document.body, 'Drop an image to train on it, or a .nca model to run it');
-  return { root, view, target, chart, stats, renderer, message, banner, drop };
+  return { root, picker, speed, trainButton, credit, panelHost, view, target, chart, stats, renderer, message, banner, drop };
 }
 
 /** Draws a premultiplied RGBA target (row 0 at the top) into a small canvas, one pixel per cell. */
@@ -96,13 +129,18 @@ export function drawTarget(c: HTMLCanvasElement, rgba: Float32Array | null, w: n
 
 const fmtLoss = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : '—');
 
+/** The status lines: what applies to what is shown (no rate or rollout for a loaded model, no level without a curriculum). */
 export function renderStatus(p: Page, s: Status, extra: string): void {
-  const lines = [
-    `${s.mode === 'train' ? (s.training ? 'training' : 'paused') : s.mode === 'view' ? 'running a loaded model' : 'starting…'}${extra}`,
-    `iteration ${s.iteration}   loss ${fmtLoss(s.loss)}`,
-    `${s.rate ? s.rate.toFixed(s.rate < 10 ? 2 : 1) : '—'} it/s   curriculum level ${s.level}`,
-    `rollout ${s.steps || '—'} steps   state ${s.format || '—'}`,
-  ];
+  const level = s.curriculum ? `   curriculum level ${s.level}` : '';
+  const lines =
+    s.mode === 'view'
+      ? [`running a trained model${s.task ? ` (${s.task})` : ''}${extra}`, `trained ${s.iteration} iterations   final loss ${fmtLoss(s.loss)}`, `${level.trim() ? `${level.trim()}   ` : ''}state ${s.format || '—'}`]
+      : [
+          `${s.mode === 'train' ? (s.training ? 'training' : 'paused') : 'starting…'}${s.task ? ` ${s.task}` : ''}${extra}`,
+          `iteration ${s.iteration}   loss ${fmtLoss(s.loss)}`,
+          `${s.rate ? s.rate.toFixed(s.rate < 10 ? 2 : 1) : '—'} it/s${level}`,
+          `rollout ${s.steps || '—'} steps   state ${s.format || '—'}`,
+        ];
   if (s.psnr !== null) lines.push(`PSNR vs target ${Number.isFinite(s.psnr) ? s.psnr.toFixed(1) : '∞'} dB`);
   p.stats.textContent = lines.join('\n');
   p.message.textContent = s.message;

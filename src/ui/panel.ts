@@ -1,7 +1,10 @@
 /**
  * The lil-gui panel of the demo page. Every control edits `settings` or calls an action; changes to
  * the task, rule or sizes start a new training (the model's shape changes), the view's controls
- * apply at the next frame.
+ * apply at the next frame. It shows what applies to what runs: a loaded model's own settings
+ * (actions.loadModel writes them into `settings`), the training folder only while training, the
+ * rollout range only for Distill's tasks. On a narrow screen it is placed in `container` (below
+ * the view) and starts closed, instead of floating over the view.
  */
 import GUI, { type Controller } from 'lil-gui';
 import { SHIPPED_TARGETS, shippedTargetNames } from '../io/shipped-targets';
@@ -17,10 +20,11 @@ export interface Panel {
   sync(): void;
 }
 
-export function buildPanel(actions: DemoActions): Panel {
+export function buildPanel(actions: DemoActions, container?: HTMLElement): Panel {
   const app = actions.app;
   const s = app.settings;
-  const gui = new GUI({ title: 'nca-gl', width: 280 });
+  const gui = container ? new GUI({ title: 'Settings', container }) : new GUI({ title: 'nca-gl', width: 280 });
+  if (container) gui.close();
   const names = shippedTargetNames();
   const fail = (e: unknown) => app.fail(e);
   const restart = () => actions.restart().catch(fail);
@@ -63,7 +67,7 @@ export function buildPanel(actions: DemoActions): Panel {
 
   const k = gui.addFolder('Task');
   k.add(s, 'task', [...TASKS]).onChange(() => {
-    stepsCtl.forEach((c) => c.show(PRESETS[s.task].regimen === 'distill'));
+    showSteps();
     void restart();
   });
   k.add(s, 'rule', ['preset', 'seed', 'growing']).onChange(restart);
@@ -71,7 +75,8 @@ export function buildPanel(actions: DemoActions): Panel {
   k.add(s, 'hidden', HIDDENS).name('hidden units').onChange(restart);
   k.add(s, 'batch', BATCHES).onChange(restart);
   const stepsCtl = [k.add(s, 'stepsMin', 1, 128, 1).name('rollout min').onFinishChange(restart), k.add(s, 'stepsMax', 1, 128, 1).name('rollout max').onFinishChange(restart)];
-  stepsCtl.forEach((c) => c.show(PRESETS[s.task].regimen === 'distill'));
+  const showSteps = () => stepsCtl.forEach((c) => c.show(PRESETS[s.task].regimen === 'distill'));
+  showSteps();
   k.add(s, 'lr', 0, 0.01, 0.0001).name('learning rate (0: preset)').onFinishChange(restart);
 
   const tr = gui.addFolder('Training');
@@ -106,6 +111,9 @@ export function buildPanel(actions: DemoActions): Panel {
   const sync = () => {
     const rec = actions.recorder !== null;
     pauseCtl.name(app.training ? 'pause' : 'resume').enable(app.mode === 'train');
+    tr.show(app.mode === 'train');
+    showSteps();
+    speed.label = Object.keys(SPEEDS).find((l) => SPEEDS[l] === s.speed) ?? speed.label;
     contCtl.enable(app.mode === 'view' && !!app.model?.optimizer);
     gifCtl.enable(!rec);
     webmCtl.enable(!rec && !!webmMimeType());

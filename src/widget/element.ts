@@ -13,8 +13,13 @@
  *   paused         present: stand still (remove it to run)
  *   no-damage      present: clicks and touches do nothing
  *   regrow         start again from the start every this many steps (default 0: never)
+ *   label          the accessible name of the image (default: the model's target name)
  * Sizing: 256 px wide by default, the height following the model's aspect ratio; style the element
  * (width, height, max-width…) like any block. Cells are drawn at a whole-number scale, centred.
+ * Accessibility: the canvas inside is an image (role="img") named by `label`, focusable; Enter or
+ * Space erases a disc at the centre; under prefers-reduced-motion: reduce it shows a still frame and
+ * a play button (part `play`) instead of starting by itself.
+ * Many widgets on a page share one WebGL2 context (./shared.ts).
  * Events: `ready` once the model runs, `error` (detail: the NcaGlError) when it cannot; the reason
  * is then also shown inside the box. Parts for styling: `canvas`, `message`.
  */
@@ -35,12 +40,15 @@ const STYLE = `
 :host { display: inline-block; position: relative; width: 256px; max-width: 100%; aspect-ratio: var(--nca-aspect, 1); vertical-align: top; contain: content; }
 :host([hidden]) { display: none; }
 canvas { position: absolute; inset: 0; width: 100%; height: 100%; display: block; image-rendering: pixelated; touch-action: none; }
+canvas:focus-visible { outline: 2px solid #1a73e8; outline-offset: 2px; }
+.nca-gl-play { position: absolute; left: 8px; bottom: 8px; font: 14px/1 system-ui, sans-serif; padding: 6px 10px; border: 1px solid #555; border-radius: 4px; background: rgba(255,255,255,.92); color: #111; cursor: pointer; }
+.nca-gl-play:focus-visible { outline: 2px solid #1a73e8; outline-offset: 2px; }
 .message { position: absolute; inset: 0; ${MESSAGE_CSS} }
 .message[hidden], canvas[hidden] { display: none; }
 `;
 
 export class NcaCanvasElement extends Base {
-  static readonly observedAttributes = ['model', 'start', 'speed', 'background', 'damage-radius', 'paused', 'no-damage', 'regrow'];
+  static readonly observedAttributes = ['model', 'start', 'speed', 'background', 'damage-radius', 'paused', 'no-damage', 'regrow', 'label'];
   /** The running widget (null before a model is set, or after the element left the page). */
   widget: NcaWidget | null = null;
   private source: ModelSource | null = null;
@@ -50,7 +58,8 @@ export class NcaCanvasElement extends Base {
 
   constructor() {
     super();
-    const root = this.attachShadow({ mode: 'open' });
+    // delegatesFocus: focusing the element focuses the canvas (the image) inside
+    const root = this.attachShadow({ mode: 'open', delegatesFocus: true });
     const style = document.createElement('style');
     style.textContent = STYLE;
     this.canvasEl = document.createElement('canvas');
@@ -120,6 +129,9 @@ export class NcaCanvasElement extends Base {
         if (value === null) w?.play();
         else w?.pause();
         return;
+      case 'label':
+        w?.setLabel(value ?? undefined);
+        return;
       default:
         // speed, background, damage-radius and regrow: a fresh widget picks them up; tune a running one
         if (w) this.tune(w, name);
@@ -175,7 +187,13 @@ export class NcaCanvasElement extends Base {
       autoplay: !this.hasAttribute('paused'),
       interactive: !this.hasAttribute('no-damage'),
       regrowAfter: Math.max(0, Math.floor(this.num('regrow') ?? 0)),
+      label: this.getAttribute('label') ?? undefined,
+      controls: (button) => this.shadowRoot!.append(button),
       message: (text) => this.showText(text),
+      messageCleared: () => {
+        this.messageEl.hidden = true;
+        this.canvasEl.hidden = false;
+      },
     });
     this.widget = w;
     w.ready.then(

@@ -1,15 +1,13 @@
 /**
- * The widget: a trained model in any page. `<nca-canvas model="…">` (registered when the bundle
- * loads in a browser, if the name is free) and `mount(canvas, options)` for pages that bring their
- * own canvas. API and embed snippet: docs/widget.md.
+ * The widget: a trained model in any page. `<nca-canvas model="…">` and `mount(canvas, options)`
+ * for pages that bring their own canvas. Importing this module defines nothing: the element is
+ * registered by `defineNcaCanvas()`, which the drop-in script (dist/nca-gl.js) and the widget entry
+ * (`nca-gl/widget`) call when they load. API and embed snippet: docs/widget.md.
  */
-import { defineNcaCanvas } from './element';
-
 export { NcaCanvasElement, defineNcaCanvas, ELEMENT_NAME } from './element';
-export { mount, loadModel, NcaWidget, type WidgetOptions, type ModelSource } from './mount';
+export { mount, loadModel, NcaWidget, prefersReducedMotion, type WidgetOptions, type ModelSource } from './mount';
 export { Player, parseColor, MAX_SPEED, type PlayerOptions, type Background } from './player';
-export { modelStart, modelTarget, modelTask, taskStart, mildPerturbation, hardestPerturbation, imageState, START_KINDS, type StartKind } from './start';
+export { sharedContext, SharedContext, FRAME_BUDGET_MS, type SharedClient } from './shared';
+export { modelStart, modelTarget, modelTask, modelTargetName, modelLabel, modelRollout, taskStart, mildPerturbation, hardestPerturbation, imageState, START_KINDS, type StartKind } from './start';
 export { fitGrid, clientToCell, bufferSize, type Fit } from './view';
 export { describeFailure } from './message';
-
-if (typeof window !== 'undefined') defineNcaCanvas();

@@ -8,21 +8,29 @@
  * What it does for the page:
  *   - loads the model (URL, bytes, Blob or a decoded ModelFile) and starts it from its task's start
  *     (./start.ts), on RGBA16F state where float32 render targets are missing (iOS-class devices);
+ *   - runs on the page's ONE shared WebGL2 context (./shared.ts) and copies each frame into the
+ *     canvas through a 2D context, so any number of widgets fit on a page;
  *   - keeps the drawing buffer at the canvas's CSS size × devicePixelRatio (ResizeObserver) and
  *     draws pixel art: whole-number scale, centred, image-rendering: pixelated;
  *   - runs only while it is on screen (IntersectionObserver) and the tab is visible;
- *   - click, drag or touch erases a disc of cells, which a healing model repairs;
- *   - survives a lost WebGL context (restarts the model once the context is restored);
+ *   - click, drag or touch erases a disc of cells, which a healing model repairs; so do Enter and
+ *     Space (at the centre) on the focused canvas;
+ *   - is an image to assistive technology: role="img", an accessible name (the `label` option, else
+ *     the model's target name), focusable;
+ *   - under `prefers-reduced-motion: reduce` shows a still frame and a play button instead of
+ *     starting by itself;
+ *   - survives a lost WebGL context: shows a message, and starts again once the context is restored;
  *   - when something fails (no WebGL2, a missing capability, a bad or missing model), puts a
  *     readable message where the canvas was instead of leaving a blank box.
  */
-import { createEngine, type Engine, modelEngineOptions } from '../engine/engine';
+import { Engine, modelEngineOptions } from '../engine/engine';
 import { NcaGlError } from '../errors';
 import type { StorageFormat } from '../gl/context';
 import { decodeModel, type ModelFile } from '../io/model-file';
 import { describeFailure, showMessage } from './message';
 import { type Background, Player, type PlayerOptions } from './player';
-import { modelStart, type StartKind } from './start';
+import { type SharedClient, type SharedContext, sharedContext } from './shared';
+import { modelLabel, modelRollout, modelStart, type StartKind } from './start';
 import { bufferSize } from './view';
 
 /** A model: its URL, the bytes of a .nca file (ArrayBuffer, Uint8Array, Blob/File), or a decoded ModelFile. */
@@ -32,9 +40,9 @@ export interface WidgetOptions extends PlayerOptions {
   model: ModelSource;
   /** Where the model starts (default 'auto': its task's start; see start.ts). */
   start?: StartKind;
-  /** Start running at once (default true). */
+  /** Start running at once (default true; under prefers-reduced-motion: reduce, see `reducedMotion`). */
   autoplay?: boolean;
-  /** Click, drag and touch erase cells (default true). */
+  /** Click, drag, touch, and Enter/Space on the focused canvas erase cells (default true). */
   interactive?: boolean;
   /** Pause while the canvas is scrolled out of view or the tab is hidden (default true). */
   pauseWhenHidden?: boolean;
@@ -46,14 +54,30 @@ export interface WidgetOptions extends PlayerOptions {
   seed?: number;
   /** Start again from the start after this many steps (default 0: never). */
   regrowAfter?: number;
+  /** The accessible name of the image (default: the name of the model's target, else a description). */
+  label?: string;
+  /**
+   * Follow `prefers-reduced-motion: reduce` (default true): then the widget does not start by
+   * itself but shows a still frame (the model run for the rollout it was trained for) and a play button.
+   */
+  reducedMotion?: boolean;
+  /** Places the play button (default: right after the canvas). */
+  controls?: (button: HTMLButtonElement) => void;
   /**
    * On failure: true (default) puts a message element in place of the canvas; false shows nothing;
    * a function is called with the text instead.
    */
   message?: boolean | ((text: string, error: NcaGlError) => void);
+  /** Called when a message shown through `message` should go away (the WebGL context came back). */
+  messageCleared?: () => void;
 }
 
-export class NcaWidget {
+/** True when the reader asked for reduced motion. */
+export function prefersReducedMotion(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
+}
+
+export class NcaWidget implements SharedClient {
   /** Resolves once the model runs; rejects with the NcaGlError that stopped it. */
   readonly ready: Promise<NcaWidget>;
   model: ModelFile | null = null;
@@ -61,23 +85,39 @@ export class NcaWidget {
   error: NcaGlError | null = null;
   /** Frames drawn so far. */
   frames = 0;
+  /** The play/pause button (shown under prefers-reduced-motion: reduce), or null. */
+  playButton: HTMLButtonElement | null = null;
   private wantPlay: boolean;
   private onScreen = true;
-  private raf = 0;
   private disposed = false;
+  private shared: SharedContext | null = null;
   private readonly cleanups: (() => void)[] = [];
   private messageEl: HTMLElement | null = null;
+  private noteShown = false;
+  /** The canvas's own style.display, put back when a message goes. */
+  private shownDisplay = '';
   private pending: Partial<PlayerOptions> = {};
+  private label: string | undefined;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
     readonly options: WidgetOptions,
   ) {
     this.wantPlay = options.autoplay ?? true;
+    this.label = options.label;
+    if (this.reducedMotion) this.wantPlay = false;
+    if (!canvas.hasAttribute('role')) canvas.setAttribute('role', 'img');
+    if ((options.interactive ?? true) && !canvas.hasAttribute('tabindex')) canvas.tabIndex = 0;
+    this.applyLabel();
     this.ready = this.start();
     // a caller that never awaits `ready` must not get an "unhandled rejection": the failure is
     // already shown on the page (and kept in `error`)
     this.ready.catch(() => {});
+  }
+
+  /** Reduced motion is asked for and followed. */
+  get reducedMotion(): boolean {
+    return (this.options.reducedMotion ?? true) && prefersReducedMotion();
   }
 
   get engine(): Engine | null {
@@ -92,7 +132,7 @@ export class NcaWidget {
   }
   /** True while frames are being produced (playing, on screen, tab visible, model loaded). */
   get running(): boolean {
-    return this.raf !== 0;
+    return this.shared?.isRunning(this) ?? false;
   }
 
   get speed(): number {
@@ -120,13 +160,26 @@ export class NcaWidget {
     } else this.pending.background = b;
   }
 
+  /** The accessible name: `text`, or (undefined) the model's own. */
+  setLabel(text: string | undefined): void {
+    this.label = text;
+    this.applyLabel();
+  }
+
+  private applyLabel(): void {
+    const name = this.label?.trim() || (this.model ? modelLabel(this.model) : '');
+    if (name) this.canvas.setAttribute('aria-label', name);
+  }
+
   play(): void {
     this.wantPlay = true;
     this.update();
+    this.syncButton();
   }
   pause(): void {
     this.wantPlay = false;
     this.update();
+    this.syncButton();
   }
 
   /** Starts again from `kind` (default: the start given in the options). */
@@ -152,22 +205,28 @@ export class NcaWidget {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.stopLoop();
+    this.shared?.remove(this);
     for (const f of this.cleanups.splice(0)) f();
     this.player?.dispose();
     const e = this.engine;
     this.player = null;
-    if (e && !e.gl.isContextLost()) e.dispose();
+    if (e && !this.shared?.lost && !e.gl.isContextLost()) e.dispose();
     this.messageEl?.remove();
     this.messageEl = null;
+    this.playButton?.remove();
+    this.playButton = null;
   }
 
   private async start(): Promise<NcaWidget> {
     try {
       this.model = await loadModel(this.options.model);
       if (this.disposed) return this;
+      this.applyLabel();
+      this.shared = sharedContext();
+      this.shared.add(this);
       this.build();
       this.observe();
+      if (this.reducedMotion) this.showButton();
       this.update();
       return this;
     } catch (e) {
@@ -177,18 +236,27 @@ export class NcaWidget {
     }
   }
 
-  /** Engine and player for the loaded model (again after a lost context comes back). */
+  /** Engine and player for the loaded model on the shared context (again after a lost context comes back). */
   private build(): void {
     const m = this.model!;
     const o = this.options;
+    const rt = this.shared!.runtime();
+    if (o.allowHalfFloat === false && rt.format !== 'rgba32f') {
+      throw new NcaGlError('missing-capability', 'this device cannot render to float32 textures and allowHalfFloat is false: allow half floats (RGBA16F) to run the model here');
+    }
     if (o.resize ?? true) pinIntrinsicSize(this.canvas);
-    const engine = createEngine(this.canvas, modelEngineOptions(m, { seed: o.seed ?? 0, allowHalfFloat: o.allowHalfFloat ?? true }));
+    const engine = new Engine(rt, modelEngineOptions(m, { seed: o.seed ?? 0 }));
     const keep = this.player;
-    this.player = new Player(this.canvas, engine, {
-      speed: keep?.speed ?? this.pending.speed ?? o.speed,
-      damageRadius: keep?.damageRadius ?? this.pending.damageRadius ?? o.damageRadius,
-      background: keep ? keep.background : (this.pending.background ?? o.background),
-    });
+    try {
+      this.player = new Player(this.canvas, engine, {
+        speed: keep?.speed ?? this.pending.speed ?? o.speed,
+        damageRadius: keep?.damageRadius ?? this.pending.damageRadius ?? o.damageRadius,
+        background: keep ? keep.background : (this.pending.background ?? o.background),
+      });
+    } catch (e) {
+      engine.dispose();
+      throw e;
+    }
     if (o.interactive ?? true) {
       this.player.attachPointer();
       this.player.onDamage = () => this.redraw();
@@ -196,6 +264,8 @@ export class NcaWidget {
     this.canvas.style.imageRendering = 'pixelated';
     if (o.resize ?? true) this.player.resize();
     this.reset();
+    // a widget that does not run shows the model grown for the rollout it was trained for, not its start
+    if (!this.wantPlay && this.reducedMotion) this.step(modelRollout(m));
   }
 
   private observe(): void {
@@ -235,43 +305,65 @@ export class NcaWidget {
       document.addEventListener('visibilitychange', vis);
       this.cleanups.push(() => document.removeEventListener('visibilitychange', vis));
     }
-    const lost = (ev: Event) => {
-      ev.preventDefault(); // ask for the context back
-      this.stopLoop();
-      this.player?.dispose();
-      this.player = null;
-    };
-    const restored = () => {
-      try {
-        this.build();
-        this.update();
-      } catch (e) {
-        this.fail(e instanceof NcaGlError ? e : new NcaGlError('context-lost', String(e)));
-      }
-    };
-    c.addEventListener('webglcontextlost', lost);
-    c.addEventListener('webglcontextrestored', restored);
-    this.cleanups.push(() => {
-      c.removeEventListener('webglcontextlost', lost);
-      c.removeEventListener('webglcontextrestored', restored);
-    });
+    if (o.interactive ?? true) {
+      // the keyboard's click: Enter or Space erases a disc at the centre
+      const key = (ev: KeyboardEvent) => {
+        if ((ev.key !== 'Enter' && ev.key !== ' ') || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+        const e = this.engine;
+        if (!e) return;
+        ev.preventDefault();
+        this.damage(e.width / 2, e.height / 2);
+      };
+      c.addEventListener('keydown', key);
+      this.cleanups.push(() => c.removeEventListener('keydown', key));
+    }
+    if ((o.reducedMotion ?? true) && typeof matchMedia === 'function') {
+      const mq = matchMedia('(prefers-reduced-motion: reduce)');
+      const change = () => {
+        if (mq.matches) {
+          this.pause();
+          this.showButton();
+        } else {
+          this.playButton?.remove();
+          this.playButton = null;
+          if (o.autoplay ?? true) this.play();
+        }
+      };
+      mq.addEventListener?.('change', change);
+      this.cleanups.push(() => mq.removeEventListener?.('change', change));
+    }
   }
 
-  /** Starts or stops the frame loop to match playing / on screen / tab visible. */
+  /** The play/pause button, placed by `options.controls` or after the canvas. */
+  private showButton(): void {
+    if (this.playButton) return;
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'nca-gl-play';
+    b.setAttribute('part', 'play');
+    b.addEventListener('click', () => (this.wantPlay ? this.pause() : this.play()));
+    this.playButton = b;
+    this.syncButton();
+    if (this.options.controls) this.options.controls(b);
+    else this.canvas.insertAdjacentElement('afterend', b);
+  }
+
+  private syncButton(): void {
+    const b = this.playButton;
+    if (!b) return;
+    b.textContent = this.wantPlay ? '❚❚ Pause' : '▶ Play';
+    b.setAttribute('aria-label', this.wantPlay ? 'Pause the animation' : 'Play the animation');
+  }
+
+  /** Puts the loop on or off the shared frame loop to match playing / on screen / tab visible. */
   private update(): void {
     const hidden = (this.options.pauseWhenHidden ?? true) && (!this.onScreen || document.visibilityState === 'hidden');
-    const run = this.wantPlay && !hidden && this.player !== null && !this.disposed;
-    if (run && !this.raf) this.raf = requestAnimationFrame(this.tick);
-    else if (!run) this.stopLoop();
+    const run = this.wantPlay && !hidden && this.player !== null && !this.disposed && this.error === null;
+    this.shared?.setRunning(this, run);
   }
 
-  private stopLoop(): void {
-    if (this.raf) cancelAnimationFrame(this.raf);
-    this.raf = 0;
-  }
-
-  private readonly tick = () => {
-    this.raf = 0;
+  /** One frame (called by the shared loop). */
+  frame(): void {
     const p = this.player;
     if (!p) return;
     try {
@@ -281,26 +373,70 @@ export class NcaWidget {
       p.draw();
       this.frames++;
     } catch (e) {
-      if (this.engine?.gl.isContextLost()) return; // webglcontextrestored rebuilds
+      if (this.shared?.lost || this.engine?.gl.isContextLost()) return; // contextRestored rebuilds
       this.fail(e instanceof NcaGlError ? e : new NcaGlError('gl-error', String(e)));
-      return;
     }
+  }
+
+  contextLost(): void {
+    this.player?.dispose();
+    this.player = null;
     this.update();
-  };
+    if (this.error) return;
+    this.note(
+      describeFailure(new NcaGlError('context-lost', 'the browser took the graphics context away (too many GPU pages, or the GPU was reset). It starts again by itself when the browser gives it back.')),
+      new NcaGlError('context-lost', 'the WebGL2 context of the page was lost'),
+    );
+  }
+
+  contextRestored(): void {
+    if (this.disposed || this.error) return;
+    this.clearNote();
+    try {
+      this.build();
+      this.update();
+    } catch (e) {
+      this.fail(e instanceof NcaGlError ? e : new NcaGlError('context-lost', String(e)));
+    }
+  }
 
   private redraw(): void {
-    if (!this.player || this.raf) return; // a running loop draws at the next frame anyway
-    this.player.draw();
+    if (!this.player || this.running) return; // a running loop draws at the next frame anyway
+    try {
+      this.player.draw();
+    } catch (e) {
+      if (!this.shared?.lost) throw e;
+    }
   }
 
   private fail(err: NcaGlError): void {
     this.error = err;
-    this.stopLoop();
+    this.update();
+    this.note(describeFailure(err), err);
+  }
+
+  /** Shows a message where the canvas is (or hands it to options.message). */
+  private note(text: string, err: NcaGlError): void {
     const m = this.options.message ?? true;
     if (m === false) return;
-    const text = describeFailure(err);
+    this.noteShown = true;
     if (typeof m === 'function') m(text, err);
-    else this.messageEl = showMessage(this.canvas, text);
+    else {
+      if (this.messageEl) this.messageEl.remove();
+      else this.shownDisplay = this.canvas.style.display;
+      this.messageEl = showMessage(this.canvas, text);
+    }
+  }
+
+  private clearNote(): void {
+    if (!this.noteShown) return;
+    this.noteShown = false;
+    if (this.messageEl) {
+      this.messageEl.remove();
+      this.messageEl = null;
+      this.canvas.style.display = this.shownDisplay;
+    }
+    this.options.messageCleared?.();
   }
 }
 

@@ -10,9 +10,14 @@
  * by accumulating. `freeze(n)` holds the state still for the next n frames (the "infect"
  * experiment's frozen start). Drawing is pixel art: the largest whole-number scale that fits the
  * drawing buffer, centred, the rest of the buffer filled with the background.
+ *
+ * Two ways to reach the screen: when the engine's context belongs to the player's canvas (the demo
+ * page) it draws there directly; otherwise (the widgets, which share one context: ./shared.ts) it
+ * draws the grid at one pixel per cell in a corner of the context's own canvas and copies that,
+ * scaled with smoothing off, into its canvas through a 2D context.
  */
 import type { Engine } from '../engine/engine';
-import { check, checkNumber } from '../errors';
+import { check, checkNumber, NcaGlError } from '../errors';
 import { bufferSize, clientToCell, contentBox, type Fit, fitGrid, premultiply8 } from './view';
 
 /** Premultiplied RGBA background, or null for transparent. */
@@ -40,6 +45,7 @@ export class Player {
   private bg: Background = [1, 1, 1, 1];
   private lastFit: Fit | null = null;
   private detach: (() => void) | null = null;
+  private ctx2d: CanvasRenderingContext2D | null = null;
   /** Called after a pointer erased cells (cell coordinates, radius). */
   onDamage: ((x: number, y: number, r: number) => void) | null = null;
 
@@ -118,18 +124,81 @@ export class Player {
     return true;
   }
 
+  /** True when the engine draws straight onto this canvas (its context is the canvas's own). */
+  get direct(): boolean {
+    return this.engine.gl.canvas === this.canvas;
+  }
+
+  /** Size of the drawing buffer the grid is fitted into. */
+  private buffer(): [number, number] {
+    if (this.direct) return [this.engine.gl.drawingBufferWidth, this.engine.gl.drawingBufferHeight];
+    return [this.canvas.width, this.canvas.height];
+  }
+
   /** The grid's place in the drawing buffer. */
   fit(): Fit {
-    const gl = this.engine.gl;
-    return fitGrid(gl.drawingBufferWidth, gl.drawingBufferHeight, this.engine.width, this.engine.height);
+    const [w, h] = this.buffer();
+    return fitGrid(w, h, this.engine.width, this.engine.height);
   }
 
   /** Draws grid 0: background everywhere, the cells scaled by a whole number, centred. */
   draw(): void {
-    const e = this.engine;
-    const gl = e.gl;
     const fit = this.fit();
     this.lastFit = fit;
+    if (this.direct) this.drawDirect(fit);
+    else this.drawCopy(fit);
+  }
+
+  /** The canvas's 2D context (copy mode). */
+  private context2d(): CanvasRenderingContext2D {
+    if (!this.ctx2d) {
+      const ctx = this.canvas.getContext('2d');
+      if (!ctx) {
+        throw new NcaGlError('bad-argument', 'this canvas already has a WebGL context, and widgets draw on canvases through a 2D context: give the widget a fresh <canvas>');
+      }
+      this.ctx2d = ctx;
+    }
+    return this.ctx2d;
+  }
+
+  /**
+   * Copy mode: grid 0 at one pixel per cell in the bottom-left corner of the shared context's
+   * canvas (GL's origin; the canvas's rows [height − H, height) counted from the top), then into
+   * this canvas at the fit, over the background.
+   */
+  private drawCopy(fit: Fit): void {
+    const e = this.engine;
+    const src = e.gl.canvas;
+    const W = e.width;
+    const H = e.height;
+    if (src.width < W || src.height < H) {
+      // grow only (a resize clears the buffer; every widget draws before it copies)
+      src.width = Math.max(src.width, W);
+      src.height = Math.max(src.height, H);
+    }
+    e.draw({ background: this.bg, viewport: [0, 0, W, H] });
+    const ctx = this.context2d();
+    const cw = this.canvas.width;
+    const ch = this.canvas.height;
+    const top = ch - fit.y - fit.h; // the fit's y counts from the bottom
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalCompositeOperation = 'source-over';
+    ctx.globalAlpha = 1;
+    ctx.clearRect(0, 0, cw, ch);
+    const bg = this.bg;
+    if (bg && bg[3] > 0) {
+      const a = bg[3];
+      ctx.fillStyle = `rgba(${Math.round((bg[0] / a) * 255)},${Math.round((bg[1] / a) * 255)},${Math.round((bg[2] / a) * 255)},${a})`;
+      ctx.fillRect(0, 0, cw, ch);
+      ctx.clearRect(fit.x, top, fit.w, fit.h); // the cells come composited over the background already
+    }
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(src as CanvasImageSource, 0, src.height - H, W, H, fit.x, top, fit.w, fit.h);
+  }
+
+  private drawDirect(fit: Fit): void {
+    const e = this.engine;
+    const gl = e.gl;
     const bg = this.bg ?? [0, 0, 0, 0];
     gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
     gl.disable(gl.SCISSOR_TEST);
@@ -141,9 +210,9 @@ export class Player {
 
   /** Continuous cell coordinates under a client-space point (null outside the grid). */
   cellAt(clientX: number, clientY: number): { x: number; y: number } | null {
-    const gl = this.engine.gl;
+    const [w, h] = this.buffer();
     const fit = this.lastFit ?? this.fit();
-    return clientToCell(clientX, clientY, contentBox(this.canvas), gl.drawingBufferWidth, gl.drawingBufferHeight, fit, this.engine.width, this.engine.height);
+    return clientToCell(clientX, clientY, contentBox(this.canvas), w, h, fit, this.engine.width, this.engine.height);
   }
 
   /** Erases a disc at cell coordinates (y down); shows at the next draw. */

@@ -119,3 +119,28 @@ export function imageState(rgba: ArrayLike<number>, width: number, height: numbe
   for (let i = 0; i < width * height; i++) for (let c = 0; c < 4; c++) s[i * CHANNELS + c] = rgba[i * 4 + c]!;
   return s;
 }
+
+/** The name of the model's target when the file records one (the CLI saves the image's name), else null. */
+export function modelTargetName(model: ModelFile): string | null {
+  const n = model.resume?.image ?? model.training?.hyperparameters?.source;
+  return typeof n === 'string' && n.trim() ? n.trim().slice(0, 100) : null;
+}
+
+/** A short accessible name for a model: its target's name, else what it is. */
+export function modelLabel(model: ModelFile): string {
+  const name = modelTargetName(model);
+  if (name) return name;
+  const task = modelTask(model);
+  return `A neural cellular automaton${task ? ` (${task} model)` : ''}`;
+}
+
+/**
+ * The rollout length the model was trained for: the largest number in its recorded `steps`
+ * hyperparameter ("curriculum 2..16", "64..96"), else 32. What a still frame runs before it is shown.
+ */
+export function modelRollout(model: ModelFile): number {
+  const s = model.training?.hyperparameters?.steps;
+  const nums = typeof s === 'string' ? (s.match(/\d+/g) ?? []).map(Number) : typeof s === 'number' ? [s] : [];
+  const n = Math.max(0, ...nums.filter((v) => Number.isFinite(v)));
+  return n > 0 ? Math.min(n, 256) : 32;
+}

@@ -9,7 +9,11 @@
  * after a click) run when zoo/growth.nca and zoo/healing.nca exist and are skipped, saying so,
  * until then; the same checks run now on tiny models trained here, so their code path is tested.
  *
- * NCA_GL_DOC_SCREENSHOTS=1 also writes docs/img/demo.png and docs/img/widget.png.
+ * The page opens on the zoo's first model (zoo/index.json) with a picker, click damage and a speed
+ * control, and trains when the address asks (every test above passes training settings).
+ *
+ * NCA_GL_DOC_SCREENSHOTS=1 also writes docs/img/demo.png (the zoo opening), demo-phone.png (390 px),
+ * demo-training.png and widget.png.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -290,6 +294,133 @@ describe('demos/index.html, the training page', () => {
   });
 });
 
+describe('demos/index.html opens like Distill\'s: a zoo creature, a picker, damage, speed, then training', () => {
+  /** Share of a grid of points over the view canvas where the canvas itself is what the reader sees. */
+  const visibleShare = (p: Page) =>
+    p.evaluate(() => {
+      const c = document.querySelector('canvas.view') as HTMLCanvasElement;
+      const r = c.getBoundingClientRect();
+      let seen = 0;
+      const n = 20;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const x = r.left + ((i + 0.5) * r.width) / n;
+          const y = r.top + ((j + 0.5) * r.height) / n;
+          if (x >= 0 && y >= 0 && x < innerWidth && y < innerHeight && document.elementFromPoint(x, y) === c) seen++;
+        }
+      }
+      return { share: seen / (n * n), w: r.width, h: r.height };
+    });
+
+  it('opens on the first zoo model running at once (a non-blank view within 5 s); the picker, panel and status follow the model', async () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'zoo/index.json'), 'utf8')) as { models: { file: string; label: string; task: string }[] };
+    const p = await h.newPage('/test/browser/page.html');
+    pages.push(p);
+    await p.setViewport({ width: 1100, height: 760 });
+    await p.goto(`${h.serverUrl}/demos/index.html?resume=never`, { waitUntil: 'load' });
+    // the first drawn frame that shows a creature, timed from the start of navigation
+    const ms = await p.waitForFunction(
+      () => {
+        const c = document.querySelector('canvas.view') as HTMLCanvasElement | null;
+        if (!c || !(window as any).ncaDemo?.app?.player) return false;
+        const cc = document.createElement('canvas');
+        [cc.width, cc.height] = [c.width, c.height];
+        const ctx = cc.getContext('2d', { willReadFrequently: true })!;
+        ctx.drawImage(c, 0, 0);
+        const d = ctx.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i]! < 240 || d[i + 1]! < 240 || d[i + 2]! < 240) n++;
+        return n > 0.05 * c.width * c.height ? performance.now() : false;
+      },
+      { timeout: 30_000, polling: 50 },
+    );
+    const firstFrame = (await ms.jsonValue()) as number;
+    await p.evaluate(() => (window as any).ncaDemo.ready);
+    const first = await p.evaluate(() => {
+      const { app, settings, page } = (window as any).ncaDemo;
+      return { mode: app.mode, task: app.status.task, grid: settings.grid, hidden: settings.hidden, settingsTask: settings.task, options: [...page.picker.options].filter((o: HTMLOptionElement) => !o.disabled).map((o: HTMLOptionElement) => o.textContent), steps: app.player.steps, stats: page.stats.textContent as string };
+    });
+    console.log(`demo: first creature frame ${firstFrame.toFixed(0)} ms after navigation (${manifest.models[0]!.file}); picker ${first.options.length} models`);
+    expect(firstFrame).toBeLessThan(5000);
+    expect(first.mode).toBe('view');
+    expect(first.options).toEqual(manifest.models.map((m) => m.label));
+    expect(first.task).toBe(manifest.models[0]!.task);
+    expect(first.settingsTask).toBe(manifest.models[0]!.task);
+    await p.waitForFunction((s0) => (window as any).ncaDemo.app.player.steps > s0 + 5, { timeout: 20_000 }, first.steps); // running, not a still
+    await p.screenshot({ path: join(OUT, 'index-zoo.png') });
+    if (DOCS) await p.screenshot({ path: join(ROOT, 'docs/img/demo.png'), clip: { x: 0, y: 0, width: 1100, height: 640 } });
+
+    // a click damages the creature
+    const alive = () => p.evaluate(() => { const e = (window as any).ncaDemo.app.engine; const s = e.getState(); let n = 0; for (let i = 3; i < s.length; i += 16) if (s[i] > 0.1) n++; return n; });
+    await p.evaluate(() => (window as any).ncaDemo.app.player && ((window as any).ncaDemo.settings.speed = 1 / 8));
+    const box = (await (await p.$('canvas.view'))!.boundingBox())!;
+    const a0 = await alive();
+    await p.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    expect(await alive()).toBeLessThan(a0);
+
+    // the speed control
+    await p.select('select.speed', '4×');
+    expect(await p.evaluate(() => (window as any).ncaDemo.settings.speed)).toBe(4);
+
+    // picking another model: the settings and the panel follow it; what does not apply is hidden
+    const growing = manifest.models.find((m) => m.task === 'growing')!;
+    const healing = manifest.models.find((m) => m.task === 'healing')!;
+    const shown = async (label: string) => {
+      const url = await p.evaluate((label) => [...(window as any).ncaDemo.page.picker.options].find((o: HTMLOptionElement) => o.textContent === label).value, label);
+      await p.select('select.picker', url);
+      await p.waitForFunction((label) => (window as any).ncaDemo.app.targetLabel.startsWith(label) && (window as any).ncaDemo.app.player, { timeout: 20_000 }, label);
+      await p.evaluate(() => new Promise((r) => setTimeout(r, 400))); // a status refresh
+      return p.evaluate(() => {
+        const { app, settings, page } = (window as any).ncaDemo;
+        const ctl = (name: string) => [...document.querySelectorAll('.lil-gui .lil-controller')].find((c) => c.querySelector('.lil-name')?.textContent === name) as HTMLElement | undefined;
+        const folder = (title: string) => [...document.querySelectorAll('.lil-gui')].find((f) => f.querySelector(':scope > .lil-title')?.textContent === title) as HTMLElement | undefined;
+        return {
+          task: settings.task,
+          grid: settings.grid,
+          hidden: settings.hidden,
+          rollout: [settings.stepsMin, settings.stepsMax],
+          stats: page.stats.textContent as string,
+          rolloutShown: ctl('rollout min')!.style.display !== 'none',
+          trainingShown: folder('Training')!.style.display !== 'none',
+          grid0: app.engine.width,
+        };
+      });
+    };
+    const g = await shown(growing.label);
+    expect(g).toMatchObject({ task: 'growing', grid: g.grid0, rolloutShown: true, trainingShown: false });
+    expect(g.stats).not.toMatch(/curriculum level/);
+    const hl = await shown(healing.label);
+    expect(hl).toMatchObject({ task: 'healing', grid: hl.grid0, rolloutShown: false, trainingShown: false });
+    expect(hl.stats).toMatch(/curriculum level \d+/);
+
+    // "Train your own": the next step
+    await p.click('button.train');
+    await p.waitForFunction(() => ((window as any).ncaDemo.app.session?.iteration ?? 0) >= 1, { timeout: 60_000 });
+    const t = await p.evaluate(() => ({ mode: (window as any).ncaDemo.app.mode, picker: (window as any).ncaDemo.page.picker.value }));
+    expect(t).toEqual({ mode: 'train', picker: '' });
+  });
+
+  it('on a 390 px phone the view stays visible (≥ 70 %) and the panel sits below it, closed', async () => {
+    const p = await h.newPage('/test/browser/page.html');
+    pages.push(p);
+    await p.setViewport({ width: 390, height: 844, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await p.goto(`${h.serverUrl}/demos/index.html?resume=never`, { waitUntil: 'load' });
+    await p.waitForFunction(() => !!(window as any).ncaDemo?.ready, { timeout: 30_000 });
+    await p.evaluate(() => (window as any).ncaDemo.ready);
+    const v = await visibleShare(p);
+    const panel = await p.evaluate(() => {
+      const root = document.querySelector('.lil-gui.lil-root') as HTMLElement;
+      return { position: getComputedStyle(root).position, closed: root.classList.contains('lil-closed'), inHost: !!root.closest('.panel-host') };
+    });
+    console.log(`390 px: the view is ${v.w.toFixed(0)}×${v.h.toFixed(0)} px, ${(v.share * 100).toFixed(0)} % visible; panel ${JSON.stringify(panel)}`);
+    expect(v.share).toBeGreaterThanOrEqual(0.7);
+    expect(v.w).toBeGreaterThan(300);
+    expect(panel).toEqual({ position: 'static', closed: true, inHost: true });
+    await p.screenshot({ path: join(OUT, 'index-phone.png') });
+    if (DOCS) await p.screenshot({ path: join(ROOT, 'docs/img/demo-phone.png') });
+  });
+});
+
 describe('demos/widget.html, the widget in a plain page', () => {
   it('runs its model (the zoo healing model, or a tiny one served in its place)', async () => {
     const p = await h.newPage('/test/browser/page.html');
@@ -357,8 +488,8 @@ describe('zoo acceptance checks (on the demo page)', () => {
     if (DOCS) {
       // the page for the README: training the default target for a while
       const d = await openDemo('grid=24&hidden=32&batch=2&steps=16-24&autosave=0&resume=never');
-      await d.waitForFunction(() => (window as any).ncaDemo.app.status.iteration >= 300, { timeout: 300_000 });
-      await d.screenshot({ path: join(ROOT, 'docs/img/demo.png'), clip: { x: 0, y: 0, width: 1100, height: 640 } });
+      await d.waitForFunction(() => (window as any).ncaDemo.app.status.iteration >= 150, { timeout: 300_000 });
+      await d.screenshot({ path: join(ROOT, 'docs/img/demo-training.png'), clip: { x: 0, y: 0, width: 1100, height: 640 } });
     }
   });
 });
