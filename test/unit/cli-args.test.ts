@@ -82,7 +82,7 @@ describe('train flags', () => {
     [['lizard', '--picture', 'p.jpg'], '--picture must name a .png file'],
     [['lizard', '--picture', 'p.png', '--no-picture'], 'not both'],
     [['lizard', '--size', '32', '--width', '40'], 'not both'],
-    [['lizard', '--webgl', 'metal'], '--webgl must be one of auto, gpu, vulkan, egl, swiftshader'],
+    [['lizard', '--webgl', 'metal'], '--webgl must be one of auto, gpu, vulkan, egl, llvmpipe, swiftshader'],
     [['lizard', '--size'], "option '--size <value>' needs a value"],
     [[], 'missing the image'],
     [['a.png', 'b.png'], 'expected one image'],
