@@ -10,7 +10,7 @@
  * Layouts: states [batch][y][x][16]; target [y][x][4] premultiplied RGBA, the same for every grid.
  */
 import { check, checkInt, describe, NcaGlError } from '../errors';
-import { CHANNELS, PERCEPTION, type RuleConfig, weightShapes, type Weights } from '../engine/model';
+import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig, weightShapes, type Weights } from '../engine/model';
 import { type Counters, type Dims, mlp, perceive, stencil, stepDetailed, updateMask } from '../engine/reference';
 import { type ParamsLike, type Grads, toFloat64Params, zeroGrads, sumOfSquares } from './reference-params';
 
@@ -290,7 +290,7 @@ export function lossAndGrad(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<number
 
   // Weight decay λ Σ w² → 2λw.
   if (spec.weightDecay !== 0) {
-    for (const s of weightShapes(cfg.rule, cfg.hidden)) {
+    for (const s of weightShapes(cfg.rule, cfg.hidden, hasOutputBias(cfg))) {
       const gt = grads[s.name]!;
       const wt = w64[s.name]!;
       for (let i = 0; i < gt.length; i++) gt[i]! += 2 * spec.weightDecay * wt[i]!;
