@@ -61,10 +61,10 @@ function packDistillLayer(w: Float32Array, b: Float32Array | undefined, outs: nu
 }
 
 function exportDistill(m: ModelFile): string {
-  const w = checkWeightsOf(m);
-  const { rule, hidden, rate, perCell } = m.rule;
+  const { rule, hidden, rate, perCell } = m.rule ?? {};
   if (rule !== 'growing') fail(`Distill's format holds the growing rule only; this model uses rule '${rule}'`);
   if (rate !== 0.5 || !perCell) fail(`Distill's demo updates every cell with probability 0.5; this model was made for rate ${rate} per ${perCell ? 'cell' : 'channel'}, and would not run the same there`);
+  const w = checkWeightsOf(m);
   const q = m.quantization ?? {};
   return JSON.stringify([packDistillLayer(w.w0, w.b0, hidden, PERCEPTION, q.w0, q.b0), packDistillLayer(w.w1, w.b1, CHANNELS, hidden, q.w1, q.b1)]);
 }

@@ -350,7 +350,7 @@ function readSafetensors(bytes: Uint8Array, opts: ImportOptions, fail: (m: strin
     if (!TENSOR_NAMES.includes(k as TensorName)) fail(`option 'map' names ${describe(k)}; it maps w0, b0, w1 and b1 only`);
     if (v !== undefined && typeof v !== 'string') fail(`option 'map.${k}' must be a tensor name, got ${describe(v)}`);
   }
-  const layoutOpt = opts.layout ?? 'auto';
+  const layoutOpt = opts.layout ?? metaChoice(metadata['nca-gl.layout'], ['out-in', 'in-out']) ?? 'auto';
   if (!['auto', 'out-in', 'in-out'].includes(layoutOpt)) fail(`option 'layout' must be 'auto', 'out-in' or 'in-out', got ${describe(layoutOpt)}`);
   const perception = opts.perception ?? metaChoice(metadata['nca-gl.perception'], ['grouped', 'interleaved']) ?? 'grouped';
   if (perception !== 'grouped' && perception !== 'interleaved') fail(`option 'perception' must be 'grouped' or 'interleaved', got ${describe(perception)}`);
