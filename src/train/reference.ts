@@ -32,7 +32,7 @@ export interface TrainSpec {
   /** K, 1 ≤ K ≤ T: the loss covers x_{T−K+1} … x_T. */
   lossSteps: number;
   loss: LossKind;
-  /** λ: adds λ · Σ w² over every parameter tensor (w0, b0, w1, and b1 for the seed rule). */
+  /** λ: adds λ · Σ w² over every parameter tensor (w0, b0, w1, and b1 when the rule has one). */
   weightDecay: number;
   /** Hash counters: the masks of step t use {seed, iteration, step: t}. */
   seed: number;
@@ -218,7 +218,7 @@ function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Arra
             gOut[c] = m[c]! * gu * yc * (1 - yc);
           }
         }
-        // Output layer: growing dx = w1·h; seed z1 = w1·a + b1.
+        // Output layer: growing dx = w1·h (+ b1 with outputBias); seed z1 = w1·a + b1.
         for (let j = 0; j < H; j++) {
           let ga = 0;
           for (let c = 0; c < C; c++) {
