@@ -6,7 +6,9 @@
  *     cells as the article's notebook pads it), over 8 grids; upright (the target flipped upside
  *     down scores far lower);
  *   - experiment 3 (regenerating) lizard: with the left half of every grid cut away at step 200,
- *     back within 3 dB of its pre-cut PSNR at step 400;
+ *     back within 3 dB of its pre-cut PSNR at step 400 (4 grids);
+ * Software WebGL runs 72×72×8 at 0.1–0.3 s per step on an idle 2-core machine (about 1 s with the
+ * cores shared): these are the slowest tests of the suite, sized to stay under its 10-minute limit.
  *   - the zoo's 8-bit files run in <nca-canvas model="zoo/…"> like any model.
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +19,9 @@ import { type Harness, openHarness, ROOT, toB64 } from './harness';
 const DISTILL = '/work/shared/distill';
 const N = 72;
 const PAD = 16;
+/** Grids per run: 8 for the growth check (the issue's mean over ≥ 8), 4 for the cut (time). */
 const GRIDS = 8;
+const CUT_GRIDS = 4;
 
 let h: Harness;
 beforeAll(async () => {
@@ -49,7 +53,7 @@ interface Run {
 }
 
 /** Imports `json` in the page and runs it from the seed on GRIDS grids, optionally cutting the left half at `cutAt`. */
-async function run(json: string, target: Float32Array, marks: number[], cutAt?: number): Promise<Run> {
+async function run(json: string, target: Float32Array, marks: number[], cutAt?: number, grids = GRIDS): Promise<Run> {
   return h.page.evaluate(
     (json, tb64, fb64, marks, cutAt, N, GRIDS) => {
       const { NcaGl, T } = window as any;
@@ -83,7 +87,7 @@ async function run(json: string, target: Float32Array, marks: number[], cutAt?: 
       e.dispose();
       return { marks: out, msPerStep };
     },
-    json, toB64(target), toB64(flipRows(target)), marks, cutAt, N, GRIDS,
+    json, toB64(target), toB64(flipRows(target)), marks, cutAt, N, grids,
   );
 }
 
@@ -107,7 +111,7 @@ describe("Distill's published models, imported", () => {
     const target = distillTarget(0);
     const json = readFileSync(`${DISTILL}/ex3_lizard.json`, 'utf8');
     const t0 = Date.now();
-    const r = await run(json, target, [200, 400], 200);
+    const r = await run(json, target, [200, 400], 200, CUT_GRIDS);
     const [pre, cut, after] = [r.marks[0]!, r.marks[1]!, r.marks[2]!];
     console.log(`ex3 lizard: ${pre.psnr.toFixed(2)} dB at 200, ${cut.psnr.toFixed(2)} dB after the cut, ${after.psnr.toFixed(2)} dB at 400 (grids ${after.grids.map((p) => p.toFixed(1)).join(' ')}); ${r.msPerStep.toFixed(0)} ms/step, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     expect(pre.psnr).toBeGreaterThan(30);
@@ -124,7 +128,7 @@ describe('the zoo files', () => {
       <nca-canvas model="zoo/distill-lizard-regenerating.nca" speed="4" style="width:144px"></nca-canvas>
       <nca-canvas model="zoo/distill-butterfly-regenerating.nca" speed="4" style="width:144px"></nca-canvas>
       <nca-canvas model="zoo/distill-lizard-persistent.nca" speed="4" style="width:144px"></nca-canvas></body></html>`);
-    await p.waitForFunction(() => [...document.querySelectorAll('nca-canvas')].every((el: any) => el.widget?.frames > 30), { timeout: 300_000, polling: 500 });
+    await p.waitForFunction(() => [...document.querySelectorAll('nca-canvas')].every((el: any) => el.widget?.frames > 12), { timeout: 300_000, polling: 500 });
     const got = await p.evaluate(() =>
       [...document.querySelectorAll('nca-canvas')].map((el: any) => {
         const st: Float32Array = el.engine.getState();
