@@ -109,7 +109,7 @@ export function importModel(input: Uint8Array | ArrayBuffer | string, opts: Impo
     if (opts.format !== undefined) bad(`importModel: option 'format' must be 'distill' or 'safetensors', got ${describe(opts.format)}`);
     if (seen === 'nca') bad(`${what} is already an nca-gl model file: load it with decodeModel (nca-gl info shows what it holds)`);
     if (seen === 'pickle') bad(`${what} looks like a pickled PyTorch file (torch.save); nca-gl never unpickles (it can run code): save the weights with safetensors.torch.save_file instead (docs/import.md)`);
-    bad(`cannot tell the format of ${what}: expected Distill's demo JSON (starting with '[') or a safetensors file; pass format: 'distill' or 'safetensors'`);
+    bad(`cannot tell the format of ${what}: expected Distill's demo JSON (starting with '[') or a safetensors file; pass format: 'distill' or 'safetensors' (CLI: --format)`);
   }
   const lead = `cannot import ${what} as ${format === 'distill' ? "Distill's demo JSON" : 'safetensors'}: `;
   const fail = (msg: string): never => bad(lead + msg);
