@@ -120,7 +120,7 @@ export function checkWeights(w: unknown, rule: Rule, hidden: number, outputBias 
   }
   const extra = Object.keys(obj).filter((k) => !shapes.some((s) => s.name === k));
   if (extra.length > 0) {
-    const hint = rule === 'growing' && extra.includes('b1') ? ` (this growing-rule model has no output bias; set outputBias: true to give it one)` : '';
+    const hint = rule === 'growing' && extra.includes('b1') ? ` (the growing rule has no output bias unless outputBias: true is set)` : '';
     throw new NcaGlError('bad-shape', `unexpected weight tensor(s) ${extra.map((e) => `'${e}'`).join(', ')} for rule '${rule}'${hint}`);
   }
   return out as Weights;

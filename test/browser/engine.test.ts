@@ -156,7 +156,7 @@ describe('growing rule with an output bias (Distill)', () => {
       }
       return out;
     });
-    expect(msgs[0]).toMatch(/^nca-gl: unexpected weight tensor\(s\) 'b1'.*outputBias: true/);
+    expect(msgs[0]).toMatch(/^nca-gl: unexpected weight tensor\(s\) 'b1'.*unless outputBias: true is set/);
     expect(msgs[1]).toMatch(/^nca-gl: weight 'b1' is missing.*output bias/);
     expect(msgs[2]).toMatch(/^nca-gl: option 'outputBias' must be true or false/);
   });
