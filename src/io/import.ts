@@ -309,7 +309,7 @@ function parseSafetensorsHeader(bytes: Uint8Array, fail: (m: string) => never): 
   const dataStart = 8 + lo;
   const dataLength = bytes.length - dataStart;
   const entries = new Map<string, StEntry>();
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>; // keys from the file: no prototype
   for (const k of keys) {
     const v = header[k];
     if (k === '__metadata__') {
