@@ -18,6 +18,7 @@ export {
   checkWeights,
   weightShapes,
   parameterCount,
+  hasOutputBias,
 } from './engine/model';
 export { createTrainer, Trainer, type TrainerState } from './train/trainer';
 export type { TrainerOptions, LossKind, TargetLike } from './train/options';
@@ -37,6 +38,10 @@ export * from './io/target';
 export { SHIPPED_TARGETS, shippedTargetNames } from './io/shipped-targets';
 export { bytesToBase64, base64ToBytes } from './io/base64';
 export { encodeModel, decodeModel, describeModel, MODEL_FORMAT_VERSION, MODEL_FILE_EXTENSION, type ModelFile } from './io/model-file';
+export type { Q8, Quantization, OriginMeta } from './io/model-file';
+export { importModel, detectImportFormat, IMPORT_LIMITS, DISTILL_GRID, type ImportOptions, type ImportFormat } from './io/import';
+export { exportModel, type ExportFormat } from './io/export';
+export { stripModel, quantizeModel, type StripOptions } from './io/model-compact';
 export { Profiler, type PassProfile } from './gl/profiler';
 export { VERSION as version } from './version';
 export * from './widget';

@@ -12,7 +12,7 @@ export const MAX_ITERATIONS = 100_000; // a model file keeps at most 100 000 los
 const STARTS = ['seed', 'task', 'target'] as const;
 export type Start = (typeof STARTS)[number];
 
-export const USAGE: Record<'main' | 'train' | 'render' | 'info', string> = {
+export const USAGE: Record<'main' | 'train' | 'render' | 'info' | 'import' | 'export' | 'strip', string> = {
   main: `Usage: nca-gl <command> [options]
 
 Neural cellular automata trained and run with WebGL2 shaders, driven from the terminal through
@@ -22,6 +22,9 @@ Commands:
   train <image|name>   train a model on an image file or a shipped target (lizard, dragon, pig, mouse, heart)
   render <model.nca>   write a GIF of a model's rollout, or a PNG strip of frames
   info <model.nca>     print what a model file holds
+  import <file>        a model from Distill's demo JSON or a .safetensors file → .nca
+  export <model.nca>   a model → Distill's demo JSON or .safetensors
+  strip <model.nca>    a small copy to embed: weights only, optionally 8-bit
 
 Options:
   -h, --help           help (also: nca-gl <command> --help)
@@ -88,11 +91,54 @@ Exits with 3 and the loader's message when the file is not a valid model.
 
 Options:
   -h, --help   this help`,
+  import: `Usage: nca-gl import <file> --out <model.nca> [options]
+
+Reads a model trained elsewhere: Distill's demo JSON (8-bit, e.g. the article's
+webgl_models8/*.json) or a .safetensors file (PyTorch, Keras via safetensors). Pickled PyTorch
+files are refused. The model runs with the growing rule (with output bias). See docs/import.md.
+
+Options:
+  -o, --out <file.nca>       the model file to write (required)
+      --format <f>           distill or safetensors (default: from the file's first bytes)
+      --map <pairs>          safetensors tensor names: w0=NAME,b0=NAME,w1=NAME[,b1=NAME]
+                             (default: the names w0, b0, w1, b1)
+      --layout <l>           out-in (PyTorch) or in-out (Keras) matrices (default: from shapes)
+      --perception <p>       grouped (default: state, sobel x, sobel y) or interleaved (3·c + k)
+      --grid <W>x<H>         the grid the model was trained on (default 72x72, Distill's)
+      --task <task>          task recorded in the file (default growing: starts from a seed)
+      --float                keep float32 weights (default for Distill: its 8-bit values, lossless)
+      --target <image.png>   target thumbnail: the PNG centred on the grid, 1 pixel per cell
+      --crop <x,y,w,h>       use this rectangle of the PNG (e.g. one tile of an atlas)
+      --premultiplied        the PNG's colours are premultiplied by alpha (Distill's emoji atlas)
+      --license <s>, --attribution <s>, --url <s>   provenance recorded in the file
+  -q, --quiet                print nothing but errors
+  -h, --help                 this help`,
+  export: `Usage: nca-gl export <model.nca> --format distill|safetensors [options]
+
+Writes a model's weights for other tools: Distill's demo JSON (8-bit; growing rule, rate 0.5 per
+cell, as the article's demo runs it) or safetensors (float32, PyTorch's [out][in] layout).
+
+Options:
+  -f, --format <f>     distill or safetensors (required)
+  -o, --out <file>     default: the model path with .json or .safetensors
+  -q, --quiet          print nothing but errors
+  -h, --help           this help`,
+  strip: `Usage: nca-gl strip <model.nca> [options]
+
+Writes a small copy of a model to embed in a page: weights only (no optimiser state, loss history
+or resume state: it cannot resume training), optionally 8-bit weights and no target thumbnail.
+
+Options:
+  -o, --out <file.nca> default: <model>.small.nca
+      --quantize       8-bit weights with one scale per tensor (4× smaller)
+      --no-target      leave out the target thumbnail
+  -q, --quiet          print nothing but errors
+  -h, --help           this help`,
 };
 
 type Values = Record<string, string | boolean | undefined>;
 
-function parse(command: 'train' | 'render' | 'info', argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+export function parse(command: 'train' | 'render' | 'info' | 'import' | 'export' | 'strip', argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
   try {
     const r = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
     return { values: r.values as Values, positionals: r.positionals };
@@ -149,13 +195,13 @@ export function lrFlag(command: string, v: string | boolean | undefined): LrSche
   return { boundaries, values };
 }
 
-function oneOf<T extends string>(command: string, name: string, v: string | boolean | undefined, allowed: readonly T[]): T | undefined {
+export function oneOf<T extends string>(command: string, name: string, v: string | boolean | undefined, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
   if (!allowed.includes(v as T)) throw new UsageError(`${command}: --${name} must be one of ${allowed.join(', ')}, got '${v}'`, command);
   return v as T;
 }
 
-function onePositional(command: string, positionals: string[], what: string): string {
+export function onePositional(command: string, positionals: string[], what: string): string {
   if (positionals.length === 0) throw new UsageError(`${command}: missing the ${what}`, command);
   if (positionals.length > 1) throw new UsageError(`${command}: expected one ${what}, got ${positionals.length} arguments (${positionals.map((p) => `'${p}'`).join(' ')})`, command);
   return positionals[0]!;

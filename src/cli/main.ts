@@ -3,6 +3,7 @@
  * (bin/nca-gl.mjs sets it). Commands: train, render, info; see docs/cli.md and USAGE in args.ts.
  */
 import { parseInfo, parseRender, parseTrain, USAGE } from './args';
+import { parseExport, parseImport, parseStrip, runExport, runImport, runStrip } from './convert';
 import { EXIT, exitCodeOf, messageOf, UsageError } from './errors';
 import { info, type Io, render } from './render';
 import { train } from './train';
@@ -45,8 +46,15 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         if (a.help) return io.stdout.write(USAGE.info + '\n'), EXIT.ok;
         return info(a.model, io);
       }
+      case 'import':
+      case 'export':
+      case 'strip': {
+        const a = command === 'import' ? parseImport(rest) : command === 'export' ? parseExport(rest) : parseStrip(rest);
+        if (a.help) return io.stdout.write(USAGE[command] + '\n'), EXIT.ok;
+        return command === 'import' ? runImport(a as ReturnType<typeof parseImport>, io) : command === 'export' ? runExport(a as ReturnType<typeof parseExport>, io) : runStrip(a as ReturnType<typeof parseStrip>, io);
+      }
       default:
-        throw new UsageError(command.startsWith('-') ? `unknown option '${command}' (options go after the command)` : `unknown command '${command}': use train, render or info`);
+        throw new UsageError(command.startsWith('-') ? `unknown option '${command}' (options go after the command)` : `unknown command '${command}': use train, render, info, import, export or strip`);
     }
   } catch (e) {
     const code = exitCodeOf(e);

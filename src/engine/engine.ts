@@ -12,7 +12,7 @@ import type { ContextTarget } from '../gl/context';
 import { Profiler } from '../gl/profiler';
 import { type GpuTexture, type ParamStorage, Runtime, type RuntimeOptions } from '../gl/runtime';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
-import { CHANNELS, checkWeights, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
+import { CHANNELS, checkWeights, hasOutputBias, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
 import { ForwardStep, layoutUniforms } from './step';
 
 export interface EngineOptions {
@@ -27,6 +27,8 @@ export interface EngineOptions {
   rate?: number;
   /** One update draw per cell instead of per channel (default: false seed, true growing). */
   perCell?: boolean;
+  /** Growing rule: the output layer has a bias b1 (Distill's models; default false). */
+  outputBias?: boolean;
   /** Seed of the hash behind the stochastic updates (and of initial weights). */
   seed?: number;
   /** Initial weights (default: the rule's random initialisation from `seed`). */
@@ -64,7 +66,8 @@ export class Engine {
     const height = checkInt('height', opts.height, 1, MAX_GRID);
     const batch = checkInt('batch', opts.batch ?? 1, 1, 4096);
     this.seed = checkInt('seed', opts.seed ?? 0, 0, 0xffffffff);
-    const weights = checkWeights(opts.weights ?? initWeights(this.config.rule, this.config.hidden, this.seed), this.config.rule, this.config.hidden);
+    const bias = hasOutputBias(this.config);
+    const weights = checkWeights(opts.weights ?? initWeights(this.config.rule, this.config.hidden, this.seed, bias), this.config.rule, this.config.hidden, bias);
     this.ownsRuntime = !(target instanceof Runtime);
     const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: opts.allowHalfFloat ?? false, paramStorage: opts.paramStorage ?? 'auto' };
     this.rt = target instanceof Runtime ? target : new Runtime(target, rtOpts);
@@ -115,12 +118,12 @@ export class Engine {
   }
 
   setWeights(w: Weights): void {
-    const checked = checkWeights(w, this.config.rule, this.config.hidden);
+    const checked = checkWeights(w, this.config.rule, this.config.hidden, hasOutputBias(this.config));
     this.rt.upload(this.params, packParams(this.pl, checked));
   }
 
   getWeights(): Weights {
-    return unpackParams(this.pl, this.config.rule, this.rt.read(this.params));
+    return unpackParams(this.pl, this.config.rule, this.rt.read(this.params), hasOutputBias(this.config));
   }
 
   /** Replaces the params texture's contents from another params texture of the same layout. */
@@ -221,8 +224,8 @@ export interface ModelLike {
 
 /** Engine options that run `model` at the grid size it was trained on; `extra` adds or overrides. */
 export function modelEngineOptions(model: ModelLike, extra: Partial<EngineOptions> = {}): EngineOptions {
-  const { rule, hidden, rate, perCell } = model.rule;
-  return { rule, hidden, rate, perCell, width: model.grid.width, height: model.grid.height, weights: model.weights, ...extra };
+  const { rule, hidden, rate, perCell, outputBias } = model.rule;
+  return { rule, hidden, rate, perCell, ...(outputBias ? { outputBias } : {}), width: model.grid.width, height: model.grid.height, weights: model.weights, ...extra };
 }
 
 export function createEngine(target: ContextTarget, opts: EngineOptions): Engine {

@@ -3,7 +3,8 @@
  *
  * Weights are plain row-major float32 arrays, [out][in]:
  *   w0: hidden × 48   (perception → hidden)      b0: hidden
- *   w1: 16 × hidden   (hidden → channel update)  b1: 16 (seed rule only; the growing rule has none)
+ *   w1: 16 × hidden   (hidden → channel update)  b1: 16 (seed rule always; growing rule only with
+ *                                                 `outputBias`, as Distill's models have it)
  * Perception features are ordered in three groups of 16 channels (see docs/model.md):
  *   seed:    [s, moore, sobel_x + sobel_y]       growing: [s, sobel_x / 8, sobel_y / 8]
  */
@@ -24,7 +25,7 @@ export interface Weights {
   w0: Float32Array;
   b0: Float32Array;
   w1: Float32Array;
-  /** Output bias; present for the seed rule only. */
+  /** Output bias: always for the seed rule; for the growing rule when `outputBias` is set. */
   b1?: Float32Array;
 }
 
@@ -37,6 +38,16 @@ export interface RuleConfig {
   rate: number;
   /** Draw the update mask once per cell (true) or once per channel of each cell (false). */
   perCell: boolean;
+  /**
+   * Growing rule only: the output layer has a bias b1 (Distill's models do). Absent (false) by
+   * default, so models without one keep their shapes; the seed rule always has b1.
+   */
+  outputBias?: boolean;
+}
+
+/** Whether a rule configuration has the output bias b1 (the seed rule always does). */
+export function hasOutputBias(cfg: Pick<RuleConfig, 'rule' | 'outputBias'>): boolean {
+  return cfg.rule === 'seed' || cfg.outputBias === true;
 }
 
 export function defaultRuleConfig(rule: Rule): RuleConfig {
@@ -55,7 +66,12 @@ export function resolveRuleConfig(opts: Partial<RuleConfig> & { rule?: Rule }): 
   const rate = checkNumber('rate', opts.rate ?? d.rate, 0, 1);
   const perCell = opts.perCell ?? d.perCell;
   check(typeof perCell === 'boolean', `option 'perCell' must be true or false, got ${describe(perCell)}`);
-  return { rule, hidden, rate, perCell };
+  const outputBias = opts.outputBias ?? false;
+  check(typeof outputBias === 'boolean', `option 'outputBias' must be true or false, got ${describe(outputBias)}`);
+  const cfg: RuleConfig = { rule, hidden, rate, perCell };
+  // Only the growing rule's bias is optional; the seed rule's is part of the rule.
+  if (rule === 'growing' && outputBias) cfg.outputBias = true;
+  return cfg;
 }
 
 export interface TensorShape {
@@ -64,31 +80,35 @@ export interface TensorShape {
   cols: number;
 }
 
-/** The parameter tensors of a rule, in a fixed order. */
-export function weightShapes(rule: Rule, hidden: number): TensorShape[] {
+/**
+ * The parameter tensors of a rule, in a fixed order. `outputBias` adds b1 to the growing rule
+ * (the seed rule always has it).
+ */
+export function weightShapes(rule: Rule, hidden: number, outputBias = false): TensorShape[] {
   const shapes: TensorShape[] = [
     { name: 'w0', rows: hidden, cols: PERCEPTION },
     { name: 'b0', rows: hidden, cols: 1 },
     { name: 'w1', rows: CHANNELS, cols: hidden },
   ];
-  if (rule === 'seed') shapes.push({ name: 'b1', rows: CHANNELS, cols: 1 });
+  if (rule === 'seed' || outputBias) shapes.push({ name: 'b1', rows: CHANNELS, cols: 1 });
   return shapes;
 }
 
 /** Throws a `bad-shape` error naming the tensor unless `w` has exactly the rule's tensors, finite. */
-export function checkWeights(w: unknown, rule: Rule, hidden: number): Weights {
+export function checkWeights(w: unknown, rule: Rule, hidden: number, outputBias = false): Weights {
+  const bias = rule === 'seed' || outputBias;
   if (typeof w !== 'object' || w === null) {
-    throw new NcaGlError('bad-shape', `weights must be an object {w0, b0, w1${rule === 'seed' ? ', b1' : ''}}, got ${describe(w)}`);
+    throw new NcaGlError('bad-shape', `weights must be an object {w0, b0, w1${bias ? ', b1' : ''}}, got ${describe(w)}`);
   }
   const obj = w as Record<string, unknown>;
-  const shapes = weightShapes(rule, hidden);
+  const shapes = weightShapes(rule, hidden, bias);
   const out: Partial<Weights> = {};
   for (const s of shapes) {
     const t = obj[s.name];
     const n = s.rows * s.cols;
     const what = s.cols === 1 ? `${s.rows}` : `${s.rows} × ${s.cols}`;
     if (!(t instanceof Float32Array || t instanceof Float64Array || Array.isArray(t))) {
-      throw new NcaGlError('bad-shape', `weight '${s.name}' is missing or not a Float32Array: expected ${n} values (${what}) for rule '${rule}' with hidden ${hidden}`);
+      throw new NcaGlError('bad-shape', `weight '${s.name}' is missing or not a Float32Array: expected ${n} values (${what}) for rule '${rule}' with hidden ${hidden}${rule === 'growing' && s.name === 'b1' ? ' and an output bias' : ''}`);
     }
     if (t.length !== n) {
       throw new NcaGlError('bad-shape', `weight '${s.name}' has ${t.length} values, expected ${n} (${what}) for rule '${rule}' with hidden ${hidden}`);
@@ -100,16 +120,16 @@ export function checkWeights(w: unknown, rule: Rule, hidden: number): Weights {
   }
   const extra = Object.keys(obj).filter((k) => !shapes.some((s) => s.name === k));
   if (extra.length > 0) {
-    const hint = rule === 'growing' && extra.includes('b1') ? ` (the growing rule has no output bias)` : '';
+    const hint = rule === 'growing' && extra.includes('b1') ? ` (the growing rule has no output bias unless outputBias: true is set)` : '';
     throw new NcaGlError('bad-shape', `unexpected weight tensor(s) ${extra.map((e) => `'${e}'`).join(', ')} for rule '${rule}'${hint}`);
   }
   return out as Weights;
 }
 
 /** Zero weights of the right shapes. */
-export function zeroWeights(rule: Rule, hidden: number): Weights {
+export function zeroWeights(rule: Rule, hidden: number, outputBias = false): Weights {
   const w: Partial<Weights> = {};
-  for (const s of weightShapes(rule, hidden)) w[s.name] = new Float32Array(s.rows * s.cols);
+  for (const s of weightShapes(rule, hidden, outputBias)) w[s.name] = new Float32Array(s.rows * s.cols);
   return w as Weights;
 }
 
@@ -128,10 +148,11 @@ export function normals(seed: number, stream: number, n: number): Float64Array {
 /**
  * Initial weights, reproducible from `seed`.
  * seed rule (article): every weight 100·N(0,1)/(fan_in·fan_out), biases 0.
- * growing rule (Distill): w0 Glorot-uniform, b0 0, w1 0 (so the first model does nothing).
+ * growing rule (Distill): w0 Glorot-uniform, b0 0, w1 0 and b1 (with `outputBias`) 0, so the
+ * first model does nothing.
  */
-export function initWeights(rule: Rule, hidden: number, seed: number): Weights {
-  const w = zeroWeights(rule, hidden);
+export function initWeights(rule: Rule, hidden: number, seed: number, outputBias = false): Weights {
+  const w = zeroWeights(rule, hidden, outputBias);
   if (rule === 'seed') {
     const n0 = normals(seed, 1, w.w0.length);
     const s0 = 100 / (PERCEPTION * hidden);
@@ -156,6 +177,6 @@ export function cloneWeights(w: Weights): Weights {
 }
 
 /** Number of trainable parameters. */
-export function parameterCount(rule: Rule, hidden: number): number {
-  return weightShapes(rule, hidden).reduce((n, s) => n + s.rows * s.cols, 0);
+export function parameterCount(rule: Rule, hidden: number, outputBias = false): number {
+  return weightShapes(rule, hidden, outputBias).reduce((n, s) => n + s.rows * s.cols, 0);
 }

@@ -12,7 +12,7 @@ import type { RuleConfig, Weights } from './model';
 // Local copies: under vitest's module runner every use of an imported binding is a getter call,
 // which costs ~4× in these loops.
 const { cellKey, draw24, rateThreshold } = hash;
-const { ALIVE_THRESHOLD, CHANNELS, PERCEPTION } = model;
+const { ALIVE_THRESHOLD, CHANNELS, PERCEPTION, hasOutputBias } = model;
 
 export interface Dims {
   batch: number;
@@ -80,7 +80,7 @@ export interface MlpActivations {
   z0: Float64Array;
   /** Hidden activation: atan(z0) (seed) or relu(z0) (growing). */
   a: Float64Array;
-  /** Output: sigmoid(w1·a + b1) (seed) or w1·a (growing). */
+  /** Output: sigmoid(w1·a + b1) (seed) or w1·a (+ b1 with outputBias) (growing). */
   y: Float64Array;
 }
 
@@ -96,8 +96,9 @@ export function mlp(cfg: RuleConfig, w: Weights, p: ArrayLike<number>): MlpActiv
     a[j] = cfg.rule === 'seed' ? Math.atan(z) : Math.max(z, 0);
   }
   const y = new Float64Array(CHANNELS);
+  const bias = hasOutputBias(cfg) && w.b1 !== undefined;
   for (let o = 0; o < CHANNELS; o++) {
-    let z = cfg.rule === 'seed' && w.b1 ? w.b1[o]! : 0;
+    let z = bias ? w.b1![o]! : 0;
     for (let j = 0; j < H; j++) z += w.w1[o * H + j]! * a[j]!;
     y[o] = cfg.rule === 'seed' ? 1 / (1 + Math.exp(-z)) : z;
   }

@@ -9,7 +9,7 @@ import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { rateThreshold } from './hash';
 import type { Atlas } from './layout';
-import { PERCEPTION, type RuleConfig } from './model';
+import { hasOutputBias, PERCEPTION, type RuleConfig } from './model';
 import { paramPasses } from './params';
 
 export interface Counters {
@@ -32,7 +32,7 @@ export function ruleDefines(cfg: RuleConfig): Defines {
     HIDDEN: cfg.hidden,
     HIDDEN4: cfg.hidden / 4,
     PER_CELL: cfg.perCell,
-    HAS_B1: cfg.rule === 'seed',
+    HAS_B1: hasOutputBias(cfg),
     PERCEPTION,
   };
 }

@@ -33,13 +33,15 @@ function duration(ms: number): string {
 }
 
 export function describeModel(m: ModelFile): string {
-  const { rule, hidden, rate, perCell } = m.rule;
+  const { rule, hidden, rate, perCell, outputBias } = m.rule;
   const lines: string[] = [];
   const row = (label: string, text: string): void => void lines.push(`${(label + ':').padEnd(15)}${text}`);
   lines.push('nca-gl model');
-  row('rule', `${rule}, hidden ${hidden}, update rate ${num(rate)} (mask drawn per ${perCell ? 'cell' : 'channel'})`);
-  const shapes = weightShapes(rule, hidden).map((s) => `${s.name} ${s.cols === 1 ? s.rows : `${s.rows}×${s.cols}`}`);
-  row('parameters', `${parameterCount(rule, hidden)} (${shapes.join(', ')})`);
+  row('rule', `${rule}${outputBias ? ' with output bias' : ''}, hidden ${hidden}, update rate ${num(rate)} (mask drawn per ${perCell ? 'cell' : 'channel'})`);
+  const shapes = weightShapes(rule, hidden, outputBias).map((s) => `${s.name} ${s.cols === 1 ? s.rows : `${s.rows}×${s.cols}`}`);
+  row('parameters', `${parameterCount(rule, hidden, outputBias)} (${shapes.join(', ')})`);
+  const q = Object.keys(m.quantization ?? {});
+  if (q.length) row('storage', `8-bit weights (${q.join(', ')}), per-tensor scale`);
   row('grid', `${m.grid.width} × ${m.grid.height}`);
   if (m.target) row('target', `${m.target.width} × ${m.target.height} thumbnail`);
   const t = m.training;
@@ -62,6 +64,14 @@ export function describeModel(m: ModelFile): string {
       for (const x of h) min = Math.min(min, x);
       row('loss history', `${h.length} values, first ${num(h[0]!)}, last ${num(h[h.length - 1]!)}, lowest ${num(min)}`);
     }
+  }
+  const o = m.origin;
+  if (o) {
+    const a = [o.format && `from ${quote(o.format)}`, o.file && `file ${quote(o.file)}`].filter(Boolean);
+    row('imported', a.length ? a.join(', ') : '(no details)');
+    if (o.license !== undefined) row('licence', quote(o.license));
+    if (o.attribution !== undefined) row('attribution', quote(o.attribution, 200));
+    if (o.url !== undefined) row('source', quote(o.url, 200));
   }
   if (m.optimizer) row('optimizer', `Adam state at step ${m.optimizer.step} (training can resume)`);
   if (m.curriculum && Object.keys(m.curriculum).length) row('curriculum', entries(m.curriculum));

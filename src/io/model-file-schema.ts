@@ -32,6 +32,21 @@ export const MODEL_FILE_LIMITS = {
 export type Fail = (message: string) => never;
 export type Scalar = number | string | boolean;
 
+/** Where an imported model came from (format 2): free text, each field optional. */
+export interface OriginMeta {
+  /** The format it was imported from, e.g. 'distill-json' or 'safetensors'. */
+  format?: string;
+  /** The file name it was imported from. */
+  file?: string;
+  /** Licence of the weights, e.g. 'CC-BY-4.0'. */
+  license?: string;
+  /** Who made it, and where it was published. */
+  attribution?: string;
+  /** Where it can be found. */
+  url?: string;
+}
+export const ORIGIN_KEYS = ['format', 'file', 'license', 'attribution', 'url'] as const;
+
 export interface TrainingMeta {
   task?: string;
   preset?: string;
@@ -54,18 +69,28 @@ export interface ModelMeta {
   optimizer?: { step: number };
   curriculum?: Record<string, number>;
   resume?: Record<string, Scalar>;
+  /** Format 2: where an imported model came from. */
+  origin?: OriginMeta;
 }
 
-export type Dtype = 'f32' | 'u8';
+/** f32: float32 LE; u8: bytes; q8 (format 2, weights only): bytes q, value = scale · (q − zero). */
+export type Dtype = 'f32' | 'u8' | 'q8';
 export interface SectionEntry {
   name: string;
   dtype: Dtype;
   /** Bytes from the start of the data area (the first byte after the JSON header). */
   offset: number;
   byteLength: number;
+  /** q8 only: value = scale · (q − zero). */
+  scale?: number;
+  zero?: number;
 }
 
-const TOP_KEYS = ['rule', 'grid', 'target', 'training', 'optimizer', 'curriculum', 'resume'];
+/** The .nca format versions this reader reads (1 … MODEL_FORMAT_VERSION; the writer writes the last). */
+export const MODEL_FORMAT_VERSION = 2;
+
+const TOP_KEYS_1 = ['rule', 'grid', 'target', 'training', 'optimizer', 'curriculum', 'resume'];
+const TOP_KEYS = [...TOP_KEYS_1, 'origin'];
 const TRAINING_STRINGS = ['task', 'preset', 'createdAt', 'software', 'renderer'] as const;
 const TRAINING_KEYS = [...TRAINING_STRINGS, 'iterations', 'seed', 'durationMs', 'finalLoss', 'hyperparameters'];
 const SECTION_KEYS = ['name', 'dtype', 'offset', 'byteLength'];
@@ -157,8 +182,8 @@ function checkRecord<T>(v: unknown, path: string, value: (x: unknown, p: string)
   return Object.fromEntries(out);
 }
 
-export function checkRuleConfig(v: unknown, path: string, fail: Fail): RuleConfig {
-  const o = checkObject(v, path, ['rule', 'hidden', 'rate', 'perCell'], fail);
+export function checkRuleConfig(v: unknown, path: string, fail: Fail, version = MODEL_FORMAT_VERSION, inMemory = false): RuleConfig {
+  const o = checkObject(v, path, version >= 2 ? ['rule', 'hidden', 'rate', 'perCell', 'outputBias'] : ['rule', 'hidden', 'rate', 'perCell'], fail);
   const rule = required(o, path, 'rule', fail);
   if (!RULES.includes(rule as Rule)) fail(`'${path}.rule' must be 'seed' or 'growing', got ${describe(rule)}`);
   const hidden = checkIntField(required(o, path, 'hidden', fail), `${path}.hidden`, 4, MAX_HIDDEN, fail);
@@ -166,7 +191,15 @@ export function checkRuleConfig(v: unknown, path: string, fail: Fail): RuleConfi
   const rate = checkFinite(required(o, path, 'rate', fail), `${path}.rate`, 0, 1, fail);
   const perCell = required(o, path, 'perCell', fail);
   if (typeof perCell !== 'boolean') fail(`'${path}.perCell' must be true or false, got ${describe(perCell)}`);
-  return { rule: rule as Rule, hidden, rate, perCell };
+  const cfg: RuleConfig = { rule: rule as Rule, hidden, rate, perCell };
+  const bias = o.outputBias;
+  if (bias !== undefined) {
+    // The writer writes only `true`; an object in memory may say false.
+    if (bias !== true && !(inMemory && bias === false)) fail(`'${path}.outputBias' must be true when present (leave it out for a model without an output bias), got ${describe(bias)}`);
+    if (bias && rule !== 'growing') fail(`'${path}.outputBias' is for the growing rule only (the seed rule always has an output bias)`);
+    if (bias) cfg.outputBias = true;
+  }
+  return cfg;
 }
 
 function checkSize(v: unknown, path: string, max: number, allowed: readonly string[], fail: Fail): { width: number; height: number } {
@@ -195,10 +228,10 @@ function checkTraining(v: unknown, allowed: readonly string[], fail: Fail): Trai
  * hold their arrays: weights, target.rgba, training.lossHistory, optimizer.m/v); otherwise it is
  * a file header, whose only other key is `sections`.
  */
-export function checkMeta(v: unknown, inMemory: boolean, fail: Fail): ModelMeta {
-  const top = checkObject(v, '', [...TOP_KEYS, inMemory ? 'weights' : 'sections'], fail);
+export function checkMeta(v: unknown, inMemory: boolean, fail: Fail, version = MODEL_FORMAT_VERSION): ModelMeta {
+  const top = checkObject(v, '', [...(version >= 2 ? TOP_KEYS : TOP_KEYS_1), ...(inMemory ? ['weights', 'quantization'] : ['sections'])], fail);
   const meta: ModelMeta = {
-    rule: checkRuleConfig(required(top, '', 'rule', fail), 'rule', fail),
+    rule: checkRuleConfig(required(top, '', 'rule', fail), 'rule', fail, version, inMemory),
     grid: checkSize(required(top, '', 'grid', fail), 'grid', MODEL_FILE_LIMITS.maxGrid, ['width', 'height'], fail),
   };
   if (top.target !== undefined) {
@@ -214,13 +247,19 @@ export function checkMeta(v: unknown, inMemory: boolean, fail: Fail): ModelMeta 
     meta.curriculum = checkRecord(top.curriculum, 'curriculum', (x, p) => checkFinite(x, p, -Infinity, Infinity, fail), fail);
   }
   if (top.resume !== undefined) meta.resume = checkRecord(top.resume, 'resume', (x, p) => checkScalar(x, p, fail), fail);
+  if (top.origin !== undefined) {
+    const o = checkObject(top.origin, 'origin', ORIGIN_KEYS, fail);
+    const origin: OriginMeta = {};
+    for (const k of ORIGIN_KEYS) if (o[k] !== undefined) origin[k] = checkString(o[k], `origin.${k}`, fail);
+    meta.origin = origin;
+  }
   return meta;
 }
 
-/** The sections a model with this metadata has: name → [dtype, required]. */
+/** The sections a model with this metadata has: name → [dtype, required] (weights: f32, or q8 from format 2). */
 export function expectedSections(meta: ModelMeta): Map<string, [Dtype, boolean]> {
   const m = new Map<string, [Dtype, boolean]>();
-  const shapes = weightShapes(meta.rule.rule, meta.rule.hidden);
+  const shapes = weightShapes(meta.rule.rule, meta.rule.hidden, meta.rule.outputBias);
   for (const s of shapes) m.set(s.name, ['f32', true]);
   if (meta.optimizer) for (const p of ['m', 'v']) for (const s of shapes) m.set(`${p}.${s.name}`, ['f32', true]);
   if (meta.target) m.set('target', ['u8', true]);
@@ -237,7 +276,7 @@ export function sectionLabel(name: string): string {
 }
 
 function whyUnexpected(name: string, meta: ModelMeta): string {
-  if (name === 'b1' || name.endsWith('.b1')) return `rule '${meta.rule.rule}' has no output bias b1`;
+  if (name === 'b1' || name.endsWith('.b1')) return `rule '${meta.rule.rule}' has no output bias b1 here${meta.rule.rule === 'growing' ? " (a growing model with one says 'rule.outputBias': true)" : ''}`;
   if (name.startsWith('m.') || name.startsWith('v.')) return `the header has no 'optimizer' field`;
   if (name === 'target') return `the header has no 'target' field`;
   if (name === 'lossHistory') return `the header has no 'training' field`;
@@ -248,26 +287,33 @@ function whyUnexpected(name: string, meta: ModelMeta): string {
  * Checks the section table against the metadata and lays it out in a data area of `dataLength`
  * bytes: sections must tile it exactly (no gaps, no overlaps, nothing past the end).
  */
-export function checkSections(v: unknown, meta: ModelMeta, dataLength: number, fail: Fail): Map<string, SectionEntry> {
+export function checkSections(v: unknown, meta: ModelMeta, dataLength: number, fail: Fail, version = MODEL_FORMAT_VERSION): Map<string, SectionEntry> {
   if (!Array.isArray(v)) fail(`'sections' must be an array of {name, dtype, offset, byteLength}, got ${describe(v)}`);
   if (v.length > MODEL_FILE_LIMITS.maxSections) fail(`'sections' has ${v.length} entries, the limit is ${MODEL_FILE_LIMITS.maxSections}`);
   const expected = expectedSections(meta);
   const found = new Map<string, SectionEntry>();
   v.forEach((e: unknown, i) => {
     const path = `sections[${i}]`;
-    const o = checkObject(e, path, SECTION_KEYS, fail);
+    const q8 = version >= 2 && isRecord(e) && e.dtype === 'q8';
+    const o = checkObject(e, path, q8 ? [...SECTION_KEYS, 'scale', 'zero'] : SECTION_KEYS, fail);
     const name = required(o, path, 'name', fail);
     if (typeof name !== 'string') fail(`'${path}.name' must be a string, got ${describe(name)}`);
     const exp = expected.get(name);
     if (!exp) fail(`unexpected section ${describe(name)} (${whyUnexpected(name, meta)})`);
     if (found.has(name)) fail(`section '${name}' is listed twice`);
     const dtype = required(o, path, 'dtype', fail);
-    if (dtype !== exp[0]) fail(`section '${name}' must have dtype '${exp[0]}', got ${describe(dtype)}`);
+    const weight = !name.includes('.') && exp[0] === 'f32' && name !== 'lossHistory';
+    if (q8 && !weight) fail(`section '${name}' cannot be 8-bit quantised (dtype 'q8' is for the weights w0, b0, w1, b1 only)`);
+    if (dtype !== exp[0] && !q8) fail(`section '${name}' must have dtype '${exp[0]}'${weight && version >= 2 ? " or 'q8'" : ''}, got ${describe(dtype)}`);
     const offset = checkIntField(required(o, path, 'offset', fail), `${path}.offset`, 0, MODEL_FILE_LIMITS.maxFileBytes, fail);
     const byteLength = checkIntField(required(o, path, 'byteLength', fail), `${path}.byteLength`, 0, MODEL_FILE_LIMITS.maxFileBytes, fail);
     if (offset % 4 !== 0) fail(`section '${name}' starts at data offset ${offset}, which is not a multiple of 4`);
     if (byteLength % 4 !== 0) fail(`section '${name}' is ${byteLength} bytes long, which is not a multiple of 4`);
-    found.set(name, { name, dtype: exp[0], offset, byteLength });
+    if (q8) {
+      const scale = checkFinite(required(o, path, 'scale', fail), `${path}.scale`, 0, 1e30, fail);
+      const zero = checkFinite(required(o, path, 'zero', fail), `${path}.zero`, 0, 255, fail);
+      found.set(name, { name, dtype: 'q8', offset, byteLength, scale, zero });
+    } else found.set(name, { name, dtype: exp[0], offset, byteLength });
   });
   for (const [name, [, req]] of expected) {
     if (req && !found.has(name)) fail(`section '${name}' (${sectionLabel(name)}) is missing from the section table`);

@@ -18,16 +18,17 @@ import {
   checkSections,
   type Fail,
   MODEL_FILE_LIMITS,
+  MODEL_FORMAT_VERSION,
   type ModelMeta,
+  type OriginMeta,
   type Scalar,
   type SectionEntry,
   sectionLabel,
 } from './model-file-schema';
 
-export { MODEL_FILE_LIMITS } from './model-file-schema';
+export { MODEL_FILE_LIMITS, MODEL_FORMAT_VERSION, type OriginMeta } from './model-file-schema';
 export { describeModel } from './model-file-describe';
 
-export const MODEL_FORMAT_VERSION = 1;
 export const MODEL_FILE_EXTENSION = '.nca';
 /** "\x89NCA\r\n\x1a\n": a high-bit byte, the name, CR LF, Ctrl-Z, LF (like PNG's signature). */
 export const MODEL_MAGIC: readonly number[] = [0x89, 0x4e, 0x43, 0x41, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -62,7 +63,21 @@ export interface ModelFile {
   curriculum?: Record<string, number>;
   /** Anything else the trainer needs to resume exactly. */
   resume?: Record<string, Scalar>;
+  /** Where an imported model came from: format, file, licence, attribution (format 2). */
+  origin?: OriginMeta;
+  /**
+   * Weights stored 8-bit (format 2): per tensor, byte q stands for scale · (q − zero). The weights
+   * above are then the dequantised values; see quantizeModel (src/io/model-compact.ts).
+   */
+  quantization?: Quantization;
 }
+
+/** Per-tensor 8-bit quantisation: value = scale · (q − zero), q a byte 0 … 255. */
+export interface Q8 {
+  scale: number;
+  zero: number;
+}
+export type Quantization = Partial<Record<keyof Weights, Q8>>;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -88,7 +103,7 @@ function f32Bytes(a: Float32Array): Uint8Array {
 /** Runs checkWeights, turning its `bad-shape` error into `bad-model` with `lead` in front. */
 function checkedWeights(w: unknown, rule: RuleConfig, lead: string): Weights {
   try {
-    return checkWeights(w, rule.rule, rule.hidden);
+    return checkWeights(w, rule.rule, rule.hidden, rule.outputBias);
   } catch (e) {
     if (e instanceof NcaGlError) throw bad(lead + e.message.replace(/^nca-gl: /, ''), e);
     throw e;
@@ -101,6 +116,42 @@ function checkMoments(v: Weights, fail: Fail): void {
     const i = t.findIndex((x) => x < 0);
     if (i >= 0) fail(`optimizer moment v of weight '${k}' holds a negative value (${t[i]}) at index ${i}; second moments are never negative`);
   }
+}
+
+/** Checks `model.quantization`: per weight tensor {scale ≥ 0, zero in 0 … 255}, finite. */
+function checkQuantization(v: unknown, names: readonly string[], fail: Fail): Quantization {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`'quantization' must be an object of weight name → {scale, zero}, got ${describe(v)}`);
+  const out: Quantization = {};
+  for (const [k, q] of Object.entries(v as Record<string, unknown>)) {
+    if (q === undefined) continue;
+    if (!names.includes(k)) fail(`'quantization' names ${describe(k)}, which is not a weight of this rule (${names.join(', ')})`);
+    const o = q as Record<string, unknown>;
+    if (typeof q !== 'object' || q === null || Object.keys(o).some((x) => x !== 'scale' && x !== 'zero')) fail(`'quantization.${k}' must be {scale, zero}, got ${describe(q)}`);
+    const { scale, zero } = o;
+    if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0 || scale > 1e30) fail(`'quantization.${k}.scale' must be a finite number from 0 to 1e30, got ${describe(scale)}`);
+    if (typeof zero !== 'number' || !Number.isFinite(zero) || zero < 0 || zero > 255) fail(`'quantization.${k}.zero' must be a number from 0 to 255, got ${describe(zero)}`);
+    out[k as keyof Weights] = { scale, zero };
+  }
+  return out;
+}
+
+/** Float weights → bytes q = round(w / scale + zero); a value that does not fit is an error, never clamped. */
+export function quantizeTensor(w: Float32Array, q: Q8, name: string, fail: Fail): Uint8Array {
+  const out = new Uint8Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const x = q.scale === 0 ? (w[i] === 0 ? Math.round(q.zero) : NaN) : Math.round(w[i]! / q.scale + q.zero);
+    if (!(x >= 0 && x <= 255)) fail(`weight '${name}' value ${w[i]} at index ${i} does not fit its 8-bit range (scale ${q.scale}, zero ${q.zero}): quantise with quantizeModel, which picks the scale`);
+    out[i] = x;
+  }
+  return out;
+}
+
+/** Bytes q → float32 values scale · (q − zero). */
+export function dequantizeTensor(bytes: Uint8Array, q: Q8): Float32Array {
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = q.scale * (bytes[i]! - q.zero);
+  return out;
 }
 
 function finiteArray(a: unknown, what: string, max: number, fail: Fail): Float32Array {
@@ -120,10 +171,15 @@ export function encodeModel(model: ModelFile): Uint8Array {
   };
   if (typeof model !== 'object' || model === null || Array.isArray(model)) fail(`expected a model object {rule, grid, weights, …}, got ${describe(model)}`);
   const meta = checkMeta(model, true, fail);
-  const sections: { name: string; dtype: 'f32' | 'u8'; data: Uint8Array }[] = [];
-  const shapes = weightShapes(meta.rule.rule, meta.rule.hidden);
+  const sections: { name: string; dtype: 'f32' | 'u8' | 'q8'; data: Uint8Array; q?: Q8 }[] = [];
+  const shapes = weightShapes(meta.rule.rule, meta.rule.hidden, meta.rule.outputBias);
   const weights = checkedWeights(model.weights, meta.rule, lead);
-  for (const s of shapes) sections.push({ name: s.name, dtype: 'f32', data: f32Bytes(weights[s.name]!) });
+  const quant = checkQuantization(model.quantization, shapes.map((s) => s.name), fail);
+  for (const s of shapes) {
+    const q = quant[s.name];
+    if (q) sections.push({ name: s.name, dtype: 'q8', data: quantizeTensor(weights[s.name]!, q, s.name, fail), q });
+    else sections.push({ name: s.name, dtype: 'f32', data: f32Bytes(weights[s.name]!) });
+  }
   if (meta.optimizer) {
     const opt = model.optimizer!;
     const m = checkedWeights(opt.m, meta.rule, `${lead}optimizer moment m: `);
@@ -148,7 +204,8 @@ export function encodeModel(model: ModelFile): Uint8Array {
 
   let offset = 0;
   const table: SectionEntry[] = sections.map((s) => {
-    const e = { name: s.name, dtype: s.dtype, offset, byteLength: s.data.length };
+    const e: SectionEntry = { name: s.name, dtype: s.dtype, offset, byteLength: s.data.length };
+    if (s.q) [e.scale, e.zero] = [s.q.scale, s.q.zero];
     offset += s.data.length;
     return e;
   });
@@ -266,7 +323,7 @@ function decodeUnchecked(input: unknown): ModelFile {
   if (version > MODEL_FORMAT_VERSION && version <= 1000) {
     throw bad(`this file was written by a newer nca-gl (format ${version}); upgrade nca-gl to load it (this version reads format ${MODEL_FORMAT_VERSION})`);
   }
-  if (version !== MODEL_FORMAT_VERSION) {
+  if (version < 1 || version > MODEL_FORMAT_VERSION) {
     throw bad(`model file is corrupt: format version ${version} is not a version nca-gl ever wrote (this version reads format ${MODEL_FORMAT_VERSION}): use an earlier checkpoint`);
   }
   if (n > MODEL_FILE_LIMITS.maxFileBytes) {
@@ -300,9 +357,9 @@ function decodeUnchecked(input: unknown): ModelFile {
   } catch (e) {
     return fail(`its header is not valid JSON (${String((e as Error)?.message ?? e).slice(0, 120)})`);
   }
-  const meta = checkMeta(header, false, fail);
+  const meta = checkMeta(header, false, fail, version);
   const dataStart = PREAMBLE_BYTES + headerLength;
-  const table = checkSections((header as { sections?: unknown }).sections, meta, n - CRC_BYTES - dataStart, fail);
+  const table = checkSections((header as { sections?: unknown }).sections, meta, n - CRC_BYTES - dataStart, fail, version);
   return readModel(bytes, dataStart, meta, table, fail);
 }
 
@@ -311,9 +368,21 @@ function readModel(bytes: Uint8Array, dataStart: number, meta: ModelMeta, table:
     const s = table.get(name)!;
     return readF32(bytes, dataStart + s.offset, s.byteLength);
   };
-  const shapes = weightShapes(meta.rule.rule, meta.rule.hidden);
+  const shapes = weightShapes(meta.rule.rule, meta.rule.hidden, meta.rule.outputBias);
   const tensors = (prefix: string): Record<string, Float32Array> => Object.fromEntries(shapes.map((s) => [s.name, f32(prefix + s.name)]));
-  const model: ModelFile = { rule: meta.rule, grid: meta.grid, weights: checkedWeights(tensors(''), meta.rule, 'model ') };
+  const quantization: Quantization = {};
+  const weights = Object.fromEntries(
+    shapes.map((s) => {
+      const e = table.get(s.name)!;
+      if (e.dtype !== 'q8') return [s.name, f32(s.name)];
+      const q = { scale: e.scale!, zero: e.zero! };
+      quantization[s.name] = q;
+      return [s.name, dequantizeTensor(bytes.subarray(dataStart + e.offset, dataStart + e.offset + e.byteLength), q)];
+    }),
+  );
+  const model: ModelFile = { rule: meta.rule, grid: meta.grid, weights: checkedWeights(weights, meta.rule, 'model ') };
+  if (Object.keys(quantization).length > 0) model.quantization = quantization;
+  if (meta.origin) model.origin = meta.origin;
   if (meta.target) {
     const s = table.get('target')!;
     const { width, height } = meta.target;
@@ -353,5 +422,5 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer): ModelFile {
 
 /** Total number of parameters of a model file's rule. */
 export function modelParameterCount(m: Pick<ModelFile, 'rule'>): number {
-  return parameterCount(m.rule.rule, m.rule.hidden);
+  return parameterCount(m.rule.rule, m.rule.hidden, m.rule.outputBias);
 }

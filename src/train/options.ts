@@ -21,6 +21,8 @@ export interface TrainerOptions {
   hidden?: number;
   rate?: number;
   perCell?: boolean;
+  /** Growing rule: train an output bias b1 as well (Distill's models have one; default false). */
+  outputBias?: boolean;
   seed?: number;
   /** The image to grow: W×H premultiplied RGBA (row 0 at the top), the same for every grid. */
   target: TargetLike | Float32Array;

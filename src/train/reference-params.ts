@@ -3,7 +3,7 @@
  * per-tensor gradient normalisation and Adam, as docs/model.md steps 5 and 6.
  */
 import { check, checkNumber, describe, NcaGlError } from '../errors';
-import { type RuleConfig, type TensorShape, weightShapes } from '../engine/model';
+import { hasOutputBias, type RuleConfig, type TensorShape, weightShapes } from '../engine/model';
 
 /** Float64 copies of parameter tensors, same names and shapes as Weights (b1 only for the seed rule). */
 export interface Grads {
@@ -46,21 +46,22 @@ function copyTensors(w: unknown, shapes: TensorShape[], what: string, hint: stri
 
 /** Float64 copies of the parameters of `cfg`'s rule; throws `bad-shape` naming the bad tensor. */
 export function toFloat64Params(cfg: RuleConfig, w: unknown, what: string): Grads {
-  const hint = ` for rule '${cfg.rule}' with hidden ${cfg.hidden}${cfg.rule === 'growing' ? ' (the growing rule has no b1)' : ''}`;
-  return copyTensors(w, weightShapes(cfg.rule, cfg.hidden), what, hint);
+  const bias = hasOutputBias(cfg);
+  const hint = ` for rule '${cfg.rule}' with hidden ${cfg.hidden}${cfg.rule === 'growing' ? (bias ? ' and an output bias' : ' (this growing-rule model has no b1; set outputBias: true)') : ''}`;
+  return copyTensors(w, weightShapes(cfg.rule, cfg.hidden, bias), what, hint);
 }
 
 /** Zero tensors of the rule's shapes. */
 export function zeroGrads(cfg: RuleConfig): Grads {
   const g: Partial<Grads> = {};
-  for (const s of weightShapes(cfg.rule, cfg.hidden)) g[s.name as Name] = new Float64Array(s.rows * s.cols);
+  for (const s of weightShapes(cfg.rule, cfg.hidden, hasOutputBias(cfg))) g[s.name as Name] = new Float64Array(s.rows * s.cols);
   return g as Grads;
 }
 
 /** Σ w² over every parameter of the rule. */
 export function sumOfSquares(cfg: RuleConfig, w: Grads): number {
   let s = 0;
-  for (const sh of weightShapes(cfg.rule, cfg.hidden)) for (const v of w[sh.name as Name]!) s += v * v;
+  for (const sh of weightShapes(cfg.rule, cfg.hidden, hasOutputBias(cfg))) for (const v of w[sh.name as Name]!) s += v * v;
   return s;
 }
 

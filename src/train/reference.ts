@@ -10,7 +10,7 @@
  * Layouts: states [batch][y][x][16]; target [y][x][4] premultiplied RGBA, the same for every grid.
  */
 import { check, checkInt, describe, NcaGlError } from '../errors';
-import { CHANNELS, PERCEPTION, type RuleConfig, weightShapes, type Weights } from '../engine/model';
+import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig, weightShapes, type Weights } from '../engine/model';
 import { type Counters, type Dims, mlp, perceive, stencil, stepDetailed, updateMask } from '../engine/reference';
 import { type ParamsLike, type Grads, toFloat64Params, zeroGrads, sumOfSquares } from './reference-params';
 
@@ -32,7 +32,7 @@ export interface TrainSpec {
   /** K, 1 ≤ K ≤ T: the loss covers x_{T−K+1} … x_T. */
   lossSteps: number;
   loss: LossKind;
-  /** λ: adds λ · Σ w² over every parameter tensor (w0, b0, w1, and b1 for the seed rule). */
+  /** λ: adds λ · Σ w² over every parameter tensor (w0, b0, w1, and b1 when the rule has one). */
   weightDecay: number;
   /** Hash counters: the masks of step t use {seed, iteration, step: t}. */
   seed: number;
@@ -218,7 +218,7 @@ function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Arra
             gOut[c] = m[c]! * gu * yc * (1 - yc);
           }
         }
-        // Output layer: growing dx = w1·h; seed z1 = w1·a + b1.
+        // Output layer: growing dx = w1·h (+ b1 with outputBias); seed z1 = w1·a + b1.
         for (let j = 0; j < H; j++) {
           let ga = 0;
           for (let c = 0; c < C; c++) {
@@ -290,7 +290,7 @@ export function lossAndGrad(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<number
 
   // Weight decay λ Σ w² → 2λw.
   if (spec.weightDecay !== 0) {
-    for (const s of weightShapes(cfg.rule, cfg.hidden)) {
+    for (const s of weightShapes(cfg.rule, cfg.hidden, hasOutputBias(cfg))) {
       const gt = grads[s.name]!;
       const wt = w64[s.name]!;
       for (let i = 0; i < gt.length; i++) gt[i]! += 2 * spec.weightDecay * wt[i]!;

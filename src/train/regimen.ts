@@ -29,6 +29,8 @@ export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'descripti
   /** Update probability and mask granularity (the rule's defaults otherwise). */
   rate?: number;
   perCell?: boolean;
+  /** Growing rule: with an output bias b1 (see TrainerOptions.outputBias). */
+  outputBias?: boolean;
   weights?: Weights;
   /** Store every k-th state during backprop (see TrainerOptions.checkpointEvery). */
   checkpointEvery?: number;
@@ -87,6 +89,7 @@ export class Regimen {
       hidden: p.hidden,
       rate: opts.rate,
       perCell: opts.perCell,
+      outputBias: opts.outputBias,
       width: p.width,
       height: p.height,
       batch: p.batch,

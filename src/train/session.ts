@@ -281,6 +281,7 @@ export class TrainingSession {
       hidden: model.rule.hidden,
       rate: model.rule.rate,
       perCell: model.rule.perCell,
+      outputBias: model.rule.outputBias,
       width: model.grid.width,
       height: model.grid.height,
       seed: model.training?.seed ?? options.seed,

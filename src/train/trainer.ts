@@ -16,7 +16,7 @@ import { type GpuTexture, type PassProgram, Runtime, type Uniforms } from '../gl
 import { Engine } from '../engine/engine';
 import { cellKey, STREAM_BASE } from '../engine/hash';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from '../engine/layout';
-import { CHANNELS, checkWeights, initWeights, type RuleConfig, type Weights, zeroWeights } from '../engine/model';
+import { CHANNELS, checkWeights, hasOutputBias, initWeights, type RuleConfig, type Weights, zeroWeights } from '../engine/model';
 import { ForwardStep, layoutUniforms, ruleDefines } from '../engine/step';
 import { type BackwardBuffers, BackwardStep, type PartialLayout, partialLayout } from './backward';
 import { type ResolvedTrainerOptions, resolveTrainerOptions, targetData, type TrainerOptions } from './options';
@@ -72,7 +72,8 @@ export class Trainer {
     this.opts = resolveTrainerOptions(options);
     const o = this.opts;
     const targetRGBA = targetData(options.target, o.width, o.height);
-    const weights = checkWeights(options.weights ?? initWeights(o.rule.rule, o.rule.hidden, o.seed), o.rule.rule, o.rule.hidden);
+    const bias = hasOutputBias(o.rule);
+    const weights = checkWeights(options.weights ?? initWeights(o.rule.rule, o.rule.hidden, o.seed, bias), o.rule.rule, o.rule.hidden, bias);
     this.ownsRuntime = !(target instanceof Runtime);
     this.rt = target instanceof Runtime ? target : new Runtime(target, { debug: options.debug ?? false, drawBuffers: 8, paramStorage: options.paramStorage ?? 'auto' });
     const rt = this.rt;
@@ -300,15 +301,15 @@ export class Trainer {
 
   /** The last gradient (after reduction, before normalisation), as weights-shaped tensors. Syncs. */
   getGradient(): Weights {
-    return unpackParams(this.pl, this.opts.rule.rule, this.rt.read(this.grad));
+    return unpackParams(this.pl, this.opts.rule.rule, this.rt.read(this.grad), hasOutputBias(this.opts.rule));
   }
 
   getWeights(): Weights {
-    return unpackParams(this.pl, this.opts.rule.rule, this.rt.read(this.params[this.cur]));
+    return unpackParams(this.pl, this.opts.rule.rule, this.rt.read(this.params[this.cur]), hasOutputBias(this.opts.rule));
   }
 
   setWeights(w: Weights): void {
-    const c = checkWeights(w, this.opts.rule.rule, this.opts.rule.hidden);
+    const c = checkWeights(w, this.opts.rule.rule, this.opts.rule.hidden, hasOutputBias(this.opts.rule));
     this.rt.upload(this.params[this.cur], packParams(this.pl, c));
   }
 
@@ -320,12 +321,13 @@ export class Trainer {
   /** Weights, Adam moments and counters: everything needed to continue exactly. Syncs. */
   saveState(): TrainerState {
     const rule = this.opts.rule.rule;
+    const bias = hasOutputBias(this.opts.rule);
     return {
       weights: this.getWeights(),
       optimizer: {
         step: this.adamSteps,
-        m: unpackParams(this.pl, rule, this.rt.read(this.m[this.cur])),
-        v: unpackParams(this.pl, rule, this.rt.read(this.v[this.cur])),
+        m: unpackParams(this.pl, rule, this.rt.read(this.m[this.cur]), bias),
+        v: unpackParams(this.pl, rule, this.rt.read(this.v[this.cur]), bias),
       },
       iteration: this.iteration,
     };
@@ -334,9 +336,10 @@ export class Trainer {
   /** Restores what saveState returned. */
   restoreState(s: TrainerState): void {
     const { rule, hidden } = this.opts.rule;
-    const w = checkWeights(s.weights, rule, hidden);
-    const m = checkWeights(s.optimizer?.m ?? zeroWeights(rule, hidden), rule, hidden);
-    const v = checkWeights(s.optimizer?.v ?? zeroWeights(rule, hidden), rule, hidden);
+    const bias = hasOutputBias(this.opts.rule);
+    const w = checkWeights(s.weights, rule, hidden, bias);
+    const m = checkWeights(s.optimizer?.m ?? zeroWeights(rule, hidden, bias), rule, hidden, bias);
+    const v = checkWeights(s.optimizer?.v ?? zeroWeights(rule, hidden, bias), rule, hidden, bias);
     this.iteration = checkInt('iteration', s.iteration, 0, 0xffffffff);
     this.adamSteps = checkInt('optimizer.step', s.optimizer?.step ?? 0, 0, 0xffffffff);
     this.rt.upload(this.params[this.cur], packParams(this.pl, w));

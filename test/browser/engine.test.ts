@@ -122,6 +122,46 @@ describe.each(['seed', 'growing'] as Rule[])('forward step, %s rule', (rule) => 
   });
 });
 
+describe('growing rule with an output bias (Distill)', () => {
+  it(`matches the CPU reference within ${TOL} after 1 and ${STEPS} steps, and b1 changes the result`, async () => {
+    const hidden = 32;
+    const cfg = resolveRuleConfig({ rule: 'growing', hidden, outputBias: true });
+    const w = randomWeights('growing', hidden, 7, SCALES.growing);
+    // negative, positive and zero biases, large enough to matter over 32 steps
+    w.b1 = Float32Array.from({ length: 16 }, (_, c) => (c % 5 === 0 ? 0 : (c % 2 ? 0.03 : -0.02) * (1 + c / 16)));
+    const s0 = randomState(B, H, W, 11);
+    const dims = { batch: B, height: H, width: W };
+    const [gpu1, gpu32] = await gpuRollout('growing', hidden, w, s0, [1, STEPS], { outputBias: true });
+    const k = { seed: 1234, iteration: 0, step: 0 };
+    const ref1 = ref.rollout(cfg, w, s0, dims, k, 1);
+    const ref32 = ref.rollout(cfg, w, s0, dims, k, STEPS);
+    expect(maxAbsDiff(gpu1!, ref1).max).toBeLessThanOrEqual(TOL);
+    expect(maxAbsDiff(gpu32!, ref32).max).toBeLessThanOrEqual(TOL);
+    const noBias = ref.rollout(resolveRuleConfig({ rule: 'growing', hidden }), { w0: w.w0, b0: w.b0, w1: w.w1 }, s0, dims, k, STEPS);
+    expect(maxAbsDiff(noBias, ref32).max).toBeGreaterThan(0.05);
+  });
+
+  it('rejects b1 without outputBias, and a missing b1 with it, naming the option', async () => {
+    const msgs: string[] = await h.page.evaluate(() => {
+      const { NcaGl, T } = window as any;
+      const w = NcaGl.initWeights('growing', 8, 1);
+      const out: string[] = [];
+      for (const o of [{ weights: { ...w, b1: new Float32Array(16) } }, { weights: w, outputBias: true }, { outputBias: 'yes' }]) {
+        try {
+          NcaGl.createEngine(T.canvas(8, 8), { rule: 'growing', hidden: 8, width: 8, height: 8, ...o }).dispose();
+          out.push('accepted');
+        } catch (e) {
+          out.push((e as Error).message);
+        }
+      }
+      return out;
+    });
+    expect(msgs[0]).toMatch(/^nca-gl: unexpected weight tensor\(s\) 'b1'.*unless outputBias: true is set/);
+    expect(msgs[1]).toMatch(/^nca-gl: weight 'b1' is missing.*output bias/);
+    expect(msgs[2]).toMatch(/^nca-gl: option 'outputBias' must be true or false/);
+  });
+});
+
 describe('hidden widths', () => {
   it.each([16, 64, 256])('hidden %i matches the reference (growing, 4 steps)', async (hidden) => {
     const cfg = resolveRuleConfig({ rule: 'growing', hidden });

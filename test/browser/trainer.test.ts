@@ -94,12 +94,15 @@ describe.each([
   { rule: 'growing' as Rule, hidden: 16, loss: 'mse', lossSteps: 3, weightDecay: 0, perCell: true },
   // an odd number of hidden quads (20 = 5 × 4) and per-channel masks for the growing rule
   { rule: 'growing' as Rule, hidden: 20, loss: 'l1l2', lossSteps: 1, weightDecay: 1e-4, perCell: false },
-])('gradients, $rule rule, hidden $hidden ($loss over the last $lossSteps states)', ({ rule, hidden, loss, lossSteps, weightDecay, perCell }) => {
-  const cfg = resolveRuleConfig({ rule, hidden, perCell });
+  // Distill's output bias b1 on the growing rule: its gradient, weight decay and Adam update
+  { rule: 'growing' as Rule, hidden: 16, loss: 'mse', lossSteps: 2, weightDecay: 1e-3, perCell: true, outputBias: true },
+])('gradients, $rule rule, hidden $hidden ($loss over the last $lossSteps states, output bias $outputBias)', ({ rule, hidden, loss, lossSteps, weightDecay, perCell, outputBias }) => {
+  const cfg = resolveRuleConfig({ rule, hidden, perCell, outputBias });
   const w = randomWeights(rule, hidden, 21, SCALES[rule]);
+  if (outputBias) (w.b1 = uniform(21, 40, 16, -0.05, 0.05))[2] = 0;
   const x0 = randomState(B, H, W, 22);
   const target = randomTarget(23);
-  const opts = { rule, hidden, perCell, width: W, height: H, batch: B, steps: T, lossSteps, loss, weightDecay, normalizeGrads: false, lr: 1e-3, seed: 77 };
+  const opts = { rule, hidden, perCell, ...(outputBias ? { outputBias } : {}), width: W, height: H, batch: B, steps: T, lossSteps, loss, weightDecay, normalizeGrads: false, lr: 1e-3, seed: 77 };
 
   it(`match the CPU reference within ${GRAD_TOL} relative error per tensor, and so do the loss and the Adam update`, async () => {
     const run = await gpuTrain(opts, 2, x0, target, w);
@@ -112,6 +115,7 @@ describe.each([
       const refG = Float64Array.from(want.grads[k]!, (g, i) => g - 2 * weightDecay * (w[k] as Float32Array)[i]!);
       const e = relErr(got[k]!, refG);
       report.push(`${k} ${e.toExponential(2)}`);
+      if (outputBias) expect(Object.keys(want.grads)).toContain('b1');
       expect(Math.hypot(...refG)).toBeGreaterThan(1e-6);
       expect(e).toBeLessThanOrEqual(GRAD_TOL);
     }

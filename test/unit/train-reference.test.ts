@@ -32,7 +32,12 @@ function seedCfg(rate = 0.8, perCell = false, hidden = 8): RuleConfig {
 
 /** Weights that keep the state O(1); the seed rule's alpha bias is lowered so that cells die. */
 function weightsFor(cfg: RuleConfig, seed: number): Weights {
-  if (cfg.rule === 'growing') return randomWeights('growing', cfg.hidden, seed, { w0: 0.3, b0: 0.1, w1: 0.04 });
+  if (cfg.rule === 'growing') {
+    const w = randomWeights('growing', cfg.hidden, seed, { w0: 0.3, b0: 0.1, w1: 0.04 });
+    // Distill's output bias (negative and positive values, and an exact zero)
+    if (cfg.outputBias) (w.b1 = uniform(seed, 9, 16, -0.05, 0.05))[5] = 0;
+    return w;
+  }
   const w = randomWeights('seed', cfg.hidden, seed, { w0: 0.5, b0: 0.2, w1: 0.5, b1: 0.5 });
   w.b1![3] = -1.5;
   return w;
@@ -81,7 +86,7 @@ function finiteDifferences(cfg: RuleConfig, w: Weights, x0: ArrayLike<number>, t
   const exact = lossAndGrad(cfg, w, x0, target, d, s);
   const base = lossAndPattern(cfg, w, x0, target, d, s);
   const res: FdResult = { relErr: {}, gradNorm: {}, straddled: [], probes: 0 };
-  for (const shape of weightShapes(cfg.rule, cfg.hidden)) {
+  for (const shape of weightShapes(cfg.rule, cfg.hidden, cfg.outputBias)) {
     const name = shape.name as Name;
     const g = exact.grads[name]!;
     const fd = new Float64Array(g.length);
@@ -131,6 +136,7 @@ const CASES: { name: string; cfg: RuleConfig; spec: TrainSpec }[] = [
   { name: 'seed per element, l1l2, K=2 < T=6, weight decay', cfg: seedCfg(0.8, false, 4), spec: spec({ loss: 'l1l2', steps: 6, lossSteps: 2, weightDecay: 1e-3, iteration: 5 }) },
   { name: 'growing, l1l2, K=T=5', cfg: growingCfg(0.5, 4), spec: spec({ loss: 'l1l2', steps: 5, lossSteps: 5, seed: 3, iteration: 0 }) },
   { name: 'seed per cell, mse, K=T=4', cfg: seedCfg(0.8, true, 4), spec: spec({ loss: 'mse', steps: 4, lossSteps: 4, seed: 77, iteration: 123456 }) },
+  { name: 'growing with output bias b1, mse, K=2 < T=5, weight decay', cfg: { ...growingCfg(0.5, 4), outputBias: true }, spec: spec({ loss: 'mse', steps: 5, lossSteps: 2, weightDecay: 1e-3, seed: 21 }) },
 ];
 
 describe('lossAndGrad against central finite differences (every parameter)', () => {
@@ -148,8 +154,8 @@ describe('lossAndGrad against central finite differences (every parameter)', () 
     if (process.env.NCA_REPORT) process.stdout.write(`${JSON.stringify({ case: s, rule: cfg.rule, ...r, straddled: r.straddled.length })}\n`);
     // No probe crossed a discontinuity, so every difference below is a valid derivative estimate.
     expect(r.straddled).toEqual([]);
-    expect(r.probes).toBe(2 * weightShapes(cfg.rule, cfg.hidden).reduce((n, t) => n + t.rows * t.cols, 0));
-    for (const t of weightShapes(cfg.rule, cfg.hidden)) {
+    expect(r.probes).toBe(2 * weightShapes(cfg.rule, cfg.hidden, cfg.outputBias).reduce((n, t) => n + t.rows * t.cols, 0));
+    for (const t of weightShapes(cfg.rule, cfg.hidden, cfg.outputBias)) {
       const name = t.name as Name;
       expect(r.gradNorm[name], `|g| of ${name}`).toBeGreaterThan(1e-4);
       expect(r.relErr[name], `relative error of ${name}`).toBeLessThanOrEqual(1e-5);
@@ -368,5 +374,21 @@ describe('the backward pass uses the forward pass masks', () => {
     expect(kept).toBeGreaterThan(10);
     for (let c = 0; c < 16; c++) expect(grads.b1![c]).toBeCloseTo(expected[c]!, 15);
     expect(norm(expected)).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('the growing rule with an output bias (Distill)', () => {
+  it('adds b1 to the update, and only when the rule has one', () => {
+    const cfg: RuleConfig = { ...growingCfg(0.5, 4), outputBias: true };
+    const w = weightsFor(cfg, 8);
+    const x = randomState(1, 3, 3, 2);
+    const p = perceive('growing', x, { batch: 1, height: 3, width: 3 }, 0, 1, 1);
+    const withBias = mlp(cfg, w, p).y;
+    const without = mlp(growingCfg(0.5, 4), { w0: w.w0, b0: w.b0, w1: w.w1 }, p).y;
+    for (let c = 0; c < 16; c++) expect(withBias[c]! - without[c]!).toBeCloseTo(w.b1![c]!, 12);
+    expect(w.b1!.some((v) => v !== 0)).toBe(true);
+    // the reference refuses b1 for a growing rule without outputBias, and demands it with
+    expect(() => lossOnly(growingCfg(0.5, 4), w, x, new Float32Array(36), { batch: 1, height: 3, width: 3 }, spec({ steps: 1, lossSteps: 1 }))).toThrow(/unexpected weights tensor\(s\) 'b1'.*outputBias/);
+    expect(() => lossOnly(cfg, { w0: w.w0, b0: w.b0, w1: w.w1 }, x, new Float32Array(36), { batch: 1, height: 3, width: 3 }, spec({ steps: 1, lossSteps: 1 }))).toThrow(/b1/);
   });
 });
