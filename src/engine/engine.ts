@@ -8,10 +8,11 @@
  *   engine.dispose();               // frees every GL object it made
  */
 import { check, checkInt, describe, NcaGlError } from '../errors';
-import type { ContextTarget } from '../gl/context';
+import { type ContextTarget, releaseContext } from '../gl/context';
 import { Profiler } from '../gl/profiler';
 import { type GpuTexture, Runtime, type RuntimeOptions } from '../gl/runtime';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
+import { checkEngineBudget, resolveMemoryBudget } from './budget';
 import { CHANNELS, checkWeights, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
 import { ForwardStep, layoutUniforms } from './step';
 
@@ -35,6 +36,17 @@ export interface EngineOptions {
   debug?: boolean;
   /** Run on RGBA16F state where float32 render targets are missing (inference only). */
   allowHalfFloat?: boolean;
+  /**
+   * GPU memory the engine may take, in bytes (default 1 GiB, `DEFAULT_MEMORY_BUDGET`): a larger
+   * grid or batch is refused with an `over-budget` error before anything is allocated.
+   */
+  memoryBudget?: number;
+  /**
+   * On dispose(), give the WebGL context back to the browser (WEBGL_lose_context) when the engine
+   * created it from a canvas. Default: when that canvas is not in a document (or is an
+   * OffscreenCanvas) at dispose time; a canvas in the page keeps its context for the next engine.
+   */
+  releaseContext?: boolean;
 }
 
 export const MAX_GRID = 4096;
@@ -62,11 +74,19 @@ export class Engine {
     const height = checkInt('height', opts.height, 1, MAX_GRID);
     const batch = checkInt('batch', opts.batch ?? 1, 1, 4096);
     this.seed = checkInt('seed', opts.seed ?? 0, 0, 0xffffffff);
+    // the budget, before any context, texture or host array: sizes, then the device's limits
+    const shape = { width, height, batch, hidden: this.config.hidden };
+    const budget = resolveMemoryBudget(opts.memoryBudget);
+    const halfOk = opts.allowHalfFloat ?? false;
+    if (!(target instanceof Runtime)) checkEngineBudget(shape, { budget, texelBytes: halfOk ? 8 : 16 });
     const weights = checkWeights(opts.weights ?? initWeights(this.config.rule, this.config.hidden, this.seed), this.config.rule, this.config.hidden);
     this.ownsRuntime = !(target instanceof Runtime);
-    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: opts.allowHalfFloat ?? false };
+    this.releaseOnDispose = opts.releaseContext;
+    this.canvas = target instanceof Runtime || isGL(target) ? null : target;
+    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: halfOk };
     this.rt = target instanceof Runtime ? target : new Runtime(target, rtOpts);
     try {
+      checkEngineBudget(shape, { limits: this.rt.caps, budget, texelBytes: this.rt.format === 'rgba16f' ? 8 : 16 });
       this.atlas = makeAtlas(width, height, batch, this.rt.caps.maxTextureSize);
       this.pl = paramLayout(this.config.hidden);
       this.params = this.rt.texture(this.pl.width, this.pl.height, 0, 'rgba32f', 'parameters');
@@ -77,9 +97,21 @@ export class Engine {
       this.forward = new ForwardStep(this.rt, this.config, this.atlas);
       this.scratch = ForwardStep.scratch(this.rt, this.atlas);
     } catch (e) {
-      if (this.ownsRuntime) this.rt.dispose();
+      if (this.ownsRuntime) this.releaseRuntime();
       throw e;
     }
+  }
+
+  private readonly releaseOnDispose: boolean | undefined;
+  private readonly canvas: HTMLCanvasElement | OffscreenCanvas | null;
+
+  /** Frees the runtime the engine made and, per `releaseContext`, gives its context back. */
+  private releaseRuntime(): void {
+    this.rt.dispose();
+    const c = this.canvas;
+    if (!c) return;
+    const detached = typeof OffscreenCanvas !== 'undefined' && c instanceof OffscreenCanvas ? true : !(c as HTMLCanvasElement).isConnected;
+    if (this.releaseOnDispose ?? detached) releaseContext(this.rt.gl);
   }
 
   get rule(): Rule {
@@ -202,9 +234,12 @@ export class Engine {
     return this.rt.memoryBytes();
   }
 
-  /** Frees every GL object the engine made. Further calls throw. */
+  /**
+   * Frees every GL object the engine made, and the WebGL context it created when `releaseContext`
+   * says so (see EngineOptions). Further calls throw.
+   */
   dispose(): void {
-    if (this.ownsRuntime) this.rt.dispose();
+    if (this.ownsRuntime) this.releaseRuntime();
     else for (const t of [this.params, this.cur, this.next, this.scratch]) this.rt.free(t);
   }
 }
@@ -217,6 +252,10 @@ export interface ModelLike {
 }
 
 /** Engine options that run `model` at the grid size it was trained on; `extra` adds or overrides. */
+function isGL(x: unknown): x is WebGL2RenderingContext {
+  return typeof WebGL2RenderingContext !== 'undefined' && x instanceof WebGL2RenderingContext;
+}
+
 export function modelEngineOptions(model: ModelLike, extra: Partial<EngineOptions> = {}): EngineOptions {
   const { rule, hidden, rate, perCell } = model.rule;
   return { rule, hidden, rate, perCell, width: model.grid.width, height: model.grid.height, weights: model.weights, ...extra };

@@ -16,6 +16,7 @@ import {
   readCapabilities,
   requireCapabilities,
   type StorageFormat,
+  wasReleased,
 } from './context';
 import { assemble, type Defines, linkProgram } from './program';
 import { FORMAT_INFO, GpuTexture, halfToFloat, type TexFormat } from './texture';
@@ -85,7 +86,14 @@ export class Runtime {
 
   constructor(target: ContextTarget, opts: RuntimeOptions = {}) {
     this.gl = acquireContext(target);
-    if (this.gl.isContextLost()) throw new NcaGlError('context-lost', 'the WebGL2 context is lost; wait for it to be restored or use a new canvas');
+    if (this.gl.isContextLost()) {
+      throw new NcaGlError(
+        'context-lost',
+        wasReleased(this.gl)
+          ? "this canvas's WebGL2 context was released by dispose() of an earlier engine (option 'releaseContext'): use a new canvas, or create that engine with releaseContext: false"
+          : 'the WebGL2 context is lost; wait for it to be restored or use a new canvas',
+      );
+    }
     this.caps = readCapabilities(this.gl);
     this.format = chooseFormat(this.caps, opts.allowHalfFloat ?? false);
     requireCapabilities(this.caps, { format: this.format, drawBuffers: opts.drawBuffers ?? 4 });

@@ -19,6 +19,8 @@ import { type Perturbation, PerturbPass } from './perturb';
 import { Pool } from './pool';
 import { type Preset, preset, type Task } from './presets';
 import { Trainer, type TrainerState } from './trainer';
+import { checkTrainingBudget, type TrainShape } from './budget';
+import { resolveMemoryBudget } from '../engine/budget';
 
 export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'description' | 'regimen'>> {
   task: Task;
@@ -32,6 +34,8 @@ export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'descripti
   /** Store every k-th state during backprop (see TrainerOptions.checkpointEvery). */
   checkpointEvery?: number;
   debug?: boolean;
+  /** GPU memory the regimen (trainer and pool) may take, in bytes (default 1 GiB; engine/budget.ts). */
+  memoryBudget?: number;
 }
 
 export interface StepReport {
@@ -79,6 +83,12 @@ export class Regimen {
     if (opts.curriculum) p.curriculum = opts.curriculum;
     this.preset = p;
     const maxSteps = p.regimen === 'article' ? Math.max(p.curriculum!.steps.start, p.curriculum!.steps.limit) : p.steps[1];
+    const budget = resolveMemoryBudget(opts.memoryBudget);
+    const shape: TrainShape = {
+      rule: p.rule, width: p.width, height: p.height, batch: p.batch, hidden: p.hidden, steps: maxSteps,
+      checkpointEvery: opts.checkpointEvery ?? 0, pool: p.regimen === 'article' ? 0 : p.pool, targetStates: p.regimen === 'article',
+    };
+    checkTrainingBudget(shape, { budget });
     this.trainer = new Trainer(target, {
       rule: p.rule,
       hidden: p.hidden,
@@ -98,9 +108,11 @@ export class Regimen {
       checkpointEvery: opts.checkpointEvery ?? 0,
       weights: opts.weights,
       debug: opts.debug,
+      memoryBudget: budget,
     });
     const rt = this.trainer.rt;
     try {
+      checkTrainingBudget(shape, { budget, limits: rt.caps });
       const a = this.trainer.atlas;
       if (p.regimen === 'article') {
         if (!p.curriculum) throw new NcaGlError('bad-argument', `task '${p.task}' needs a curriculum`);
