@@ -111,7 +111,7 @@ export function prepareFolder(file: string): string | null {
   try {
     st = statSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return `cannot write ${file}: a part of its folder path is a file, not a folder`;
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return `cannot write ${file}: a part of its folder path ${dir} is a file, not a folder`;
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return `cannot write ${file}: ${why(e)}`;
   }
   if (st?.isDirectory()) return `cannot write ${file}: it is a directory (name a file inside it)`;
