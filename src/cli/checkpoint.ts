@@ -5,7 +5,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { decodeModel, MODEL_FILE_LIMITS, type ModelFile } from '../io/model-file';
 import { readInputFile } from './input';
-import { resumeIteration } from '../io/model-fields';
+import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
 import { NcaGlError } from '../errors';
 import type { TrainArgs } from './args';
 import { type AtomicHooks, writeFileAtomic } from './atomic';
@@ -76,6 +76,8 @@ export function loadCheckpoint(a: TrainArgs, out: string, image: ResolvedImage):
   let iteration: number;
   try {
     iteration = resumeIteration(model);
+    resumeLrScale(model);
+    if (model.curriculum) checkCurriculumRecord(model.curriculum);
   } catch (e) {
     throw new InputError(`${out} cannot be resumed: ${(e as Error).message.replace(/^nca-gl: /, '')}`, { cause: e });
   }

@@ -146,12 +146,21 @@ export function checkMemory(what: string, factors: Factor[], bytes: (v: Record<s
   const values = Object.fromEntries(factors.map((f) => [f.key, f.value]));
   const need = bytes(values);
   if (need <= budget) return need;
-  const all = factors.map((f) => `${f.name} ${f.value}`).join(', ');
+  // factors that share a name (width and height from one --size flag) move together
+  const groups: Factor[][] = [];
   for (const f of factors) {
+    const g = groups.find((x) => x[0]!.name === f.name);
+    if (g) g.push(f);
+    else groups.push([f]);
+  }
+  const shown = (g: Factor[]) => [...new Set(g.map((f) => f.value))].join('×');
+  const all = groups.map((g) => `${g[0]!.name} ${shown(g)}`).join(', ');
+  for (const g of groups) {
+    const f = g[0]!;
     const m = f.multiple ?? 1;
-    const fitsWith = (v: number) => bytes({ ...values, [f.key]: v * m }) <= budget;
-    let lo = Math.ceil(f.min / m);
-    let hi = Math.floor(f.value / m) - 1;
+    const fitsWith = (v: number) => bytes({ ...values, ...Object.fromEntries(g.map((x) => [x.key, Math.min(x.value, v * m)])) }) <= budget;
+    let lo = Math.ceil(Math.max(...g.map((x) => x.min)) / m);
+    let hi = Math.floor(Math.max(...g.map((x) => x.value)) / m) - 1;
     if (hi < lo || !fitsWith(lo)) continue;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi + 1) / 2);
@@ -159,7 +168,7 @@ export function checkMemory(what: string, factors: Factor[], bytes: (v: Record<s
       else hi = mid - 1;
     }
     throw over(
-      `'${f.name}' is ${f.value}: ${what} (${all}) needs about ${formatBytes(need)} of GPU memory, over the budget of ${formatBytes(budget)}; ` +
+      `'${f.name}' is ${shown(g)}: ${what} (${all}) needs about ${formatBytes(need)} of GPU memory, over the budget of ${formatBytes(budget)}; ` +
         `'${f.name}' of at most ${lo * m} fits: make it smaller, or raise the budget ('${budgetName}')`,
     );
   }

@@ -141,6 +141,16 @@ export class Runtime {
     gl.bindTexture(target, tex);
     if (isArray) gl.texStorage3D(target, 1, info.internal, width, height, layers);
     else gl.texStorage2D(target, 1, info.internal, width, height);
+    // out of memory is the budget's business, not a broken device: say so, with the sizes
+    if (gl.getError() === gl.OUT_OF_MEMORY) {
+      gl.bindTexture(target, null);
+      gl.deleteTexture(tex);
+      const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+      throw new NcaGlError(
+        'over-budget',
+        `the GPU ran out of memory for '${label}' (${width}×${height}${isArray ? `×${layers}` : ''}, ${mib(width * height * Math.max(1, layers) * info.bytes)}) with ${mib(this.memoryBytes())} already held: use a smaller grid, batch or hidden layer, or a lower memoryBudget`,
+      );
+    }
     gl.texParameteri(target, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
     gl.texParameteri(target, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.texParameteri(target, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
