@@ -12,7 +12,7 @@ import { type ContextTarget, releaseContext } from '../gl/context';
 import { Profiler } from '../gl/profiler';
 import { type GpuTexture, Runtime, type RuntimeOptions } from '../gl/runtime';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
-import { checkEngineBudget, resolveMemoryBudget } from './budget';
+import { checkEngineBudget, type FieldNames, MODEL_FIELD_NAMES, OPTION_NAMES, resolveMemoryBudget } from './budget';
 import { CHANNELS, checkWeights, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
 import { ForwardStep, layoutUniforms } from './step';
 
@@ -47,6 +47,11 @@ export interface EngineOptions {
    * OffscreenCanvas) at dispose time; a canvas in the page keeps its context for the next engine.
    */
   releaseContext?: boolean;
+  /**
+   * How budget refusals name the sizes (default: these option names); modelEngineOptions names
+   * them as model-file fields ('grid.width', 'rule.hidden').
+   */
+  fieldNames?: FieldNames;
 }
 
 export const MAX_GRID = 4096;
@@ -78,7 +83,8 @@ export class Engine {
     const shape = { width, height, batch, hidden: this.config.hidden };
     const budget = resolveMemoryBudget(opts.memoryBudget);
     const halfOk = opts.allowHalfFloat ?? false;
-    if (!(target instanceof Runtime)) checkEngineBudget(shape, { budget, texelBytes: halfOk ? 8 : 16 });
+    const names = opts.fieldNames ?? OPTION_NAMES;
+    if (!(target instanceof Runtime)) checkEngineBudget(shape, { budget, texelBytes: halfOk ? 8 : 16, names });
     const weights = checkWeights(opts.weights ?? initWeights(this.config.rule, this.config.hidden, this.seed), this.config.rule, this.config.hidden);
     this.ownsRuntime = !(target instanceof Runtime);
     this.releaseOnDispose = opts.releaseContext;
@@ -86,7 +92,7 @@ export class Engine {
     const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: halfOk };
     this.rt = target instanceof Runtime ? target : new Runtime(target, rtOpts);
     try {
-      checkEngineBudget(shape, { limits: this.rt.caps, budget, texelBytes: this.rt.format === 'rgba16f' ? 8 : 16 });
+      checkEngineBudget(shape, { limits: this.rt.caps, budget, texelBytes: this.rt.format === 'rgba16f' ? 8 : 16, names });
       this.atlas = makeAtlas(width, height, batch, this.rt.caps.maxTextureSize);
       this.pl = paramLayout(this.config.hidden);
       this.params = this.rt.texture(this.pl.width, this.pl.height, 0, 'rgba32f', 'parameters');
@@ -258,7 +264,7 @@ function isGL(x: unknown): x is WebGL2RenderingContext {
 
 export function modelEngineOptions(model: ModelLike, extra: Partial<EngineOptions> = {}): EngineOptions {
   const { rule, hidden, rate, perCell } = model.rule;
-  return { rule, hidden, rate, perCell, width: model.grid.width, height: model.grid.height, weights: model.weights, ...extra };
+  return { rule, hidden, rate, perCell, width: model.grid.width, height: model.grid.height, weights: model.weights, fieldNames: MODEL_FIELD_NAMES, ...extra };
 }
 
 export function createEngine(target: ContextTarget, opts: EngineOptions): Engine {
