@@ -1,7 +1,10 @@
 /**
  * Reading a fetch() response with a size cap: a declared Content-Length over the cap is refused
- * before the body is read, and the body is read as a stream that is cancelled as soon as it passes
- * the cap, so a 100 MB answer costs at most the cap (plus one chunk), not 100 MB.
+ * before the body is read; a body of unknown length (chunked) or with a content encoding (whose
+ * decoded size the header does not bound) is read as a stream that is cancelled as soon as it
+ * passes the cap. Either way a 100 MB answer costs at most the cap (plus one chunk), not 100 MB.
+ * (A cross-origin response hides its Content-Encoding unless the server exposes it: such a body
+ * is trusted to its declared length.)
  */
 import { NcaGlError } from '../errors';
 import { formatBytes } from '../engine/budget';
@@ -14,7 +17,10 @@ export async function readCapped(res: Response, maxBytes: number, what: string):
     await res.body?.cancel().catch(() => undefined);
     throw tooLarge(`${formatBytes(declared)} declared`);
   }
-  if (!res.body) {
+  // a declared length within the cap bounds an unencoded body (the browser holds the server to it):
+  // read it whole. Streaming is kept for bodies of unknown or encoded length, where it is needed.
+  const encoding = (res.headers.get('content-encoding') ?? 'identity').toLowerCase();
+  if (!res.body || (Number.isFinite(declared) && res.headers.has('content-length') && encoding === 'identity')) {
     const buf = new Uint8Array(await res.arrayBuffer());
     if (buf.length > maxBytes) throw tooLarge(formatBytes(buf.length));
     return buf;

@@ -44,7 +44,7 @@ export class NcaCanvasElement extends Base {
   /** The running widget (null before a model is set, or after the element left the page). */
   widget: NcaWidget | null = null;
   private source: ModelSource | null = null;
-  private readonly canvasEl: HTMLCanvasElement;
+  private canvasEl: HTMLCanvasElement;
   private readonly messageEl: HTMLDivElement;
   private connected = false;
 
@@ -155,8 +155,17 @@ export class NcaCanvasElement extends Base {
   }
 
   private stop(): void {
+    const had = this.widget !== null;
     this.widget?.dispose();
     this.widget = null;
+    // disposing off the page gave the canvas's WebGL context back (EngineOptions.releaseContext):
+    // a fresh canvas is ready should the element come back
+    if (had && !this.connected) {
+      const fresh = document.createElement('canvas');
+      fresh.setAttribute('part', 'canvas');
+      this.canvasEl.replaceWith(fresh);
+      this.canvasEl = fresh;
+    }
   }
 
   private restart(): void {

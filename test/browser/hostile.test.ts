@@ -21,7 +21,8 @@ import { resolveRuleConfig } from '../../src/engine/model';
 import * as ref from '../../src/engine/reference';
 import { decodeModel } from '../../src/io/model-file';
 import { regimenBytes, trainerBytes } from '../../src/train/budget';
-import { hostileModels } from '../helpers/hostile';
+import { encodeModel } from '../../src/io/model-file';
+import { baseModel, hostileModels } from '../helpers/hostile';
 import { randomState, randomWeights } from '../helpers/random';
 import { fromB64, type Harness, maxAbsDiff, openHarness, ROOT, toB64 } from './harness';
 
@@ -198,6 +199,30 @@ describe('context lifetime', () => {
     const kept = await page.evaluate(() => (window as any).churn(12, false));
     expect(kept).toBeGreaterThan(1);
     h.problems.splice(0, h.problems.length, ...h.problems.filter((p) => !/Too many active WebGL contexts/.test(p)));
+  });
+
+  it('<nca-canvas> taken out of the page releases its context, and runs again when put back', async () => {
+    writeFileSync(join(ART, 'tiny-ok.nca'), encodeModel(baseModel()));
+    const page = await h.newPage();
+    pages.push(page);
+    const r = await page.evaluate(async () => {
+      const el = document.createElement('nca-canvas') as any;
+      el.setAttribute('model', '/test-artifacts/hostile/tiny-ok.nca');
+      document.body.appendChild(el);
+      await el.widget.ready;
+      const gl = el.engine.gl as WebGL2RenderingContext;
+      el.remove();
+      await new Promise((ok) => setTimeout(ok, 50));
+      const released = gl.isContextLost();
+      document.body.appendChild(el);
+      await el.widget.ready;
+      const f0 = el.widget.frames;
+      await new Promise((ok) => setTimeout(ok, 1500));
+      return { released, again: !el.engine.gl.isContextLost(), frames: el.widget.frames - f0 };
+    });
+    expect(r.released).toBe(true);
+    expect(r.again).toBe(true);
+    expect(r.frames).toBeGreaterThan(0);
   });
 
   it('a canvas in the page keeps its context for the next engine; a released canvas says so', async () => {

@@ -25,6 +25,7 @@ import {
   resolveMemoryBudget,
 } from '../../src/engine/budget';
 import { NcaGlError, safeText } from '../../src/errors';
+import { readCapped } from '../../src/io/fetch-capped';
 import { checkImageHeader, imageHeader } from '../../src/io/image-header';
 import { encodeModel } from '../../src/io/model-file';
 import { describeModel } from '../../src/io/model-file-describe';
@@ -231,6 +232,39 @@ describe('input files: stat first, read with a cap', () => {
     writeFileSync(join(d, 'big'), Buffer.alloc(5000, 1));
     expect(readInputFile(join(d, 'big'), 'test file', 5000).length).toBe(5000);
     expect(() => readInputFile(join(d, 'big'), 'test file', 4999)).toThrow(/test file '.*big' is too large \(4\.88 KiB, limit 4\.88 KiB\)/);
+  });
+});
+
+describe('downloads stop at their cap', () => {
+  /** A 100 MiB body in 1 MiB chunks that counts how many chunks were pulled. */
+  function body(headers: Record<string, string>) {
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled === 100) return c.close();
+        pulled++;
+        c.enqueue(new Uint8Array(1 << 20));
+      },
+    });
+    return { res: new Response(stream, { headers }), pulled: () => pulled };
+  }
+
+  it('a chunked 100 MiB answer is cancelled just past a 4 MiB cap', async () => {
+    const b = body({});
+    await expect(readCapped(b.res, 4 << 20, 'the model x.nca')).rejects.toThrow(/the model x\.nca is too large \(over 4 MiB received, limit 4 MiB\): it was not downloaded further/);
+    expect(b.pulled()).toBeLessThanOrEqual(7); // the cap, one chunk over it, and the stream's read-ahead
+  });
+
+  it('a declared length over the cap is refused before the body is read; within it, read whole', async () => {
+    const b = body({ 'content-length': String(100 << 20) });
+    await expect(readCapped(b.res, 4 << 20, 'the image y.png')).rejects.toThrow(/the image y\.png is too large \(100 MiB declared, limit 4 MiB\)/);
+    expect(b.pulled()).toBeLessThanOrEqual(1);
+    const ok = await readCapped(new Response(new Uint8Array(3000), { headers: { 'content-length': '3000' } }), 4096, 'z');
+    expect(ok.length).toBe(3000);
+    // an encoded body is streamed even with a length (its decoded size is not bounded by it)
+    const gz = body({ 'content-length': '100', 'content-encoding': 'gzip' });
+    await expect(readCapped(gz.res, 2 << 20, 'w')).rejects.toThrow(/too large/);
+    expect(gz.pulled()).toBeLessThanOrEqual(5);
   });
 });
 
