@@ -18,7 +18,7 @@ import { NcaGlError } from '../errors';
 import type { TrainArgs } from './args';
 import { type AtomicHooks, prepareFolder, writeFileAtomic, WriteError } from './atomic';
 import { Bridge } from './bridge';
-import { type Checkpoint, loadCheckpoint, removeStalePool, restorePool, saveCheckpoint } from './checkpoint';
+import { type Checkpoint, loadCheckpoint, poolPathFor, removeStalePool, restorePool, saveCheckpoint } from './checkpoint';
 import { resolveConfig, resolveImage } from './config';
 import { BrowserDied, EXIT, UsageError } from './errors';
 import type { TrainConfig } from './page';
@@ -62,11 +62,12 @@ export function describeConfig(c: TrainConfig): string {
 export async function train(a: TrainArgs, io: Io): Promise<number> {
   const image = resolveImage(a.image);
   const out = a.out ?? `${image.stem}-${a.task}.nca`;
-  for (const f of [out, ...(typeof a.picture === 'string' ? [a.picture] : [])]) {
+  const picturePath = a.picture === false ? null : (a.picture ?? out.replace(/\.nca$/i, '.png'));
+  // every file this run may write, checked before any work (the pool only for a task that has one)
+  for (const f of [out, ...(a.task === 'regenerating' ? [poolPathFor(out)] : []), ...(picturePath ? [picturePath] : [])]) {
     const problem = prepareFolder(f);
     if (problem) throw new UsageError(`train: ${problem}`, 'train');
   }
-  const picturePath = a.picture === false ? null : (a.picture ?? out.replace(/\.nca$/i, '.png'));
   const progress = new Progress(io.stderr, { quiet: a.quiet, logEvery: a.logEvery });
   const note = (m: string, important = false) => progress.note(m, important);
 
