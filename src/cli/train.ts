@@ -146,9 +146,15 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
         if (!bridge) {
           bridge = await Bridge.open({ webgl: a.webgl, debug: !!io.env.NCA_GL_DEBUG });
           const first = launches++ === 0;
-          const rep = await bridge.call('setup', [
-            { config, image: image.input, checkpoint: checkpoint?.b64, memoryBudget: memoryBudgetFromEnv(io.env), loseContextAt: first ? faults.loseContextAt : [], dropContextAt: first ? faults.dropContextAt : [], lostTimeoutS: contextTimeoutS },
-          ]);
+          const rep = await bridge
+            .call('setup', [
+              { config, image: image.input, checkpoint: checkpoint?.b64, memoryBudget: memoryBudgetFromEnv(io.env), loseContextAt: first ? faults.loseContextAt : [], dropContextAt: first ? faults.dropContextAt : [], lostTimeoutS: contextTimeoutS },
+            ])
+            .catch((e: unknown) => {
+              // over this device's texture limits (known only in the page): the flags' fault, or the checkpoint's
+              if (e instanceof NcaGlError && e.code === 'over-budget' && !checkpoint) throw new UsageError(`train: ${e.message.replace(/^nca-gl: /, '')}`, 'train');
+              throw e;
+            });
           hasPool = rep.pool;
           iteration = rep.iteration;
           if (first) note(`training '${config.task}' on ${rep.source}\n  ${describeConfig(config)}; ${config.iterations} iterations\n  WebGL: ${bridge.renderer} (${bridge.mode})`);
