@@ -55,6 +55,7 @@ export function hostileModels(seed = 17): HostileModel[] {
     variant('grid 4096 × 2048', 'grid.width', 'render', (m) => (m.grid = { width: 4096, height: 2048 })),
     variant('curriculum.steps 1e9', 'curriculum.steps', 'render', (m) => (m.curriculum = { level: 3, noise: 0.01, radius: -1, ablation: 0, steps: 1e9 }), 'seed'),
     variant(`curriculum.steps ${pick(seed, 2, 1025, 1 << 30)}`, 'curriculum.steps', 'render', (m) => (m.curriculum = { steps: pick(seed, 2, 1025, 1 << 30) })),
+    variant('curriculum.steps 1e308', 'curriculum.steps', 'render', (m) => (m.curriculum = { steps: 1e308 })),
     variant('hyperparameters.steps 1e308', 'training.hyperparameters.steps', 'render', (m) => (m.training!.hyperparameters!.steps = 1e308)),
     variant('hyperparameters.steps "64..1000000000"', 'training.hyperparameters.steps', 'render', (m) => (m.training!.hyperparameters!.steps = '64..1000000000')),
     variant('resume.iteration "NaN"', 'resume.iteration', 'resume', (m) => (m.resume!.iteration = 'NaN')),
