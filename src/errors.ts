@@ -52,6 +52,9 @@ export function checkNumber(name: string, value: unknown, min: number, max: numb
   return value as number;
 }
 
+// C0/C1 controls, DEL, soft hyphen, bidi marks, embeddings, overrides and isolates, zero-width and line/paragraph separators, BOM, interlinear annotation
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
+
 /**
  * Text from a file or a user made safe for a terminal or a log: C0/C1 control characters (except
  * newlines when `keepNewlines`), DEL, and the invisible direction and format characters (bidi
@@ -61,8 +64,6 @@ export function checkNumber(name: string, value: unknown, min: number, max: numb
 export function safeText(s: string, keepNewlines = false): string {
   return s.replace(UNSAFE, (c) => (keepNewlines && c === '\n' ? c : `\\u{${c.codePointAt(0)!.toString(16)}}`));
 }
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
 
 export function describe(value: unknown): string {
   if (typeof value === 'string') return safeText(JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value));
