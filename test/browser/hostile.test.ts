@@ -75,6 +75,31 @@ describe('the budget counts what is allocated', () => {
   });
 });
 
+describe('the device is blamed only when at fault', () => {
+  it('a GPU out of memory while creating a texture is reported as such, with the sizes', async () => {
+    const r = await h.page.evaluate(() => {
+      const { NcaGl, T } = window as any;
+      const gl = T.canvas(8, 8).getContext('webgl2') as WebGL2RenderingContext;
+      const get = gl.getError.bind(gl);
+      let calls = 0;
+      // the third texture the engine makes reports OUT_OF_MEMORY (what a driver does when VRAM runs out)
+      (gl as any).texStorage3D = new Proxy(gl.texStorage3D, { apply: (f, self, args) => (calls++, Reflect.apply(f, self, args)) });
+      gl.getError = () => (calls === 3 ? gl.OUT_OF_MEMORY : get());
+      try {
+        NcaGl.createEngine(gl, { width: 8, height: 8, hidden: 8 });
+        return null;
+      } catch (e) {
+        return { code: (e as any).code, message: (e as Error).message };
+      } finally {
+        gl.getError = get;
+      }
+    });
+    expect(r?.code).toBe('over-budget');
+    expect(r?.message).toMatch(/^nca-gl: the GPU ran out of memory for '.+' \(\d+×\d+×\d+, \d+ MiB\) with \d+ MiB already held: use a smaller grid/);
+    expect(r?.message).not.toMatch(/cannot render to these float textures/);
+  });
+});
+
 describe('hostile model files in the widget', () => {
   const widgetCases = hostileModels().filter((m) => m.use === 'widget');
 
@@ -148,6 +173,26 @@ describe('hostile model files in the widget', () => {
   });
 });
 
+/** Resident memory of this browser's GPU process (Linux /proc; null elsewhere): where software WebGL keeps its textures. */
+function gpuProcessRss(page: Page): number | null {
+  const root = page.browser().process()?.pid;
+  if (!root || !existsSync('/proc')) return null;
+  const procs: { pid: number; ppid: number; status: string; cmd: string }[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const status = readFileSync(`/proc/${d}/status`, 'utf8');
+      procs.push({ pid: Number(d), ppid: Number(/PPid:\s+(\d+)/.exec(status)?.[1]), status, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') });
+    } catch {
+      /* a process that ended meanwhile */
+    }
+  }
+  // the GPU process is the browser's child or, on Linux, its zygote's
+  const family = new Set([root, ...procs.filter((p) => p.ppid === root).map((p) => p.pid)]);
+  const gpu = procs.find((p) => family.has(p.ppid) && p.cmd.includes('--type=gpu-process'));
+  return gpu ? Number(/VmRSS:\s+(\d+) kB/.exec(gpu.status)?.[1]) * 1024 : null;
+}
+
 describe('context lifetime', () => {
   it('300 engine create/dispose cycles leave ≤ 1 live context and the JS heap flat', async () => {
     const page = await h.newPage();
@@ -186,11 +231,14 @@ describe('context lifetime', () => {
     const t0 = Date.now();
     await page.evaluate(() => (window as any).churn(50));
     const heap50 = await heap();
+    const gpu50 = gpuProcessRss(page);
     const maxLive = await page.evaluate(() => (window as any).churn(250));
     const heap300 = await heap();
+    const gpu300 = gpuProcessRss(page);
     const seconds = (Date.now() - t0) / 1000;
     const r = await page.evaluate(() => ({ live: (window as any).liveContexts(), made: (window as any).allContexts() }));
-    console.log(`churn: 300 cycles in ${seconds.toFixed(1)} s; contexts made ${r.made}, live after ${r.live}, max live during ${maxLive}; JS heap ${(heap50 / 1e6).toFixed(2)} MB after 50, ${(heap300 / 1e6).toFixed(2)} MB after 300 (${((heap300 - heap50) / 250).toFixed(0)} B per cycle)`);
+    const gpu = gpu50 !== null && gpu300 !== null ? `; GPU process RSS ${(gpu50 / 1e6).toFixed(1)} MB after 50, ${(gpu300 / 1e6).toFixed(1)} MB after 300 (${((gpu300 - gpu50) / 250 / 1e3).toFixed(1)} KB per cycle)` : '; GPU process RSS not readable';
+    console.log(`churn: 300 cycles in ${seconds.toFixed(1)} s; contexts made ${r.made}, live after ${r.live}, max live during ${maxLive}; JS heap ${(heap50 / 1e6).toFixed(2)} MB after 50, ${(heap300 / 1e6).toFixed(2)} MB after 300 (${((heap300 - heap50) / 250).toFixed(0)} B per cycle)${gpu}`);
     expect(r.made).toBe(300);
     expect(r.live).toBeLessThanOrEqual(1);
     expect(maxLive).toBe(1); // the one of the engine alive at that moment
