@@ -12,7 +12,7 @@ import { type ContextTarget, releaseContext } from '../gl/context';
 import { Profiler } from '../gl/profiler';
 import { type GpuTexture, Runtime, type RuntimeOptions } from '../gl/runtime';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
-import { checkEngineBudget, type FieldNames, MODEL_FIELD_NAMES, OPTION_NAMES, resolveMemoryBudget } from './budget';
+import { checkEngineBudget, type FieldNames, MAX_GRID_SIDE, MODEL_FIELD_NAMES, OPTION_NAMES, resolveMemoryBudget } from './budget';
 import { CHANNELS, checkWeights, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
 import { ForwardStep, layoutUniforms } from './step';
 
@@ -54,7 +54,8 @@ export interface EngineOptions {
   fieldNames?: FieldNames;
 }
 
-export const MAX_GRID = 4096;
+/** The largest grid side an engine runs (the budget's cap). */
+export const MAX_GRID = MAX_GRID_SIDE;
 
 export class Engine {
   readonly rt: Runtime;
