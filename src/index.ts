@@ -33,6 +33,8 @@ export { evaluate, psnr, displayMse, startState, type EvalOptions, type EvalRepo
 export * as reference from './engine/reference';
 export * as hash from './engine/hash';
 export * as layout from './engine/layout';
+export * as budget from './engine/budget';
+export { trainerBytes, regimenBytes, checkTrainingBudget, type TrainShape } from './train/budget';
 export * as gl from './gl';
 export * from './io/target';
 export { SHIPPED_TARGETS, shippedTargetNames } from './io/shipped-targets';

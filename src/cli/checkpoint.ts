@@ -2,11 +2,13 @@
  * Checkpoints of the train command: reading one to resume (with the settings checks), and saving
  * one from the page — the model file, plus the pool file for `regenerating` — atomically, pool first.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { decodeModel, type ModelFile } from '../io/model-file';
+import { existsSync, rmSync } from 'node:fs';
+import { decodeModel, MODEL_FILE_LIMITS, type ModelFile } from '../io/model-file';
+import { readInputFile } from './input';
+import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
 import { NcaGlError } from '../errors';
 import type { TrainArgs } from './args';
-import { writeFileAtomic } from './atomic';
+import { type AtomicHooks, writeFileAtomic } from './atomic';
 import type { Bridge } from './bridge';
 import { configFromModel, type ResolvedImage } from './config';
 import { BrowserDied, InputError, UsageError } from './errors';
@@ -28,12 +30,7 @@ export function poolPathFor(out: string): string {
 
 /** Reads and validates a model file; InputError with the loader's message when it is bad. */
 export function readModel(path: string): { bytes: Buffer; model: ModelFile } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new InputError(`cannot read model file '${path}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const bytes = readInputFile(path, 'model file', MODEL_FILE_LIMITS.maxFileBytes);
   try {
     return { bytes, model: decodeModel(bytes) };
   } catch (e) {
@@ -76,21 +73,36 @@ export function loadCheckpoint(a: TrainArgs, out: string, image: ResolvedImage):
     throw new UsageError(`train --resume: ${out} was trained on '${String(model.resume?.image ?? 'another image')}', not on '${image.input.name}' (the bytes differ): give the same image, or drop --resume`, 'train');
   }
   if (a.iterations !== undefined) config.iterations = a.iterations;
-  const iteration = Number(model.resume?.iteration ?? model.training?.iterations ?? 0);
+  let iteration: number;
+  try {
+    iteration = resumeIteration(model);
+    resumeLrScale(model);
+    if (model.curriculum) checkCurriculumRecord(model.curriculum);
+  } catch (e) {
+    throw new InputError(`${out} cannot be resumed: ${(e as Error).message.replace(/^nca-gl: /, '')}`, { cause: e });
+  }
   return { checkpoint: { b64: bytes.toString('base64'), iteration }, config, rebuilt };
 }
 
 /** Saves model (+ pool) from the page; returns the new in-memory checkpoint. */
-export async function saveCheckpoint(bridge: Bridge, out: string, iteration: number, resume: Record<string, string | number | boolean>, withPool: boolean, c: TrainConfig): Promise<Checkpoint> {
+export async function saveCheckpoint(
+  bridge: Bridge,
+  out: string,
+  iteration: number,
+  resume: Record<string, string | number | boolean>,
+  withPool: boolean,
+  c: TrainConfig,
+  hooks: AtomicHooks = {},
+): Promise<Checkpoint> {
   const b64 = await bridge.call('checkpoint', [resume]);
   if (withPool) {
     const info = await bridge.call('poolRead', [POOL_CHUNK]);
     const parts: Buffer[] = [];
     for (let i = 0; i < info.chunks; i++) parts.push(Buffer.from(await bridge.call('poolChunk', [i]), 'base64'));
     const data = Buffer.concat(parts);
-    writeFileAtomic(poolPathFor(out), encodePool({ iteration, size: info.size, width: c.width, height: c.height, dtype: info.dtype, byteLength: data.length }, data));
+    writeFileAtomic(poolPathFor(out), encodePool({ iteration, size: info.size, width: c.width, height: c.height, dtype: info.dtype, byteLength: data.length }, data), hooks);
   }
-  writeFileAtomic(out, Buffer.from(b64, 'base64'));
+  writeFileAtomic(out, Buffer.from(b64, 'base64'), hooks);
   return { b64, iteration };
 }
 
@@ -99,7 +111,8 @@ export async function restorePool(bridge: Bridge, out: string, iteration: number
   const path = poolPathFor(out);
   if (!existsSync(path)) return `no pool file ${path}: the pool restarts from seeds, so the losses will differ from an uninterrupted run`;
   try {
-    const { meta, data } = decodePool(readFileSync(path), path);
+    // bounded by the largest pool this run can have (float32 states) plus the header
+    const { meta, data } = decodePool(readInputFile(path, 'pool file', (c.pool ?? 0) * c.width * c.height * 16 * 4 + (1 << 20)), path);
     if (meta.iteration !== iteration) return `${path} is from iteration ${meta.iteration}, the checkpoint from ${iteration}: the pool restarts from seeds`;
     if (meta.width !== c.width || meta.height !== c.height || meta.size !== c.pool) return `${path} does not fit this model (size or grid): the pool restarts from seeds`;
     for (let i = 0, k = 0; i < data.length; i += POOL_CHUNK, k++) await bridge.call('poolWrite', [k, Buffer.from(data.subarray(i, i + POOL_CHUNK)).toString('base64')]);

@@ -7,20 +7,28 @@
  * the grid's half diagonal, since larger radii cut nothing); Distill tasks use batch 4, rollouts
  * scaled with the grid (28–43 steps at 32) and, for regenerating, a pool of 256 with 1 damaged sample.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { ModelFile } from '../io/model-file';
 import { crc32 } from '../io/model-file-crc';
+import { MAX_IMAGE_FILE_BYTES } from '../io/image-header';
+import { HYPER_LIMITS, hyperInt, hyperSteps, resumeIteration } from '../io/model-fields';
+import { MAX_POOL, MAX_ROLLOUT } from '../engine/budget';
+import { describe, NcaGlError } from '../errors';
+import { MAX_ITERATIONS } from './args';
 import { SHIPPED_TARGETS, shippedTargetNames } from '../io/shipped-targets';
 import { preset, TASKS, type Task } from '../train/presets';
 import { checkSchedule, type LrSchedule } from '../train/schedule';
 import type { TrainArgs } from './args';
 import { InputError, UsageError } from './errors';
+import { readInputFile } from './input';
+import { checkImageHeader, HEADER_BYTES } from '../io/image-header';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../io/target-pixels';
 import type { ImageInput, TrainConfig } from './page';
 
 export const QUICK = { size: 32, hidden: 32, lr: 2e-3, iterations: 500, batchDistill: 4, pool: 256 } as const;
-/** Largest image file read (the loader also limits decoded pixels). */
-export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
+/** Largest image file read (the loader also limits decoded pixels, and the header's size is checked first). */
+export const MAX_IMAGE_BYTES = MAX_IMAGE_FILE_BYTES;
 
 export function resolveConfig(a: TrainArgs): TrainConfig {
   const p = preset(a.task);
@@ -64,6 +72,16 @@ function fail(what: string, m: string): never {
   throw new InputError(`${what} cannot be resumed: ${m}`);
 }
 
+/** Runs a model-field reader, turning its bad-model error into this file's InputError. */
+function guard<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof NcaGlError) fail(what, e.message.replace(/^nca-gl: /, ''));
+    throw e;
+  }
+}
+
 /** The settings a checkpoint was trained with: resume.cli (written by `train`), else rebuilt from its hyperparameters. */
 export function configFromModel(m: ModelFile, what: string): { config: TrainConfig; rebuilt: boolean } {
   const task = m.training?.task as Task;
@@ -80,8 +98,22 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
     const int = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
     const ok =
       typeof c === 'object' && c !== null && c.task === task && c.width === m.grid.width && c.height === m.grid.height && c.hidden === m.rule.hidden &&
-      int(c.padding, 0, 4096) && int(c.batch, 1, 1024) && int(c.seed, 0, 0xffffffff) && int(c.iterations, 1, 1e6) && typeof c.full === 'boolean';
+      int(c.padding, 0, 4096) && int(c.batch, 1, 1024) && int(c.seed, 0, 0xffffffff) && int(c.iterations, 1, MAX_ITERATIONS) && typeof c.full === 'boolean';
     if (!ok) fail(what, 'its resume.cli record does not match the model');
+    // the optional fields, each named when out of range
+    const field = (k: string, v: unknown, lo: number, hi: number) => {
+      if (v !== undefined && !int(v, lo, hi)) fail(what, `'resume.cli' field '${k}' must be an integer from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+    };
+    if (c.steps !== undefined) {
+      if (!Array.isArray(c.steps) || c.steps.length !== 2) fail(what, `'resume.cli' field 'steps' must be [min, max], got ${JSON.stringify(c.steps)}`);
+      field('steps[0]', c.steps[0], 1, MAX_ROLLOUT);
+      field('steps[1]', c.steps[1], c.steps[0], MAX_ROLLOUT);
+    }
+    field('pool', c.pool, c.batch, MAX_POOL);
+    field('damage', c.damage, 0, c.batch - 1);
+    if (c.radiusStart !== undefined && !(typeof c.radiusStart === 'number' && c.radiusStart > 0 && c.radiusStart <= 1e6)) {
+      fail(what, `'resume.cli' field 'radiusStart' must be a number above 0 and at most 1000000, got ${JSON.stringify(c.radiusStart)}`);
+    }
     try {
       checkSchedule(c.lr);
     } catch {
@@ -92,13 +124,18 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
   // a model from the library or the page: rebuild from the hyperparameters it records
   const h = m.training?.hyperparameters ?? {};
   const p = preset(task);
-  const num = (k: string, d: number) => (typeof h[k] === 'number' ? (h[k] as number) : d);
+  // every field read is checked and named (io/model-fields.ts): a bad one is this file's fault, exit 3
+  const num = (k: keyof typeof HYPER_LIMITS, d: number) => guard(what, () => hyperInt(m, k, HYPER_LIMITS[k][0], HYPER_LIMITS[k][1], d));
   let lr: LrSchedule = p.lr;
   try {
     if (typeof h.lr === 'string') lr = checkSchedule(JSON.parse(h.lr));
+    else if (h.lr !== undefined) lr = checkSchedule(h.lr as number);
   } catch {
-    fail(what, `its learning rate record ${JSON.stringify(h.lr)} is not readable`);
+    fail(what, `'training.hyperparameters.lr' must be a learning rate or a schedule (JSON), got ${describe(h.lr)}`);
   }
+  const seed = m.training?.seed ?? 0;
+  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) fail(what, `'training.seed' must be an integer from 0 to 4294967295 to resume, got ${seed}`);
+  const done = guard(what, () => resumeIteration(m));
   const c: TrainConfig = {
     task,
     width: m.grid.width,
@@ -107,15 +144,18 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
     hidden: m.rule.hidden,
     batch: num('batch', p.batch),
     lr,
-    seed: m.training?.seed ?? 0,
-    iterations: Math.max(m.training?.iterations ?? 0, p.iterations),
+    seed,
+    iterations: Math.min(MAX_ITERATIONS, Math.max(done, p.iterations)),
     full: true,
   };
+  if (h.padding !== undefined && 2 * c.padding >= Math.min(c.width, c.height)) fail(what, `'training.hyperparameters.padding' (${c.padding}) leaves no room for the image in a ${c.width}×${c.height} grid`);
   if (p.regimen === 'distill') {
-    const s = typeof h.steps === 'string' ? /^(\d+)\.\.(\d+)$/.exec(h.steps) : null;
-    c.steps = s ? [Number(s[1]), Number(s[2])] : p.steps;
+    const s = guard(what, () => hyperSteps(m));
+    c.steps = s && !s.curriculum ? s.range : p.steps;
     c.pool = num('pool', p.pool);
     c.damage = num('damage', p.damage);
+    if (c.pool > 0 && c.pool < c.batch) fail(what, `'training.hyperparameters.pool' (${c.pool}) is smaller than the batch (${c.batch})`);
+    if (c.damage >= c.batch) fail(what, `'training.hyperparameters.damage' must be below the batch (${c.batch}), got ${c.damage}`);
   }
   return { config: c, rebuilt: true };
 }
@@ -130,26 +170,27 @@ export interface ResolvedImage {
 
 /** An image file, else a shipped target name; InputError when neither. */
 export function resolveImage(arg: string): ResolvedImage {
-  let isFile = false;
+  let st: Stats | null = null;
   try {
-    isFile = statSync(arg).isFile();
+    st = statSync(arg);
   } catch {
-    isFile = false;
+    st = null;
   }
-  if (isFile) {
-    const size = statSync(arg).size;
-    if (size > MAX_IMAGE_BYTES) throw new InputError(`image '${arg}' is ${size} bytes, over the ${MAX_IMAGE_BYTES}-byte limit: scale it down first`);
-    if (size === 0) throw new InputError(`image '${arg}' is empty (0 bytes)`);
-    let bytes: Buffer;
+  const shipped = SHIPPED_TARGETS[arg as keyof typeof SHIPPED_TARGETS];
+  // a file of that name wins over a shipped target; a directory, FIFO or device of that name does not
+  if (st?.isFile() || (st && !shipped)) {
+    const bytes = readInputFile(arg, 'image', MAX_IMAGE_BYTES);
+    if (bytes.length === 0) throw new InputError(`image '${arg}' is empty (0 bytes)`);
     try {
-      bytes = readFileSync(arg);
+      // the size its header declares, before the page decodes it (a PNG bomb is 'too large')
+      checkImageHeader(bytes.subarray(0, HEADER_BYTES), DEFAULT_MAX_INPUT_PIXELS, `image '${arg}'`);
     } catch (e) {
-      throw new InputError(`cannot read image '${arg}': ${(e as Error).message}`);
+      if (e instanceof NcaGlError) throw new InputError(e.message, { cause: e });
+      throw e;
     }
     const stem = basename(arg, extname(arg)) || 'model';
     return { input: { name: basename(arg), b64: bytes.toString('base64') }, crc: crc32(bytes), stem };
   }
-  const shipped = SHIPPED_TARGETS[arg as keyof typeof SHIPPED_TARGETS];
-  if (shipped) return { input: { name: arg, svg: shipped.svg }, crc: crc32(Buffer.from(shipped.svg, 'utf8')), stem: arg };
-  throw new InputError(`cannot read image '${arg}': no such file, and not a shipped target (${shippedTargetNames().join(', ')})`);
+  if (!shipped) throw new InputError(`cannot read image '${arg}': no such file, and not a shipped target (${shippedTargetNames().join(', ')})`);
+  return { input: { name: arg, svg: shipped.svg }, crc: crc32(Buffer.from(shipped.svg, 'utf8')), stem: arg };
 }

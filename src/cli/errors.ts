@@ -4,10 +4,11 @@
  *   0    success
  *   1    runtime failure: no browser, no WebGL2, the GPU or the browser failed, a file could not be written
  *   2    usage error: unknown or bad flag, missing argument (the message names it; usage follows)
- *   3    bad input file: an image that cannot be read or decoded, a model file the loader rejects
+ *   3    bad input file: an image that cannot be read or decoded, a model file the loader rejects or
+ *        that is over the resource budget
  *   130  interrupted (Ctrl-C) after saving what there was to save
  */
-import { NcaGlError, PREFIX } from '../errors';
+import { NcaGlError, PREFIX, safeText } from '../errors';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, input: 3, interrupted: 130 } as const;
 
@@ -42,12 +43,12 @@ export class BrowserDied extends Error {
 export function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError) return EXIT.usage;
   if (e instanceof InputError) return EXIT.input;
-  if (e instanceof NcaGlError && (e.code === 'bad-model' || e.code === 'bad-image')) return EXIT.input;
+  if (e instanceof NcaGlError && (e.code === 'bad-model' || e.code === 'bad-image' || e.code === 'over-budget')) return EXIT.input;
   return EXIT.failure;
 }
 
-/** The message of any thrown value, with the 'nca-gl: ' prefix. */
+/** The message of any thrown value, with the 'nca-gl: ' prefix, safe for a terminal (safeText). */
 export function messageOf(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
+  const m = safeText(e instanceof Error ? e.message : String(e), true);
   return m.startsWith(PREFIX) ? m : PREFIX + m;
 }

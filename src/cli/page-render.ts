@@ -67,7 +67,7 @@ export function installRenderApi(): void {
     const canvas = document.createElement('canvas');
     canvas.width = 8;
     canvas.height = 8;
-    const engine = N.createEngine(canvas, { ...model.rule, width, height, weights: model.weights, allowHalfFloat: true });
+    const engine = N.createEngine(canvas, { ...model.rule, width, height, weights: model.weights, allowHalfFloat: true, memoryBudget: o.memoryBudget, fieldNames: N.budget.MODEL_FIELD_NAMES });
     try {
       engine.setState(start === 'target' ? N.targetState(target!, 1, width, height) : N.startState(start, target ?? new Float32Array(width * height * 4), 1, width, height, o.seed));
       const frames: string[] = [];

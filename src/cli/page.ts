@@ -50,6 +50,8 @@ export interface SetupOptions {
   dropContextAt?: number[];
   /** Seconds a lost context may stay lost before the page gives up (the CLI then relaunches). */
   lostTimeoutS?: number;
+  /** GPU memory budget in bytes (engine/budget.ts; default 1 GiB). */
+  memoryBudget?: number;
 }
 
 export interface SetupReport {
@@ -81,6 +83,8 @@ export interface RenderOptions {
   /** Steps at which frames are taken, increasing (0 = the start). */
   at: number[];
   seed: number;
+  /** GPU memory budget in bytes (engine/budget.ts; default 1 GiB). */
+  memoryBudget?: number;
 }
 
 export interface RenderReport {
@@ -173,6 +177,7 @@ export function installTrainApi(): void {
       lr: c.lr,
       seed: c.seed,
       padding: c.padding,
+      ...(o.memoryBudget !== undefined ? { memoryBudget: o.memoryBudget } : {}),
       ...(c.steps ? { steps: c.steps } : {}),
       ...(c.pool !== undefined ? { pool: c.pool } : {}),
       ...(c.damage !== undefined ? { damage: c.damage } : {}),

@@ -5,6 +5,8 @@
  *
  *   [##########----------]  250/500  loss 0.02412  level 38  3.1 it/s  ETA 1m21s
  */
+import { safeText } from '../errors';
+
 export interface ProgressState {
   iteration: number;
   total: number;
@@ -119,7 +121,7 @@ export class Progress {
   note(message: string, important = false): void {
     if (this.o.quiet && !important) return;
     this.clear();
-    this.out.write(message + '\n');
+    this.out.write(safeText(message, true) + '\n'); // names from files and pages: no raw control or bidi characters
     if (this.tty && this.last && !this.o.quiet) {
       this.out.write(formatBar(this.last, this.out.columns ?? 80));
       this.drawn = true;

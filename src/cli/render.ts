@@ -2,12 +2,15 @@
  * The render and info commands, and the picture `train` writes next to its model.
  */
 import { extname } from 'node:path';
+import { NcaGlError, safeText } from '../errors';
 import { describeModel, type ModelFile } from '../io/model-file';
+import { trainedSteps } from '../io/model-fields';
 import type { RenderArgs } from './args';
 import { prepareFolder, writeFileAtomic } from './atomic';
 import { Bridge } from './bridge';
 import { readModel } from './checkpoint';
-import { EXIT, UsageError } from './errors';
+import { EXIT, InputError, UsageError } from './errors';
+import { checkRenderBudget, memoryBudgetFromEnv } from './limits';
 import { encodeGif, encodePng, type Rgba, strip, upscale } from './images';
 import type { RenderReport } from './page';
 import type { Writable } from './progress';
@@ -18,14 +21,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-/** The longest rollout the model was trained with: the curriculum's steps, a Distill range's max, else 16. */
-export function trainedSteps(m: ModelFile): number {
-  const c = m.curriculum?.steps;
-  if (typeof c === 'number' && c >= 1) return c;
-  const s = m.training?.hyperparameters?.steps;
-  const r = typeof s === 'string' ? /(\d+)\s*$/.exec(s) : null;
-  return r ? Number(r[1]) : 16;
-}
+/** The longest rollout the model was trained with (io/model-fields.ts; out-of-range fields are refused). */
+export { trainedSteps };
 
 /** Pixels per cell so that the grid's longer side shows about `pixels` pixels (1 … 16). */
 export function defaultScale(m: ModelFile, pixels = 256): number {
@@ -57,7 +54,14 @@ export async function render(a: RenderArgs, io: Io): Promise<number> {
   const problem = prepareFolder(out);
   if (problem) throw new UsageError(`render: ${problem}`, 'render');
   const gif = extname(out).toLowerCase() === '.gif';
-  const steps = a.steps ?? Math.max(64, 4 * trainedSteps(model));
+  let steps: number;
+  try {
+    steps = a.steps ?? Math.max(64, 4 * trainedSteps(model));
+  } catch (e) {
+    if (e instanceof NcaGlError) throw new InputError(`${a.model}: ${e.message.replace(/^nca-gl: /, '')}`, { cause: e });
+    throw e;
+  }
+  checkRenderBudget(a.model, model, steps, a.steps !== undefined, io.env);
   const every = a.every ?? (gif ? Math.max(1, Math.ceil(steps / 300)) : Math.max(1, Math.ceil(steps / 7)));
   const at: number[] = [];
   for (let t = 0; t < steps; t += every) at.push(t);
@@ -71,7 +75,7 @@ export async function render(a: RenderArgs, io: Io): Promise<number> {
   const bridge = await Bridge.open({ webgl: a.webgl, debug: !!io.env.NCA_GL_DEBUG });
   let r: RenderReport;
   try {
-    r = await bridge.call('render', [{ model: bytes.toString('base64'), start: a.start, at, seed: a.seed }]);
+    r = await bridge.call('render', [{ model: bytes.toString('base64'), start: a.start, at, seed: a.seed, memoryBudget: memoryBudgetFromEnv(io.env) }]);
   } finally {
     await bridge.close();
   }
@@ -86,6 +90,6 @@ export async function render(a: RenderArgs, io: Io): Promise<number> {
 
 export function info(path: string, io: Io): number {
   const { model } = readModel(path);
-  io.stdout.write(describeModel(model) + '\n');
+  io.stdout.write(safeText(describeModel(model), true) + '\n');
   return EXIT.ok;
 }

@@ -6,7 +6,9 @@
  * Test hooks (environment): NCA_GL_TEST_FAULTS="kill-browser@12,lose-context@5,drop-context@8" kills
  * the browser process once the run reaches iteration 12; forces a WebGL context loss
  * (WEBGL_lose_context) before iteration 5, restored 0.2 s later; and one before iteration 8 that is
- * never restored (context losses on the first launch only). NCA_GL_WATCHDOG_S: seconds without an
+ * never restored (context losses on the first launch only); "fail-write@N" makes the first checkpoint
+ * written at iteration N or later fail as a full disk would (ENOSPC, through writeFileAtomic's
+ * beforeWrite hook, the one test seam for failed writes). NCA_GL_WATCHDOG_S: seconds without an
  * answer from the page before it counts as hung (default 600); NCA_GL_CONTEXT_TIMEOUT_S: seconds a
  * lost context may stay lost before the browser counts as dead (default 60).
  */
@@ -14,12 +16,13 @@ import { existsSync } from 'node:fs';
 import { decodeModel } from '../io/model-file';
 import { NcaGlError } from '../errors';
 import type { TrainArgs } from './args';
-import { prepareFolder, writeFileAtomic } from './atomic';
+import { type AtomicHooks, prepareFolder, writeFileAtomic, WriteError } from './atomic';
 import { Bridge } from './bridge';
-import { type Checkpoint, loadCheckpoint, removeStalePool, restorePool, saveCheckpoint } from './checkpoint';
+import { type Checkpoint, loadCheckpoint, poolPathFor, removeStalePool, restorePool, saveCheckpoint } from './checkpoint';
 import { resolveConfig, resolveImage } from './config';
 import { BrowserDied, EXIT, UsageError } from './errors';
 import type { TrainConfig } from './page';
+import { checkTrainBudget, memoryBudgetFromEnv } from './limits';
 import { formatDuration, formatLoss, Progress, type ProgressState } from './progress';
 import { type Io, trainingPicture } from './render';
 
@@ -27,15 +30,21 @@ export const MAX_RELAUNCHES = 3;
 const CHECKPOINT_MS = 2 * 60 * 1000;
 const CHUNK_MS = 1000;
 
-export function parseFaults(spec: string | undefined): { killBrowserAt: number[]; loseContextAt: number[]; dropContextAt: number[] } {
-  const f = { killBrowserAt: [] as number[], loseContextAt: [] as number[], dropContextAt: [] as number[] };
+export function parseFaults(spec: string | undefined): { killBrowserAt: number[]; loseContextAt: number[]; dropContextAt: number[]; failWriteAt: number[] } {
+  const f = { killBrowserAt: [] as number[], loseContextAt: [] as number[], dropContextAt: [] as number[], failWriteAt: [] as number[] };
   for (const part of (spec ?? '').split(',').filter(Boolean)) {
-    const m = /^(kill-browser|lose-context|drop-context)@(\d+)$/.exec(part.trim());
-    if (!m) throw new NcaGlError('bad-argument', `NCA_GL_TEST_FAULTS: cannot read '${part}' (expected kill-browser@N, lose-context@N or drop-context@N)`);
-    (m[1] === 'kill-browser' ? f.killBrowserAt : m[1] === 'lose-context' ? f.loseContextAt : f.dropContextAt).push(Number(m[2]));
+    const m = /^(kill-browser|lose-context|drop-context|fail-write)@(\d+)$/.exec(part.trim());
+    if (!m) throw new NcaGlError('bad-argument', `NCA_GL_TEST_FAULTS: cannot read '${part}' (expected kill-browser@N, lose-context@N, drop-context@N or fail-write@N)`);
+    const list = { 'kill-browser': f.killBrowserAt, 'lose-context': f.loseContextAt, 'drop-context': f.dropContextAt, 'fail-write': f.failWriteAt }[m[1]!]!;
+    list.push(Number(m[2]));
   }
   f.killBrowserAt.sort((a, b) => a - b);
   return f;
+}
+
+/** The error a full disk gives (for the fail-write test fault). */
+function injectedEnospc(): never {
+  throw Object.assign(new Error('ENOSPC: no space left on device, write (injected by NCA_GL_TEST_FAULTS fail-write)'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
 }
 
 export function formatLr(lr: TrainConfig['lr']): string {
@@ -53,11 +62,12 @@ export function describeConfig(c: TrainConfig): string {
 export async function train(a: TrainArgs, io: Io): Promise<number> {
   const image = resolveImage(a.image);
   const out = a.out ?? `${image.stem}-${a.task}.nca`;
-  for (const f of [out, ...(typeof a.picture === 'string' ? [a.picture] : [])]) {
+  const picturePath = a.picture === false ? null : (a.picture ?? out.replace(/\.nca$/i, '.png'));
+  // every file this run may write, checked before any work (the pool only for a task that has one)
+  for (const f of [out, ...(a.task === 'regenerating' ? [poolPathFor(out)] : []), ...(picturePath ? [picturePath] : [])]) {
     const problem = prepareFolder(f);
     if (problem) throw new UsageError(`train: ${problem}`, 'train');
   }
-  const picturePath = a.picture === false ? null : (a.picture ?? out.replace(/\.nca$/i, '.png'));
   const progress = new Progress(io.stderr, { quiet: a.quiet, logEvery: a.logEvery });
   const note = (m: string, important = false) => progress.note(m, important);
 
@@ -71,8 +81,10 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
     if (a.resume) note(`no checkpoint at ${out} yet: starting from scratch`);
     else if (existsSync(out)) note(`${out} exists and will be replaced at the first checkpoint (--resume continues it instead)`);
     config = resolveConfig(a);
-    removeStalePool(out);
   }
+  // the resource budget, before a browser starts (flags: exit 2; a checkpoint's settings: exit 3)
+  checkTrainBudget(config, checkpoint ? null : a, io.env, checkpoint ? out : null);
+  if (!checkpoint) removeStalePool(out);
   const resumeRecord = { cli: JSON.stringify(config), image: image.input.name, imageCrc: image.crc };
   const faults = parseFaults(io.env.NCA_GL_TEST_FAULTS);
   const watchdogMs = Number(io.env.NCA_GL_WATCHDOG_S ?? 600) * 1000;
@@ -103,12 +115,25 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
   let last: ProgressState | null = null;
   let picture: string | null = null;
   const t0 = Date.now();
+  const intact = () => {
+    const cp = checkpoint as Checkpoint | null;
+    return cp && existsSync(out) ? `the last checkpoint, iteration ${cp.iteration}, is intact in ${out}: free the space and continue with --resume` : `nothing was saved (${out} was not written)`;
+  };
   const save = async () => {
+    const failAt = faults.failWriteAt.find((n) => iteration >= n);
+    const hooks: AtomicHooks = {};
+    if (failAt !== undefined) {
+      hooks.beforeWrite = () => {
+        faults.failWriteAt.splice(faults.failWriteAt.indexOf(failAt), 1);
+        injectedEnospc();
+      };
+    }
     try {
-      checkpoint = await saveCheckpoint(bridge!, out, iteration, resumeRecord, hasPool, config);
+      checkpoint = await saveCheckpoint(bridge!, out, iteration, resumeRecord, hasPool, config, hooks);
     } catch (e) {
       // the context went away after the last iteration: the next train call waits for it (or gives up)
       if (e instanceof NcaGlError && e.code === 'context-lost') return void note(`warning: no checkpoint at iteration ${iteration}: the WebGL context is lost`, true);
+      if (e instanceof WriteError) throw new NcaGlError('io', `${e.message.replace(/^nca-gl: /, '')}. Training stopped at iteration ${iteration}; ${intact()}`, { cause: e });
       throw e;
     }
     lastSave = Date.now();
@@ -121,9 +146,15 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
         if (!bridge) {
           bridge = await Bridge.open({ webgl: a.webgl, debug: !!io.env.NCA_GL_DEBUG });
           const first = launches++ === 0;
-          const rep = await bridge.call('setup', [
-            { config, image: image.input, checkpoint: checkpoint?.b64, loseContextAt: first ? faults.loseContextAt : [], dropContextAt: first ? faults.dropContextAt : [], lostTimeoutS: contextTimeoutS },
-          ]);
+          const rep = await bridge
+            .call('setup', [
+              { config, image: image.input, checkpoint: checkpoint?.b64, memoryBudget: memoryBudgetFromEnv(io.env), loseContextAt: first ? faults.loseContextAt : [], dropContextAt: first ? faults.dropContextAt : [], lostTimeoutS: contextTimeoutS },
+            ])
+            .catch((e: unknown) => {
+              // over this device's texture limits (known only in the page): the flags' fault, or the checkpoint's
+              if (e instanceof NcaGlError && e.code === 'over-budget' && !checkpoint) throw new UsageError(`train: ${e.message.replace(/^nca-gl: /, '')}`, 'train');
+              throw e;
+            });
           hasPool = rep.pool;
           iteration = rep.iteration;
           if (first) note(`training '${config.task}' on ${rep.source}\n  ${describeConfig(config)}; ${config.iterations} iterations\n  WebGL: ${bridge.renderer} (${bridge.mode})`);
@@ -139,7 +170,12 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
           if (!stop && picturePath && checkpoint && !picture) {
             const cp: Checkpoint = checkpoint;
             const pic = await trainingPicture(bridge, cp.b64, decodeModel(Buffer.from(cp.b64, 'base64')));
-            writeFileAtomic(picturePath, pic.png);
+            try {
+              writeFileAtomic(picturePath, pic.png);
+            } catch (e) {
+              if (!(e instanceof WriteError)) throw e;
+              throw new NcaGlError('io', `${e.message.replace(/^nca-gl: /, '')}. Training finished: the model (iteration ${cp.iteration}) is in ${out}; draw the picture again with --resume`, { cause: e });
+            }
             picture = `wrote ${picturePath}: ${pic.caption}`;
           }
           break;

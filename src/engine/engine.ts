@@ -8,10 +8,11 @@
  *   engine.dispose();               // frees every GL object it made
  */
 import { check, checkInt, describe, NcaGlError } from '../errors';
-import type { ContextTarget } from '../gl/context';
+import { type ContextTarget, releaseContext } from '../gl/context';
 import { Profiler } from '../gl/profiler';
 import { type GpuTexture, type ParamStorage, Runtime, type RuntimeOptions } from '../gl/runtime';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
+import { checkEngineBudget, type FieldNames, MAX_GRID_SIDE, MODEL_FIELD_NAMES, OPTION_NAMES, resolveMemoryBudget } from './budget';
 import { CHANNELS, checkWeights, hasOutputBias, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
 import { ForwardStep, layoutUniforms } from './step';
 
@@ -39,9 +40,26 @@ export interface EngineOptions {
   allowHalfFloat?: boolean;
   /** Where the MLP reads its weights (default 'auto': the faster one for the renderer; RuntimeOptions). */
   paramStorage?: ParamStorage | 'auto';
+  /**
+   * GPU memory the engine may take, in bytes (default 1 GiB, `DEFAULT_MEMORY_BUDGET`): a larger
+   * grid or batch is refused with an `over-budget` error before anything is allocated.
+   */
+  memoryBudget?: number;
+  /**
+   * On dispose(), give the WebGL context back to the browser (WEBGL_lose_context) when the engine
+   * created it from a canvas. Default: when that canvas is not in a document (or is an
+   * OffscreenCanvas) at dispose time; a canvas in the page keeps its context for the next engine.
+   */
+  releaseContext?: boolean;
+  /**
+   * How budget refusals name the sizes (default: these option names); modelEngineOptions names
+   * them as model-file fields ('grid.width', 'rule.hidden').
+   */
+  fieldNames?: FieldNames;
 }
 
-export const MAX_GRID = 4096;
+/** The largest grid side an engine runs (the budget's cap). */
+export const MAX_GRID = MAX_GRID_SIDE;
 
 export class Engine {
   readonly rt: Runtime;
@@ -66,12 +84,21 @@ export class Engine {
     const height = checkInt('height', opts.height, 1, MAX_GRID);
     const batch = checkInt('batch', opts.batch ?? 1, 1, 4096);
     this.seed = checkInt('seed', opts.seed ?? 0, 0, 0xffffffff);
+    // the budget, before any context, texture or host array: sizes, then the device's limits
+    const shape = { width, height, batch, hidden: this.config.hidden };
+    const budget = resolveMemoryBudget(opts.memoryBudget);
+    const halfOk = opts.allowHalfFloat ?? false;
+    const names = opts.fieldNames ?? OPTION_NAMES;
+    if (!(target instanceof Runtime)) checkEngineBudget(shape, { budget, texelBytes: halfOk ? 8 : 16, names });
     const bias = hasOutputBias(this.config);
     const weights = checkWeights(opts.weights ?? initWeights(this.config.rule, this.config.hidden, this.seed, bias), this.config.rule, this.config.hidden, bias);
     this.ownsRuntime = !(target instanceof Runtime);
-    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: opts.allowHalfFloat ?? false, paramStorage: opts.paramStorage ?? 'auto' };
+    this.releaseOnDispose = opts.releaseContext;
+    this.canvas = target instanceof Runtime || isGL(target) ? null : target;
+    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: halfOk, paramStorage: opts.paramStorage ?? 'auto' };
     this.rt = target instanceof Runtime ? target : new Runtime(target, rtOpts);
     try {
+      checkEngineBudget(shape, { limits: this.rt.caps, budget, texelBytes: this.rt.format === 'rgba16f' ? 8 : 16, names });
       this.atlas = makeAtlas(width, height, batch, this.rt.caps.maxTextureSize);
       this.pl = paramLayout(this.config.hidden);
       this.params = this.rt.texture(this.pl.width, this.pl.height, 0, 'rgba32f', 'parameters');
@@ -82,9 +109,21 @@ export class Engine {
       this.forward = new ForwardStep(this.rt, this.config, this.atlas);
       this.scratch = ForwardStep.scratch(this.rt, this.atlas);
     } catch (e) {
-      if (this.ownsRuntime) this.rt.dispose();
+      if (this.ownsRuntime) this.releaseRuntime();
       throw e;
     }
+  }
+
+  private readonly releaseOnDispose: boolean | undefined;
+  private readonly canvas: HTMLCanvasElement | OffscreenCanvas | null;
+
+  /** Frees the runtime the engine made and, per `releaseContext`, gives its context back. */
+  private releaseRuntime(): void {
+    this.rt.dispose();
+    const c = this.canvas;
+    if (!c) return;
+    const detached = typeof OffscreenCanvas !== 'undefined' && c instanceof OffscreenCanvas ? true : !(c as HTMLCanvasElement).isConnected;
+    if (this.releaseOnDispose ?? detached) releaseContext(this.rt.gl);
   }
 
   get rule(): Rule {
@@ -208,9 +247,12 @@ export class Engine {
     return this.rt.memoryBytes();
   }
 
-  /** Frees every GL object the engine made. Further calls throw. */
+  /**
+   * Frees every GL object the engine made, and the WebGL context it created when `releaseContext`
+   * says so (see EngineOptions). Further calls throw.
+   */
   dispose(): void {
-    if (this.ownsRuntime) this.rt.dispose();
+    if (this.ownsRuntime) this.releaseRuntime();
     else for (const t of [this.params, this.cur, this.next, this.scratch]) this.rt.free(t);
   }
 }
@@ -223,9 +265,13 @@ export interface ModelLike {
 }
 
 /** Engine options that run `model` at the grid size it was trained on; `extra` adds or overrides. */
+function isGL(x: unknown): x is WebGL2RenderingContext {
+  return typeof WebGL2RenderingContext !== 'undefined' && x instanceof WebGL2RenderingContext;
+}
+
 export function modelEngineOptions(model: ModelLike, extra: Partial<EngineOptions> = {}): EngineOptions {
   const { rule, hidden, rate, perCell, outputBias } = model.rule;
-  return { rule, hidden, rate, perCell, ...(outputBias ? { outputBias } : {}), width: model.grid.width, height: model.grid.height, weights: model.weights, ...extra };
+  return { rule, hidden, rate, perCell, ...(outputBias ? { outputBias } : {}), width: model.grid.width, height: model.grid.height, weights: model.weights, fieldNames: MODEL_FIELD_NAMES, ...extra };
 }
 
 export function createEngine(target: ContextTarget, opts: EngineOptions): Engine {

@@ -67,6 +67,24 @@ export function acquireContext(target: ContextTarget): WebGL2RenderingContext {
   return gl;
 }
 
+const released = new WeakSet<WebGL2RenderingContext>();
+
+/**
+ * Gives a context back to the browser now (WEBGL_lose_context), instead of when the canvas is
+ * garbage-collected: browsers keep only a few live contexts and evict the oldest beyond that. The
+ * canvas cannot get a new context afterwards.
+ */
+export function releaseContext(gl: WebGL2RenderingContext): void {
+  if (gl.isContextLost()) return;
+  released.add(gl);
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+}
+
+/** True when `releaseContext` gave this context back. */
+export function wasReleased(gl: WebGL2RenderingContext): boolean {
+  return released.has(gl);
+}
+
 /** Reads limits and enables the extensions nca-gl uses (enabling is what getExtension does). */
 export function readCapabilities(gl: WebGL2RenderingContext): Capabilities {
   const dbg = gl.getExtension('WEBGL_debug_renderer_info');

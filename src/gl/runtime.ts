@@ -18,6 +18,7 @@ import {
   type ParamStorage,
   preferredParamStorage,
   type StorageFormat,
+  wasReleased,
 } from './context';
 
 export { type ParamStorage, preferredParamStorage } from './context';
@@ -128,7 +129,14 @@ export class Runtime {
 
   constructor(target: ContextTarget, opts: RuntimeOptions = {}) {
     this.gl = acquireContext(target);
-    if (this.gl.isContextLost()) throw new NcaGlError('context-lost', 'the WebGL2 context is lost; wait for it to be restored or use a new canvas');
+    if (this.gl.isContextLost()) {
+      throw new NcaGlError(
+        'context-lost',
+        wasReleased(this.gl)
+          ? "this canvas's WebGL2 context was released by dispose() of an earlier engine (option 'releaseContext'): use a new canvas, or create that engine with releaseContext: false"
+          : 'the WebGL2 context is lost; wait for it to be restored or use a new canvas',
+      );
+    }
     this.caps = readCapabilities(this.gl);
     this.format = chooseFormat(this.caps, opts.allowHalfFloat ?? false);
     requireCapabilities(this.caps, { format: this.format, drawBuffers: opts.drawBuffers ?? 4 });
@@ -181,6 +189,16 @@ export class Runtime {
     gl.bindTexture(target, tex);
     if (isArray) gl.texStorage3D(target, 1, info.internal, width, height, layers);
     else gl.texStorage2D(target, 1, info.internal, width, height);
+    // out of memory is the budget's business, not a broken device: say so, with the sizes
+    if (gl.getError() === gl.OUT_OF_MEMORY) {
+      gl.bindTexture(target, null);
+      gl.deleteTexture(tex);
+      const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+      throw new NcaGlError(
+        'over-budget',
+        `the GPU ran out of memory for '${label}' (${width}×${height}${isArray ? `×${layers}` : ''}, ${mib(width * height * Math.max(1, layers) * info.bytes)}) with ${mib(this.memoryBytes())} already held: use a smaller grid, batch or hidden layer, or a lower memoryBudget`,
+      );
+    }
     gl.texParameteri(target, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
     gl.texParameteri(target, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.texParameteri(target, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
@@ -213,11 +231,13 @@ export class Runtime {
     this.textures.delete(t);
   }
 
-  /** Bytes of GPU memory held by this runtime's textures and uniform-block mirrors. */
+  /**
+   * Bytes of GPU memory held by this runtime's textures (what the budget estimates; the uniform
+   * buffers that mirror parameter textures, a few KB, are not counted).
+   */
   memoryBytes(): number {
     let n = 0;
     for (const t of this.textures) n += t.bytes;
-    for (const m of this.mirrors.values()) n += m.bytes;
     return n;
   }
 

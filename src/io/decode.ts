@@ -8,6 +8,8 @@
 import { describe, NcaGlError } from '../errors';
 import { checkImageSize, fitBox, type ResolvedTargetOptions } from './target-pixels';
 import { looksLikeSvg, parseSvg } from './svg';
+import { checkImageHeader, HEADER_BYTES, MAX_IMAGE_FILE_BYTES } from './image-header';
+import { readCapped } from './fetch-capped';
 
 /** Anything loadTarget accepts. */
 export type ImageSource =
@@ -90,7 +92,8 @@ async function fetchBlob(url: string, what: string): Promise<Blob> {
     );
   }
   if (!res.ok) throw new NcaGlError('io', `could not load ${what}: the server answered ${res.status} ${res.statusText}`.trimEnd());
-  return res.blob();
+  const bytes = await readCapped(res, MAX_IMAGE_FILE_BYTES, what);
+  return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: res.headers.get('content-type') ?? '' });
 }
 
 /** The format named by a file's first bytes, or null. */
@@ -110,6 +113,8 @@ async function decodeBlob(blob: Blob, what: string, o: ResolvedTargetOptions): P
   const format = sniffFormat(new Uint8Array(await blob.slice(0, 4096).arrayBuffer()));
   if (format === 'SVG' || (format === null && /svg/i.test(blob.type))) return decodeSvgText(await blob.text(), what, o);
   if (!has('createImageBitmap')) throw needsBrowser(what);
+  // the size the header declares, before a decoder allocates anything (a PNG bomb is 'too large')
+  checkImageHeader(new Uint8Array(await blob.slice(0, HEADER_BYTES).arrayBuffer()), o.maxInputPixels, what);
   let bmp: ImageBitmap;
   try {
     bmp = await createImageBitmap(blob);

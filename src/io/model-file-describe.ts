@@ -1,11 +1,12 @@
 /** A human summary of a model file (printed by `nca-gl info`). Never throws on odd input. */
 import { parameterCount, weightShapes } from '../engine/model';
+import { safeText } from '../errors';
 import type { ModelFile } from './model-file';
 
-/** Quotes a string from a file for a terminal: control characters escaped, long text cut. */
+/** Quotes a string from a file for a terminal: control and bidi characters escaped (safeText), long text cut. */
 function quote(s: string, max = 80): string {
   const cut = s.length > max ? s.slice(0, max) + '…' : s;
-  return '"' + cut.replace(/[\u0000-\u001f\u007f-\u009f"\\]/g, (c) => (c === '"' || c === '\\' ? '\\' + c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)) + '"';
+  return '"' + safeText(cut.replace(/["\\]/g, (c) => '\\' + c)) + '"';
 }
 
 function num(x: number): string {

@@ -8,6 +8,7 @@
  * run continues exactly.
  */
 import { check, checkInt, checkNumber, describe } from '../errors';
+import { MAX_ROLLOUT } from '../engine/budget';
 import type { Perturbation } from './perturb';
 
 /** One curriculum axis: start value, change per level (added, or multiplied when `factor`), bound. */
@@ -102,7 +103,7 @@ export class Curriculum {
       noise: checkNumber('curriculum.noise', s.noise, 0, 1e6),
       radius: s.radius === Infinity || s.radius === null ? Infinity : checkNumber('curriculum.radius', s.radius, 0, 1e6),
       ablation: checkNumber('curriculum.ablation', s.ablation, 0, 1e6),
-      steps: checkInt('curriculum.steps', s.steps, 1, 1 << 20),
+      steps: checkInt('curriculum.steps', s.steps, 1, MAX_ROLLOUT),
     };
   }
 

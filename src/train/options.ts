@@ -1,5 +1,6 @@
 /** Trainer options: defaults per rule (Distill's regimen for `growing`, the article's for `seed`) and checks. */
 import { check, checkInt, checkNumber, describe, NcaGlError } from '../errors';
+import { MAX_ROLLOUT, resolveMemoryBudget } from '../engine/budget';
 import { resolveRuleConfig, type Rule, type RuleConfig, type Weights } from '../engine/model';
 import type { ParamStorage } from '../gl/runtime';
 import { checkSchedule, type LrSchedule } from './schedule';
@@ -49,6 +50,8 @@ export interface TrainerOptions {
   debug?: boolean;
   /** Where the MLP passes read their weights (default 'auto': the faster one for the renderer). */
   paramStorage?: ParamStorage | 'auto';
+  /** GPU memory the trainer may take, in bytes (default 1 GiB; see engine/budget.ts). */
+  memoryBudget?: number;
 }
 
 export interface ResolvedTrainerOptions {
@@ -67,9 +70,10 @@ export interface ResolvedTrainerOptions {
   beta2: number;
   eps: number;
   checkpointEvery: number;
+  memoryBudget: number;
 }
 
-export const MAX_STEPS = 1024;
+export const MAX_STEPS = MAX_ROLLOUT;
 
 export function resolveTrainerOptions(o: TrainerOptions): ResolvedTrainerOptions {
   check(typeof o === 'object' && o !== null, `createTrainer needs options {width, height, target, ...}, got ${describe(o)}`);
@@ -107,6 +111,7 @@ export function resolveTrainerOptions(o: TrainerOptions): ResolvedTrainerOptions
     beta2: checkNumber('beta2', o.beta2 ?? 0.999, 0, 0.9999999),
     eps: checkNumber('eps', o.eps ?? 1e-8, 1e-12, 1),
     checkpointEvery: every <= 1 ? 0 : every,
+    memoryBudget: resolveMemoryBudget(o.memoryBudget),
   };
 }
 

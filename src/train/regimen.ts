@@ -20,6 +20,8 @@ import { type Perturbation, PerturbPass } from './perturb';
 import { Pool } from './pool';
 import { type Preset, preset, type Task } from './presets';
 import { Trainer, type TrainerState } from './trainer';
+import { checkTrainingBudget, type TrainShape } from './budget';
+import { resolveMemoryBudget } from '../engine/budget';
 
 export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'description' | 'regimen'>> {
   task: Task;
@@ -37,6 +39,8 @@ export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'descripti
   debug?: boolean;
   /** Where the MLP passes read their weights (TrainerOptions.paramStorage). */
   paramStorage?: ParamStorage | 'auto';
+  /** GPU memory the regimen (trainer and pool) may take, in bytes (default 1 GiB; engine/budget.ts). */
+  memoryBudget?: number;
 }
 
 export interface StepReport {
@@ -84,6 +88,12 @@ export class Regimen {
     if (opts.curriculum) p.curriculum = opts.curriculum;
     this.preset = p;
     const maxSteps = p.regimen === 'article' ? Math.max(p.curriculum!.steps.start, p.curriculum!.steps.limit) : p.steps[1];
+    const budget = resolveMemoryBudget(opts.memoryBudget);
+    const shape: TrainShape = {
+      rule: p.rule, width: p.width, height: p.height, batch: p.batch, hidden: p.hidden, steps: maxSteps,
+      checkpointEvery: opts.checkpointEvery ?? 0, pool: p.regimen === 'article' ? 0 : p.pool, targetStates: p.regimen === 'article',
+    };
+    checkTrainingBudget(shape, { budget });
     this.trainer = new Trainer(target, {
       rule: p.rule,
       hidden: p.hidden,
@@ -105,9 +115,11 @@ export class Regimen {
       weights: opts.weights,
       debug: opts.debug,
       paramStorage: opts.paramStorage,
+      memoryBudget: budget,
     });
     const rt = this.trainer.rt;
     try {
+      checkTrainingBudget(shape, { budget, limits: rt.caps });
       const a = this.trainer.atlas;
       if (p.regimen === 'article') {
         if (!p.curriculum) throw new NcaGlError('bad-argument', `task '${p.task}' needs a curriculum`);

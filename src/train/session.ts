@@ -20,6 +20,7 @@ import { check, checkInt, NcaGlError } from '../errors';
 import type { Weights } from '../engine/model';
 import type { ModelFile } from '../io/model-file';
 import { targetThumbnail } from '../io/target-pixels';
+import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
 import { Curriculum } from './curriculum';
 import type { TargetLike } from './options';
 import { Regimen, type RegimenOptions, type RegimenState, type StepReport } from './regimen';
@@ -287,14 +288,16 @@ export class TrainingSession {
       seed: model.training?.seed ?? options.seed,
       weights: model.weights,
     });
-    const iteration = Number(model.resume!.iteration ?? model.training?.iterations ?? 0);
+    const iteration = resumeIteration(model);
+    const lrScale = resumeLrScale(model);
+    if (model.curriculum) checkCurriculumRecord(model.curriculum);
     const weights: Weights = model.weights;
     const snap: Snapshot = {
       regimen: {
         trainer: { weights, optimizer: model.optimizer!, iteration },
         curriculum: model.curriculum && s.regimen.curriculum ? Curriculum.stateFromRecord(model.curriculum) : null,
       },
-      lrScale: Number(model.resume!.lrScale ?? 1),
+      lrScale,
       lossHistory: Array.from(model.training?.lossHistory ?? []),
     };
     s.restore(snap);

@@ -20,6 +20,7 @@ import { CHANNELS, checkWeights, hasOutputBias, initWeights, type RuleConfig, ty
 import { ForwardStep, layoutUniforms, ruleDefines } from '../engine/step';
 import { type BackwardBuffers, BackwardStep, type PartialLayout, partialLayout } from './backward';
 import { type ResolvedTrainerOptions, resolveTrainerOptions, targetData, type TrainerOptions } from './options';
+import { checkTrainingBudget, type TrainShape } from './budget';
 import { LossPasses } from './loss';
 import { lrAt } from './schedule';
 import { StateStore } from './states';
@@ -72,6 +73,8 @@ export class Trainer {
     this.opts = resolveTrainerOptions(options);
     const o = this.opts;
     const targetRGBA = targetData(options.target, o.width, o.height);
+    const shape: TrainShape = { rule: o.rule.rule, width: o.width, height: o.height, batch: o.batch, hidden: o.rule.hidden, steps: o.steps[1], checkpointEvery: o.checkpointEvery };
+    checkTrainingBudget(shape, { budget: o.memoryBudget });
     const bias = hasOutputBias(o.rule);
     const weights = checkWeights(options.weights ?? initWeights(o.rule.rule, o.rule.hidden, o.seed, bias), o.rule.rule, o.rule.hidden, bias);
     this.ownsRuntime = !(target instanceof Runtime);
@@ -81,6 +84,7 @@ export class Trainer {
       if (rt.format !== 'rgba32f' || rt.maxTargets < 8) {
         throw new NcaGlError('missing-capability', `training needs float32 render targets and 8 draw buffers; this device (${rt.caps.renderer}) offers ${rt.format} and ${rt.maxTargets}`);
       }
+      checkTrainingBudget(shape, { budget: o.memoryBudget, limits: rt.caps });
       this.atlas = makeAtlas(o.width, o.height, o.batch, rt.caps.maxTextureSize);
       const a = this.atlas;
       this.pl = paramLayout(o.rule.hidden);

@@ -13,6 +13,7 @@ export function describeFailure(e: NcaGlError): string {
     'context-lost': 'The graphics context of this animation was lost.',
     io: 'The model of this animation could not be loaded.',
     'bad-model': 'The model file of this animation is not valid.',
+    'over-budget': 'The model of this animation is too large to run here.',
   };
   return `${lead[e.code] ?? 'This animation could not start.'}\n${detail}`;
 }

@@ -26,7 +26,8 @@
 import { Engine, modelEngineOptions } from '../engine/engine';
 import { NcaGlError } from '../errors';
 import type { StorageFormat } from '../gl/context';
-import { decodeModel, type ModelFile } from '../io/model-file';
+import { decodeModel, MODEL_FILE_LIMITS, type ModelFile } from '../io/model-file';
+import { readCapped } from '../io/fetch-capped';
 import { describeFailure, showMessage } from './message';
 import { type Background, Player, type PlayerOptions } from './player';
 import { type SharedClient, type SharedContext, sharedContext } from './shared';
@@ -465,7 +466,7 @@ export async function loadModel(src: ModelSource): Promise<ModelFile> {
       );
     }
     if (!res.ok) throw new NcaGlError('io', `could not load the model ${src}: the server answered ${res.status} ${res.statusText}`.trimEnd());
-    return decodeModel(new Uint8Array(await res.arrayBuffer()));
+    return decodeModel(await readCapped(res, MODEL_FILE_LIMITS.maxFileBytes, `the model ${src}`));
   }
   if (src instanceof ArrayBuffer || src instanceof Uint8Array) return decodeModel(src);
   if (typeof Blob !== 'undefined' && src instanceof Blob) return decodeModel(new Uint8Array(await src.arrayBuffer()));
