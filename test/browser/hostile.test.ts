@@ -249,28 +249,35 @@ describe('context lifetime', () => {
     h.problems.splice(0, h.problems.length, ...h.problems.filter((p) => !/Too many active WebGL contexts/.test(p)));
   });
 
-  it('<nca-canvas> taken out of the page releases its context, and runs again when put back', async () => {
+  it('<nca-canvas> taken out of the page frees its grid in the shared context, which stays for the others, and runs again when put back', async () => {
+    // widgets share one WebGL2 context (src/widget/shared.ts): leaving the page disposes the
+    // widget's engine (its textures), never the context the other widgets draw with
     writeFileSync(join(ART, 'tiny-ok.nca'), encodeModel(baseModel()));
     const page = await h.newPage();
     pages.push(page);
     const r = await page.evaluate(async () => {
+      const shared = (window as any).NcaGl.sharedContext();
       const el = document.createElement('nca-canvas') as any;
       el.setAttribute('model', '/test-artifacts/hostile/tiny-ok.nca');
       document.body.appendChild(el);
       await el.widget.ready;
-      const gl = el.engine.gl as WebGL2RenderingContext;
+      const held = shared.runtime().memoryBytes();
       el.remove();
       await new Promise((ok) => setTimeout(ok, 50));
-      const released = gl.isContextLost();
+      const out = { held, after: shared.runtime().memoryBytes(), widgetGone: el.widget === null, lost: shared.gl.isContextLost() };
       document.body.appendChild(el);
       await el.widget.ready;
       const f0 = el.widget.frames;
       await new Promise((ok) => setTimeout(ok, 1500));
-      return { released, again: !el.engine.gl.isContextLost(), frames: el.widget.frames - f0 };
+      return { ...out, again: !shared.gl.isContextLost(), frames: el.widget.frames - f0, heldAgain: shared.runtime().memoryBytes() };
     });
-    expect(r.released).toBe(true);
+    expect(r.held).toBeGreaterThan(0);
+    expect(r.widgetGone).toBe(true);
+    expect(r.after).toBeLessThan(r.held);
+    expect(r.lost).toBe(false);
     expect(r.again).toBe(true);
     expect(r.frames).toBeGreaterThan(0);
+    expect(r.heldAgain).toBe(r.held);
   });
 
   it('a canvas in the page keeps its context for the next engine; a released canvas says so', async () => {
