@@ -18,6 +18,7 @@ import { describe, NcaGlError } from '../errors';
 import { base64ToBytes } from './base64';
 import type { ModelFile, Q8, Quantization } from './model-file';
 import type { OriginMeta } from './model-file-schema';
+import { halfToFloat } from '../gl/texture';
 
 export type ImportFormat = 'distill' | 'safetensors';
 export type TensorName = 'w0' | 'b0' | 'w1' | 'b1';
@@ -270,15 +271,6 @@ interface StEntry {
   end: number;
 }
 
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
 function readTensor(dv: DataView, e: StEntry, dataStart: number): Float64Array {
   const size = DTYPE_BYTES[e.dtype]!;
   const n = (e.end - e.begin) / size;
@@ -288,7 +280,7 @@ function readTensor(dv: DataView, e: StEntry, dataStart: number): Float64Array {
     const p = at + i * size;
     if (e.dtype === 'F32') out[i] = dv.getFloat32(p, true);
     else if (e.dtype === 'F64') out[i] = dv.getFloat64(p, true);
-    else if (e.dtype === 'F16') out[i] = half(dv.getUint16(p, true));
+    else if (e.dtype === 'F16') out[i] = halfToFloat(dv.getUint16(p, true));
     else out[i] = new Float32Array(new Uint32Array([dv.getUint16(p, true) << 16]).buffer)[0]!; // BF16
   }
   return out;
