@@ -5,7 +5,7 @@
 # (CC-BY 4.0; see zoo/LICENSE-distill.md). The 8-bit values are kept as they are: no new rounding.
 #   bash scripts/import-distill-zoo.sh [folder holding ex2_lizard.json, ex3_lizard.json, ex3_butterfly.json]
 set -euo pipefail
-src=${1:-../shared/distill}
+src=${1:-test/fixtures/distill}
 cd "$(dirname "$0")/.."
 attribution='Mordvintsev, Randazzo, Niklasson, Levin: Growing Neural Cellular Automata, Distill 2020 (doi:10.23915/distill.00023)'
 url='https://github.com/distillpub/post--growing-ca'

@@ -12,7 +12,7 @@ import type { Runtime, TextureBlock } from '../gl/runtime';
 import { PERCEPTION } from './model';
 
 export interface ParamPasses {
-  /** Defines for every pass that includes mlp.glsl. */
+  /** Defines for the passes that multiply by the weights (with ruleDefines, which sets PERCEPTION). */
   defines: Defines;
   /** Uniform blocks for Runtime.program (empty with texture storage). */
   blocks: TextureBlock[];
@@ -27,7 +27,7 @@ export function paramBlockBytes(hidden: number): [number, number] {
 export function paramPasses(rt: Runtime, hidden: number): ParamPasses {
   const fits = paramBlockBytes(hidden).every((b) => b <= rt.caps.maxUniformBlockSize);
   const ubo = rt.paramStorage === 'uniform-buffer' && fits;
-  const defines: Defines = { PERCEPTION, PARAMS_UBO: ubo };
+  const defines: Defines = { PARAMS_UBO: ubo };
   if (!ubo) return { defines, blocks: [] };
   const h4 = hidden / 4;
   return {

@@ -20,10 +20,10 @@ import {
   type StorageFormat,
   wasReleased,
 } from './context';
-
-export { type ParamStorage, preferredParamStorage } from './context';
 import { assemble, type Defines, linkProgram } from './program';
 import { FORMAT_INFO, GpuTexture, halfToFloat, type TexFormat } from './texture';
+
+export { type ParamStorage, preferredParamStorage } from './context';
 
 export { GpuTexture, halfToFloat, type TexFormat } from './texture';
 
@@ -54,15 +54,14 @@ export interface TextureBlock {
   rect: [number, number, number, number];
 }
 
-
 interface BlockBinding extends TextureBlock {
   binding: number;
 }
 
 interface Mirror {
   buffer: WebGLBuffer;
+  /** The texture version it holds (GpuTexture.version). */
   version: number;
-  bytes: number;
 }
 
 export interface PassProgram {
@@ -107,7 +106,6 @@ export interface RuntimeOptions {
   paramStorage?: ParamStorage | 'auto';
 }
 
-
 export class Runtime {
   readonly gl: WebGL2RenderingContext;
   readonly caps: Capabilities;
@@ -120,8 +118,8 @@ export class Runtime {
   private readonly fboKeysByTexture = new Map<number, string[]>();
   private readonly vao: WebGLVertexArrayObject;
   private readonly buffers = new Set<WebGLBuffer>();
-  private readonly mirrors = new Map<string, Mirror>();
-  private readonly mirrorKeysByTexture = new Map<number, string[]>();
+  /** Uniform-buffer mirrors of textures: texture id → rectangle → mirror. */
+  private readonly mirrors = new Map<number, Map<string, Mirror>>();
   /** Where MLP passes read their weights (RuntimeOptions.paramStorage). */
   readonly paramStorage: ParamStorage;
   private disposed = false;
@@ -221,12 +219,8 @@ export class Runtime {
       this.fbos.delete(key);
     }
     this.fboKeysByTexture.delete(t.id);
-    for (const key of this.mirrorKeysByTexture.get(t.id) ?? []) {
-      const m = this.mirrors.get(key);
-      if (m) this.gl.deleteBuffer(m.buffer);
-      this.mirrors.delete(key);
-    }
-    this.mirrorKeysByTexture.delete(t.id);
+    for (const m of this.mirrors.get(t.id)?.values() ?? []) this.gl.deleteBuffer(m.buffer);
+    this.mirrors.delete(t.id);
     this.gl.deleteTexture(t.texture);
     this.textures.delete(t);
   }
@@ -451,21 +445,19 @@ export class Runtime {
 
   /** The uniform buffer mirroring `b.rect` of `t`, refreshed (on the GPU) if `t` changed since. */
   private mirror(t: GpuTexture, b: TextureBlock): WebGLBuffer {
-    const key = `${t.id}:${b.rect.join(',')}`;
     const gl = this.gl;
-    let m = this.mirrors.get(key);
+    let byRect = this.mirrors.get(t.id);
+    if (!byRect) this.mirrors.set(t.id, (byRect = new Map()));
+    const key = b.rect.join(',');
+    let m = byRect.get(key);
     if (!m) {
       const buffer = gl.createBuffer();
       if (!buffer) throw new NcaGlError('context-lost', 'could not create a buffer: the WebGL context is lost');
-      const bytes = b.rect[2] * b.rect[3] * 16;
       gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buffer);
-      gl.bufferData(gl.PIXEL_PACK_BUFFER, bytes, gl.DYNAMIC_COPY);
+      gl.bufferData(gl.PIXEL_PACK_BUFFER, b.rect[2] * b.rect[3] * 16, gl.DYNAMIC_COPY);
       gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null);
-      m = { buffer, version: -1, bytes };
-      this.mirrors.set(key, m);
-      const keys = this.mirrorKeysByTexture.get(t.id) ?? [];
-      keys.push(key);
-      this.mirrorKeysByTexture.set(t.id, keys);
+      m = { buffer, version: -1 };
+      byRect.set(key, m);
     }
     if (m.version !== t.version) {
       const [x, y, w, h] = b.rect;
@@ -513,7 +505,7 @@ export class Runtime {
     this.programs.clear();
     for (const b of this.buffers) gl.deleteBuffer(b);
     this.buffers.clear();
-    for (const m of this.mirrors.values()) gl.deleteBuffer(m.buffer);
+    for (const byRect of this.mirrors.values()) for (const m of byRect.values()) gl.deleteBuffer(m.buffer);
     this.mirrors.clear();
     gl.deleteVertexArray(this.vao);
     this.disposed = true;

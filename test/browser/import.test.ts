@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../src/cli/png';
 import { type Harness, openHarness, ROOT, toB64 } from './harness';
 
-const DISTILL = '/work/shared/distill';
+import { DISTILL } from '../helpers/fixtures';
 const N = 72;
 const PAD = 16;
 /** Grids per run: 8 for the growth check (the mean over ≥ 8), 4 for the cut (time). */

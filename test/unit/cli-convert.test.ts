@@ -12,7 +12,7 @@ import { decodePng } from '../../src/cli/png';
 import { decodeModel } from '../../src/io/model-file';
 import { uniform } from '../helpers/random';
 
-const DISTILL = '/work/shared/distill';
+import { DISTILL } from '../helpers/fixtures';
 
 function capture() {
   let out = '';

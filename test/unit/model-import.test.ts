@@ -16,7 +16,7 @@ import { decodeModel, describeModel, encodeModel, type ModelFile } from '../../s
 import { crc32 } from '../../src/io/model-file-crc';
 import { randomWeights, uniform } from '../helpers/random';
 
-const DISTILL = '/work/shared/distill';
+import { DISTILL } from '../helpers/fixtures';
 const ROOT = new URL('../../', import.meta.url);
 
 /** Distill's demo decoding, written from public/ca.js: texture of out/4 RGBA texels × (in + 1) rows, (t/255 − 0.5) · scale. */
