@@ -54,7 +54,14 @@ Options:
                              schedule as x,N:y,... (e.g. 0.001,3000:0.0003: 1e-3, then 3e-4 from
                              iteration 3000)
       --seed <n>             random seed, 0 … 4294967295 (default 1)
-      --pool <n>             regenerating: states in the sample pool (default 256; --full: 1024)
+      --pool <n>             states in the sample pool (regenerating: default 256, --full 1024;
+                             growth/persistence/healing: see README); 0 for none
+      --fresh <n>            with a pool (growth/persistence/healing): the batch's worst grids that
+                             restart from a fresh start each iteration
+      --damage <n>           with a pool: the batch's best grids damaged each iteration
+      --levels <n>           growth/persistence/healing: the curriculum's ladder in n levels
+      --pace <n>             growth/persistence/healing: the curriculum reaches its last level by
+                             iteration n at the latest (0: only by the loss, as in the article)
       --full                 the task's full preset (SPEC sizes; slow without a GPU)
   -o, --out <file.nca>       model file (default <image>-<task>.nca)
       --picture <file.png>   picture of the result (default: the model path with .png)
@@ -221,6 +228,10 @@ export interface TrainArgs {
   lr?: LrSchedule;
   seed?: number;
   pool?: number;
+  fresh?: number;
+  damage?: number;
+  levels?: number;
+  pace?: number;
   full: boolean;
   out?: string;
   /** A path, false for --no-picture, undefined for the default. */
@@ -234,7 +245,7 @@ export interface TrainArgs {
   settings: string[];
 }
 
-const SETTINGS = ['task', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'full'];
+const SETTINGS = ['task', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'fresh', 'damage', 'levels', 'pace', 'full'];
 
 export function parseTrain(argv: string[]): TrainArgs {
   const c = 'train';
@@ -250,6 +261,10 @@ export function parseTrain(argv: string[]): TrainArgs {
     lr: { type: 'string' },
     seed: { type: 'string' },
     pool: { type: 'string' },
+    fresh: { type: 'string' },
+    damage: { type: 'string' },
+    levels: { type: 'string' },
+    pace: { type: 'string' },
     full: { type: 'boolean' },
     out: { type: 'string', short: 'o' },
     picture: { type: 'string' },
@@ -283,7 +298,11 @@ export function parseTrain(argv: string[]): TrainArgs {
     iterations: intFlag(c, 'iterations', v.iterations, 1, MAX_ITERATIONS),
     lr: lrFlag(c, v.lr),
     seed: intFlag(c, 'seed', v.seed, 0, 0xffffffff),
-    pool: intFlag(c, 'pool', v.pool, 1, 4096),
+    pool: intFlag(c, 'pool', v.pool, 0, 4096),
+    fresh: intFlag(c, 'fresh', v.fresh, 1, 64),
+    damage: intFlag(c, 'damage', v.damage, 0, 63),
+    levels: intFlag(c, 'levels', v.levels, 1, 100000),
+    pace: intFlag(c, 'pace', v.pace, 0, MAX_ITERATIONS),
     full: v.full === true,
     out,
     picture,

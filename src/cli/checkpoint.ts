@@ -1,6 +1,6 @@
 /**
  * Checkpoints of the train command: reading one to resume (with the settings checks), and saving
- * one from the page — the model file, plus the pool file for `regenerating` — atomically, pool first.
+ * one from the page — the model file, plus the pool file for a task with a sample pool — atomically, pool first.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { decodeModel, MODEL_FILE_LIMITS, type ModelFile } from '../io/model-file';
@@ -56,6 +56,10 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
   cmp('lr', a.lr, c.lr);
   cmp('seed', a.seed, c.seed);
   cmp('pool', a.pool, c.pool);
+  cmp('fresh', a.fresh, c.fresh);
+  cmp('damage', a.damage, c.damage);
+  cmp('levels', a.levels, c.levels);
+  cmp('pace', a.pace, c.pace);
   cmp('full', a.full, c.full);
   return out;
 }

@@ -26,7 +26,12 @@ import { checkImageHeader, HEADER_BYTES } from '../io/image-header';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../io/target-pixels';
 import type { ImageInput, TrainConfig } from './page';
 
-export const QUICK = { size: 32, hidden: 32, lr: 2e-3, iterations: 500, batchDistill: 4, pool: 256 } as const;
+/** The quick job's pool for an article task whose preset has one: a quarter of the preset's, at least 8 batches. */
+function quickArticlePool(presetPool: number, batch: number): number {
+  return Math.max(8 * batch, Math.round(presetPool / 4));
+}
+
+export const QUICK = { size: 32, hidden: 32, lr: 2e-3, iterations: 500, batchDistill: 4, pool: 256, levels: 20, paceShare: 0.6 } as const;
 /** Largest image file read (the loader also limits decoded pixels, and the header's size is checked first). */
 export const MAX_IMAGE_BYTES = MAX_IMAGE_FILE_BYTES;
 
@@ -56,15 +61,31 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   if (distill) {
     const scale = full ? 1 : side / p.width;
     c.steps = [Math.max(8, Math.round(p.steps[0] * scale)), Math.max(8, Math.round(p.steps[1] * scale))];
-    if (p.pool > 0) {
-      c.pool = a.pool ?? (full ? p.pool : QUICK.pool);
-      if (c.pool < batch) throw new UsageError(`train: --pool ${c.pool} is smaller than the batch (${batch})`, 'train');
-      c.damage = Math.min(full ? p.damage : 1, batch - 1);
-    }
   }
-  if (a.pool !== undefined && !c.pool) throw new UsageError(`train: --pool applies to --task regenerating only`, 'train');
+  // the sample pool: the preset's (regenerating, and the article tasks with --full), or --pool
+  const pool = a.pool ?? (p.pool > 0 ? (full ? p.pool : distill ? QUICK.pool : quickArticlePool(p.pool, batch)) : 0);
+  if (pool > 0) {
+    if (pool < batch) throw new UsageError(`train: --pool ${pool} is smaller than the batch (${batch})`, 'train');
+    c.pool = pool;
+    if (!distill) {
+      c.fresh = a.fresh ?? Math.min(p.fresh > 0 ? p.fresh : 1, batch);
+      if (c.fresh > batch) throw new UsageError(`train: --fresh ${c.fresh} is more than the batch (${batch})`, 'train');
+    }
+    c.damage = a.damage ?? Math.min(full ? p.damage : distill ? 1 : p.damage, batch - (c.fresh ?? 1));
+    if (c.damage > batch - (c.fresh ?? 1)) {
+      throw new UsageError(`train: --damage ${c.damage} leaves no grid of the batch (${batch}) for the ${distill ? 'seed' : `${c.fresh} fresh start(s)`}`, 'train');
+    }
+  } else if (p.pool > 0) c.pool = 0; // --pool 0: none, where the preset has one
+  if (!c.pool && (a.fresh !== undefined || a.damage !== undefined)) throw new UsageError(`train: --fresh and --damage need a sample pool (--pool <n>)`, 'train');
+  if (distill && a.fresh !== undefined) throw new UsageError(`train: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
   const radius = p.curriculum?.radius;
   if (!full && radius) c.radiusStart = Math.min(radius.start, side / 2);
+  if (p.curriculum) {
+    const levels = a.levels ?? (full ? undefined : QUICK.levels);
+    const pace = a.pace ?? (full ? undefined : Math.round(QUICK.paceShare * c.iterations));
+    if (levels) c.levels = levels;
+    if (pace) c.pace = pace;
+  } else if (a.levels !== undefined || a.pace !== undefined) throw new UsageError(`train: --levels and --pace apply to growth, persistence and healing (the tasks with a curriculum)`, 'train');
   return c;
 }
 
@@ -109,8 +130,11 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
       field('steps[0]', c.steps[0], 1, MAX_ROLLOUT);
       field('steps[1]', c.steps[1], c.steps[0], MAX_ROLLOUT);
     }
-    field('pool', c.pool, c.batch, MAX_POOL);
-    field('damage', c.damage, 0, c.batch - 1);
+    if (c.pool !== 0) field('pool', c.pool, c.batch, MAX_POOL);
+    field('fresh', c.fresh, 1, c.batch);
+    field('damage', c.damage, 0, c.batch - (c.fresh ?? 1));
+    field('levels', c.levels, 1, 100000);
+    field('pace', c.pace, 0, MAX_ITERATIONS);
     if (c.radiusStart !== undefined && !(typeof c.radiusStart === 'number' && c.radiusStart > 0 && c.radiusStart <= 1e6)) {
       fail(what, `'resume.cli' field 'radiusStart' must be a number above 0 and at most 1000000, got ${JSON.stringify(c.radiusStart)}`);
     }
@@ -152,10 +176,16 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
   if (p.regimen === 'distill') {
     const s = guard(what, () => hyperSteps(m));
     c.steps = s && !s.curriculum ? s.range : p.steps;
-    c.pool = num('pool', p.pool);
+  }
+  c.pool = num('pool', p.pool);
+  if (c.pool > 0 && c.pool < c.batch) fail(what, `'training.hyperparameters.pool' (${c.pool}) is smaller than the batch (${c.batch})`);
+  if (c.pool > 0 && p.regimen === 'article') {
+    c.fresh = num('fresh', Math.min(Math.max(p.fresh, 1), c.batch));
+    if (c.fresh < 1 || c.fresh > c.batch) fail(what, `'training.hyperparameters.fresh' must be from 1 to the batch (${c.batch}), got ${c.fresh}`);
+  }
+  if (c.pool > 0 || p.regimen === 'distill') {
     c.damage = num('damage', p.damage);
-    if (c.pool > 0 && c.pool < c.batch) fail(what, `'training.hyperparameters.pool' (${c.pool}) is smaller than the batch (${c.batch})`);
-    if (c.damage >= c.batch) fail(what, `'training.hyperparameters.damage' must be below the batch (${c.batch}), got ${c.damage}`);
+    if (c.damage > c.batch - (c.fresh ?? 1)) fail(what, `'training.hyperparameters.damage' must be at most ${c.batch - (c.fresh ?? 1)} (batch ${c.batch}), got ${c.damage}`);
   }
   return { config: c, rebuilt: true };
 }

@@ -24,12 +24,18 @@ export interface TrainConfig {
   /** Total iterations asked for. */
   iterations: number;
   full: boolean;
-  /** Distill tasks: rollout length range, pool size, damaged samples per batch. */
+  /** Distill tasks: rollout length range. Any task: pool size, damaged samples per batch. */
   steps?: [number, number];
   pool?: number;
   damage?: number;
+  /** Article tasks with a pool: grids restarted from a fresh start each iteration. */
+  fresh?: number;
   /** Growth: the curriculum's first truncation radius (the grid's half diagonal on small grids). */
   radiusStart?: number;
+  /** Article tasks: the curriculum's ladder shortened to this many levels (shortenLadder). */
+  levels?: number;
+  /** Article tasks: the iteration by which the curriculum reaches its last level (CurriculumConfig.pace). */
+  pace?: number;
 }
 
 export interface ImageInput {
@@ -181,8 +187,10 @@ export function installTrainApi(): void {
       ...(c.steps ? { steps: c.steps } : {}),
       ...(c.pool !== undefined ? { pool: c.pool } : {}),
       ...(c.damage !== undefined ? { damage: c.damage } : {}),
-      ...(c.radiusStart !== undefined ? { curriculum: { ...N.preset(c.task).curriculum!, radius: { ...N.preset(c.task).curriculum!.radius!, start: c.radiusStart } } } : {}),
+      ...(c.fresh !== undefined ? { fresh: c.fresh } : {}),
     };
+    const curriculum = N.adjustedCurriculum(c.task, c);
+    if (curriculum) Object.assign(opts, { curriculum });
     session = o.checkpoint ? N.TrainingSession.fromModel(canvas, N.decodeModel(fromB64(o.checkpoint)), target, opts) : new N.TrainingSession(canvas, opts);
     session.on('fault', onFault).on('progress', onProgress);
     return { renderer: session.regimen.trainer.renderer, iteration: session.iteration, source, pool: session.regimen.pool !== null };

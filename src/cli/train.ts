@@ -55,7 +55,7 @@ export function formatLr(lr: TrainConfig['lr']): string {
 export function describeConfig(c: TrainConfig): string {
   const parts = [`${c.width}×${c.height} (padding ${c.padding})`, `hidden ${c.hidden}`, `batch ${c.batch}`, `lr ${formatLr(c.lr)}`, `seed ${c.seed}`];
   if (c.steps) parts.push(`steps ${c.steps[0]}–${c.steps[1]}`);
-  if (c.pool) parts.push(`pool ${c.pool}`);
+  if (c.pool) parts.push(`pool ${c.pool}${c.fresh ? ` (fresh ${c.fresh}` : ' ('}${c.fresh ? ', ' : ''}damage ${c.damage ?? 0})`);
   return `${parts.join(', ')}${c.full ? ', full preset' : ''}`;
 }
 
@@ -64,7 +64,7 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
   const out = a.out ?? `${image.stem}-${a.task}.nca`;
   const picturePath = a.picture === false ? null : (a.picture ?? out.replace(/\.nca$/i, '.png'));
   // every file this run may write, checked before any work (the pool only for a task that has one)
-  for (const f of [out, ...(a.task === 'regenerating' ? [poolPathFor(out)] : []), ...(picturePath ? [picturePath] : [])]) {
+  for (const f of [out, poolPathFor(out), ...(picturePath ? [picturePath] : [])]) {
     const problem = prepareFolder(f);
     if (problem) throw new UsageError(`train: ${problem}`, 'train');
   }

@@ -71,17 +71,22 @@ export function trainerBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): num
   );
 }
 
-/** Bytes a Distill pool of `size` states allocates (RGBA16F storage, plus its batch buffers). */
+/** Bytes a pool of `size` states allocates (RGBA16F storage, plus its batch buffers). */
 export function poolBytes(s: TrainShape, size: number, maxTextureSize = MAX_GRID_SIDE, texelBytes = 8): number {
   const p = atlasSize({ ...s, batch: size }, maxTextureSize);
   const b = atlasSize(s, maxTextureSize);
   return p.atlasWidth * p.atlasHeight * 4 * texelBytes + (3 * s.batch + 1) * 16 + b.atlasWidth * b.atlasHeight * 4 * 16;
 }
 
-/** Bytes of a training regimen: trainer, pool, and the article regimen's target states. */
+/**
+ * Bytes of a training regimen: trainer, pool, and the article regimen's target states (with a pool,
+ * also its fresh starts and the pool's perturbed batch: two more float32 batches).
+ */
 export function regimenBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): number {
   const a = atlasSize(s, maxTextureSize);
-  return trainerBytes(s, maxTextureSize) + (s.pool ? poolBytes(s, s.pool, maxTextureSize) : 0) + (s.targetStates ? a.atlasWidth * a.atlasHeight * 4 * 16 : 0);
+  const batchBytes = a.atlasWidth * a.atlasHeight * 4 * 16;
+  const article = s.targetStates ? batchBytes * (s.pool ? 3 : 1) : 0;
+  return trainerBytes(s, maxTextureSize) + (s.pool ? poolBytes(s, s.pool, maxTextureSize) : 0) + article;
 }
 
 /**

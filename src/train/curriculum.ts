@@ -35,6 +35,13 @@ export interface CurriculumConfig {
   circles: number;
   /** Rollout length (article: 2 → 16, +1). */
   steps: Axis;
+  /**
+   * Pace (0 or absent: none, the article's rule alone): the iteration by which the last level is
+   * reached. The level then never lags the straight line from 0 at iteration 0 to the top at
+   * `pace`, whatever the loss; below the threshold it still rises as fast as the article's rule
+   * says. For short jobs, where the loss rule alone would leave the start far easier than the task.
+   */
+  pace?: number;
 }
 
 export interface CurriculumState {
@@ -74,7 +81,53 @@ export function checkCurriculumConfig(c: CurriculumConfig): CurriculumConfig {
     ablation: c.ablation ? checkAxis('ablation', c.ablation) : null,
     circles: checkInt('curriculum.circles', c.circles ?? 0, 0, 64),
     steps,
+    ...(c.pace ? { pace: checkInt('curriculum.pace', c.pace, 0, 1 << 30) } : {}),
   };
+}
+
+/** Levels from the start of every axis to its limit (how many rises the ladder has). */
+export function ladderLength(c: CurriculumConfig): number {
+  const axes = [c.noise, c.radius, c.ablation].filter((a): a is Axis => a !== null);
+  let n = 0;
+  for (const a of axes) {
+    let v = a.start;
+    let k = 0;
+    while (k < 1e6) {
+      const next = advance(a, v);
+      if (next === v) break;
+      v = next;
+      k++;
+    }
+    n = Math.max(n, k);
+  }
+  // the rollout length moves in whole steps
+  let v = c.steps.start;
+  let k = 0;
+  while (k < 1e6) {
+    const next = Math.round(advance(c.steps, v));
+    if (next === v) break;
+    v = next;
+    k++;
+  }
+  return Math.max(n, k);
+}
+
+/**
+ * The same curriculum with a shorter ladder: each perturbation axis reaches its limit in `levels`
+ * rises (a multiplicative axis keeps multiplying, an additive one adds) and the rollout length keeps
+ * its whole-step rises (so `levels` below its span leaves that axis the longest).
+ */
+export function shortenLadder(c: CurriculumConfig, levels: number): CurriculumConfig {
+  checkInt('levels', levels, 1, 1e6);
+  const fit = (a: Axis | null): Axis | null => {
+    if (!a || a.start === a.limit) return a;
+    // a hair past the exact rate, so rounding cannot leave the last level a rounding error short
+    // (advance clamps at the limit)
+    const past = 1 + 1e-9;
+    if (a.factor !== undefined && a.start > 0) return { start: a.start, factor: (a.limit / a.start) ** (past / levels), limit: a.limit };
+    return { start: a.start, step: ((a.limit - a.start) * past) / levels, limit: a.limit };
+  };
+  return { ...c, noise: fit(c.noise), radius: fit(c.radius), ablation: fit(c.ablation) };
 }
 
 /** Moves one notch toward the limit, never past it. */
@@ -107,10 +160,29 @@ export class Curriculum {
     };
   }
 
-  /** Feeds one iteration's loss; raises the difficulty one level when it is below the threshold. */
-  update(loss: number): boolean {
-    if (!(loss < this.config.threshold)) return false;
+  /** Levels of the ladder (computed once). */
+  get levels(): number {
+    return (this.ladder ??= ladderLength(this.config));
+  }
+  private ladder: number | undefined;
+
+  /** True once every axis is at its limit (no level above). */
+  get atTop(): boolean {
     const c = this.config;
+    const s = this.state;
+    const top = (a: Axis | null, v: number) => !a || advance(a, v) === v;
+    return top(c.noise, s.noise) && top(c.radius, s.radius) && top(c.ablation, s.ablation) && Math.round(advance(c.steps, s.steps)) === s.steps;
+  }
+
+  /**
+   * Feeds iteration `iteration`'s loss; raises the difficulty one level when it is below the
+   * threshold, or when the level lags the pace. Returns whether it rose (never above the top).
+   */
+  update(loss: number, iteration = 0): boolean {
+    if (this.atTop) return false;
+    const c = this.config;
+    const behind = c.pace ? this.state.level < Math.floor((this.levels * (iteration + 1)) / c.pace) : false;
+    if (!(loss < c.threshold) && !behind) return false;
     const s = this.state;
     this.state = {
       level: s.level + 1,

@@ -12,8 +12,7 @@
 import { check, checkInt, NcaGlError } from '../errors';
 import type { Engine } from '../engine/engine';
 import { CHANNELS } from '../engine/model';
-import { type Perturbation, perturbReference } from './perturb';
-import { targetState } from './regimen';
+import { type Perturbation, perturbReference, targetState } from './perturb';
 
 export interface EvalOptions {
   /** W×H premultiplied RGBA at the engine's grid size. */

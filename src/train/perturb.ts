@@ -15,6 +15,7 @@ import { checkInt, checkNumber } from '../errors';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { cellKey, draw24, STREAM_BASE } from '../engine/hash';
 import type { Atlas } from '../engine/layout';
+import { CHANNELS } from '../engine/model';
 import { layoutUniforms, setLayers } from '../engine/step';
 
 export interface Perturbation {
@@ -82,6 +83,17 @@ export function perturbReference(src: ArrayLike<number>, batch: number, height: 
     }
   }
   return out;
+}
+
+/** A state whose RGBA is the target and whose hidden channels are 0, for every grid. */
+export function targetState(target: Float32Array, batch: number, width: number, height: number): Float32Array {
+  const s = new Float32Array(batch * width * height * CHANNELS);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < width * height; i++) {
+      for (let c = 0; c < 4; c++) s[(b * width * height + i) * CHANNELS + c] = target[i * 4 + c]!;
+    }
+  }
+  return s;
 }
 
 /** The GPU perturbation pass. */

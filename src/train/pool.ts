@@ -1,9 +1,15 @@
 /**
- * Distill's sample pool on the GPU: `size` states in one atlas texture array. Each iteration draws a
+ * The sample pool on the GPU: `size` states in one atlas texture array. Each iteration draws a
  * batch of distinct pool indices (from the hash, on the CPU: only the indices, never the states),
- * gathers those states as the batch's start, ranks them by loss on the GPU, replaces the worst by
- * the seed and damages the best (glsl/regimen/rank.frag, reseed.frag), and after training writes the
- * final states back (pool_write.frag). Nothing is read back.
+ * gathers those states as the batch's start, ranks them by loss on the GPU, and after training
+ * writes the final states back (pool_write.frag). Nothing is read back. Two ways to refresh the
+ * drawn batch:
+ *   Distill (`draw`): the worst grid is replaced by the seed and the `damage` best lose a random
+ *     disc (glsl/regimen/rank.frag, reseed.frag); the pool starts as seeds.
+ *   article tasks (`drawFresh`): the `fresh` worst grids are replaced by fresh starts (the target
+ *     perturbed at the curriculum's level) and the `damage` best get the task's perturbation at that
+ *     level on top of what they hold (select.frag); the pool starts as the target. So the loss sees
+ *     states that have already run many rollouts: what the model does long after T.
  *
  * Storage is RGBA16F by default (a pool of 1024 72×72 states is 170 MB instead of 340 MB); pool
  * states only seed later rollouts, which then run in float32.
@@ -14,7 +20,7 @@ import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/r
 import { cellKey, STREAM_BASE } from '../engine/hash';
 import { type Atlas, atlasTexel, makeAtlas } from '../engine/layout';
 import { layoutUniforms, setLayers } from '../engine/step';
-import { NO_PERTURBATION, PerturbPass } from './perturb';
+import { NO_PERTURBATION, type Perturbation, PerturbPass } from './perturb';
 
 export const POOL_STREAM = STREAM_BASE + 48;
 
@@ -47,14 +53,22 @@ export class Pool {
   private readonly write: PassProgram;
   private readonly u: Uniforms;
   private readonly t4: Target[] = [];
+  /** Article tasks (with `fill`): the select pass and the perturbed copy of the batch. */
+  private readonly select: PassProgram | null = null;
+  private readonly damaged: GpuTexture | null = null;
   /** Pool indices of the batch drawn last. */
   drawn: number[] = [];
 
+  /**
+   * `fill`: a batch texture whose grid 0 every pool state starts as (article tasks: the target);
+   * without it the pool starts as seeds (Distill).
+   */
   constructor(
     private readonly rt: Runtime,
     readonly batchAtlas: Atlas,
     readonly size: number,
     format: StorageFormat = 'rgba16f',
+    private readonly fill: GpuTexture | null = null,
   ) {
     checkInt('pool', size, batchAtlas.batch, 1 << 16);
     if (format === 'rgba16f' && !rt.caps.float16Render) format = 'rgba32f';
@@ -69,7 +83,22 @@ export class Pool {
     this.reseed = rt.program('regimen/reseed.frag');
     this.write = rt.program('regimen/pool_write.frag');
     this.u = { ...layoutUniforms(batchAtlas) };
-    this.fillWithSeeds();
+    if (fill) {
+      this.select = rt.program('regimen/select.frag');
+      this.damaged = rt.texture(batchAtlas.atlasWidth, batchAtlas.atlasHeight, 4, 'rgba32f', 'pool batch damaged');
+    }
+    this.reset();
+  }
+
+  /** Every pool state back to its start: the fill state, or the seed. */
+  reset(): void {
+    if (this.fill) this.fillWith(this.fill);
+    else this.fillWithSeeds();
+  }
+
+  /** Every pool state becomes grid 0 of the batch texture `src`. */
+  fillWith(src: GpuTexture): void {
+    this.writeSlots(src, Array.from({ length: this.size }, (_, slot) => [0, slot]));
   }
 
   /** Every pool state becomes the seed (the centre cell, channels 3..15 = 1). */
@@ -90,6 +119,16 @@ export class Pool {
     this.rt.written(this.texture);
   }
 
+  /** Draws the batch's pool indices for iteration `it` and gathers those states into the scratch batch. */
+  private gather(seed: number, it: number): void {
+    const B = this.batchAtlas.batch;
+    this.drawn = samplePool(this.size, B, seed, it);
+    const idx = new Float32Array(B * 4);
+    this.drawn.forEach((v, i) => (idx[i * 4] = v));
+    this.rt.upload(this.indices, idx);
+    this.perturb.run(this.texture, this.scratch, NO_PERTURBATION, seed, it, { tiles: this.indices, tilesX: this.atlas.tilesX });
+  }
+
   /**
    * Draws a batch for iteration `it` into `start`: gather, rank by `losses` (filled by the
    * callback from the gathered batch), reseed the worst, damage the `damage` best.
@@ -97,11 +136,7 @@ export class Pool {
   draw(start: GpuTexture, seed: number, it: number, damage: number, rankBy: (state: GpuTexture, out: GpuTexture) => void): void {
     const B = this.batchAtlas.batch;
     if (damage < 0 || damage >= B) throw new NcaGlError('bad-argument', `pool damage must be from 0 to batch − 1 (${B - 1}), got ${damage}`);
-    this.drawn = samplePool(this.size, B, seed, it);
-    const idx = new Float32Array(B * 4);
-    this.drawn.forEach((v, i) => (idx[i * 4] = v));
-    this.rt.upload(this.indices, idx);
-    this.perturb.run(this.texture, this.scratch, NO_PERTURBATION, seed, it, { tiles: this.indices, tilesX: this.atlas.tilesX });
+    this.gather(seed, it);
     rankBy(this.scratch, this.losses);
     const u = this.u;
     u.u_losses = this.losses;
@@ -115,18 +150,53 @@ export class Pool {
     this.rt.run(this.reseed, { targets: setLayers(this.t4, start), uniforms: u });
   }
 
+  /**
+   * Draws a batch for iteration `it` into `start` (article tasks): gather, rank by `rankBy`, the
+   * `fresh` worst grids take the same grid of `freshStates`, the `damage` best get `perturbation`
+   * (drawn from the hash of seed and iteration) on top of their pool state, the rest pass through.
+   */
+  drawFresh(
+    start: GpuTexture,
+    seed: number,
+    it: number,
+    o: { fresh: number; damage: number; freshStates: GpuTexture; perturbation: Perturbation; rankBy: (state: GpuTexture, out: GpuTexture) => void },
+  ): void {
+    const B = this.batchAtlas.batch;
+    checkInt('pool fresh', o.fresh, 0, B);
+    checkInt('pool damage', o.damage, 0, B - o.fresh);
+    this.gather(seed, it);
+    o.rankBy(this.scratch, this.losses);
+    const u = this.u;
+    u.u_losses = this.losses;
+    this.rt.run(this.rank, { targets: [{ tex: this.ranks }], uniforms: u });
+    if (!this.select || !this.damaged) throw new NcaGlError('bad-argument', 'drawFresh needs a pool made with a fill state (article tasks)');
+    if (o.damage > 0) this.perturb.run(this.scratch, this.damaged, o.perturbation, seed, it);
+    u.u_src = this.scratch;
+    u.u_freshStates = o.freshStates;
+    u.u_damaged = this.damaged;
+    u.u_rank = this.ranks;
+    u.u_fresh = o.fresh;
+    u.u_damage = o.damage;
+    this.rt.run(this.select, { targets: setLayers(this.t4, start), uniforms: u });
+  }
+
   /** Writes the batch's final states back to the pool slots they were drawn from. */
   writeBack(final: GpuTexture): void {
+    this.writeSlots(final, this.drawn.map((slot, b) => [b, slot]));
+  }
+
+  /** For each [grid, slot]: pool slot ← that grid of the batch texture `src`. */
+  private writeSlots(src: GpuTexture, pairs: [number, number][]): void {
     const a = this.atlas;
     const u = this.u;
-    u.u_src = final;
+    u.u_src = src;
     const targets = setLayers(this.t4, this.texture);
-    this.drawn.forEach((slot, b) => {
+    for (const [grid, slot] of pairs) {
       const [x, y] = atlasTexel(a, slot, 0, 0);
-      u.u_from = b;
+      u.u_from = grid;
       u.u_tileOrigin = [x, y];
       this.rt.run(this.write, { targets, uniforms: u, viewport: [x, y, a.width, a.height] });
-    });
+    }
   }
 
   /** Pool states as host arrays (for tests and inspection). Syncs. */
@@ -136,5 +206,6 @@ export class Pool {
 
   dispose(): void {
     for (const t of [this.texture, this.indices, this.ranks, this.losses, this.scratch]) this.rt.free(t);
+    if (this.damaged) this.rt.free(this.damaged);
   }
 }

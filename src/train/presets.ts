@@ -13,7 +13,7 @@
  */
 import { check, describe } from '../errors';
 import type { Rule } from '../engine/model';
-import { ARTICLE_AXES, type CurriculumConfig } from './curriculum';
+import { ARTICLE_AXES, type CurriculumConfig, shortenLadder } from './curriculum';
 import type { LossKind } from './options';
 import type { LrSchedule } from './schedule';
 
@@ -40,10 +40,22 @@ export interface Preset {
   curriculum: CurriculumConfig | null;
   /** Distill regimen: rollout length range. */
   steps: [number, number];
-  /** Distill regimen: pool size (0: every iteration starts from the seed). */
+  /**
+   * Sample pool size (0: none, every iteration starts afresh: from the seed, or from the target
+   * perturbed at the curriculum's level). With a pool, each iteration's batch is drawn from it and
+   * its final states go back, so the loss also sees states that have run many rollouts.
+   */
   pool: number;
-  /** Distill regimen: how many of the best pool samples get a random disc erased each iteration. */
+  /**
+   * With a pool, how many of the batch's best grids get damaged each iteration: Distill, a random
+   * disc erased; article tasks, the task's perturbation at the curriculum's level.
+   */
   damage: number;
+  /**
+   * Article tasks with a pool: how many of the batch's worst grids restart from a fresh start (the
+   * target perturbed at the curriculum's level) each iteration (Distill always reseeds one).
+   */
+  fresh: number;
   /** Iterations a full training runs (the article: up to 60 000; Distill: 8000). */
   iterations: number;
 }
@@ -67,6 +79,7 @@ const article = (task: Task, description: string, axes: Partial<CurriculumConfig
   steps: [16, 16],
   pool: 0,
   damage: 0,
+  fresh: 0,
   iterations: 60000,
 });
 
@@ -89,6 +102,7 @@ const distill = (task: Task, description: string, pool: number, damage: number):
   steps: [64, 96],
   pool,
   damage,
+  fresh: 1,
   iterations: 8000,
 });
 
@@ -104,4 +118,19 @@ export const PRESETS: Readonly<Record<Task, Preset>> = {
 export function preset(task: string): Preset {
   check(TASKS.includes(task as Task), `unknown task ${describe(task)}: use one of ${TASKS.join(', ')}`);
   return structuredClone(PRESETS[task as Task]);
+}
+
+/**
+ * An article task's curriculum with the quick job's changes: the first truncation radius
+ * (`radiusStart`), the ladder shortened to `levels` levels, a `pace`. Null for Distill's tasks or
+ * when nothing changes.
+ */
+export function adjustedCurriculum(task: Task, o: { radiusStart?: number; levels?: number; pace?: number }): CurriculumConfig | null {
+  const base = PRESETS[task].curriculum;
+  if (!base || (o.radiusStart === undefined && !o.levels && !o.pace)) return null;
+  let c: CurriculumConfig = structuredClone(base);
+  if (o.radiusStart !== undefined && c.radius) c.radius = { ...c.radius, start: o.radiusStart };
+  if (o.levels) c = shortenLadder(c, o.levels);
+  if (o.pace) c.pace = o.pace;
+  return c;
 }

@@ -3,6 +3,9 @@
  *   article regimen (persistence / growth / healing): the start is the target perturbed by the
  *     curriculum's current level; the rollout is the curriculum's length; the loss after each
  *     iteration may raise the level.
+ *     With a pool (preset `pool` > 0), the batch is drawn from it instead: its `fresh` worst grids
+ *     restart from that perturbed target, its `damage` best get the perturbation on top, and the
+ *     final states go back to the pool (pool.ts, drawFresh).
  *   Distill regimen (growing / regenerating): the start is the seed, or a batch from the pool.
  *
  *   const r = createRegimen(canvas, { task: 'growth', target });   // target: loadTarget(...) result
@@ -13,10 +16,10 @@ import { check, checkInt, describe, NcaGlError } from '../errors';
 import type { ContextTarget } from '../gl/context';
 import { type GpuTexture, Runtime } from '../gl/runtime';
 import { packCells } from '../engine/layout';
-import { CHANNELS, type Weights } from '../engine/model';
+import type { Weights } from '../engine/model';
 import { Curriculum, type CurriculumState } from './curriculum';
 import type { TargetLike } from './options';
-import { type Perturbation, PerturbPass } from './perturb';
+import { type Perturbation, PerturbPass, targetState } from './perturb';
 import { Pool } from './pool';
 import { type Preset, preset, type Task } from './presets';
 import { Trainer, type TrainerState } from './trainer';
@@ -59,16 +62,7 @@ export interface RegimenState {
   curriculum: CurriculumState | null;
 }
 
-/** A state whose RGBA is the target and whose hidden channels are 0, for every grid. */
-export function targetState(target: Float32Array, batch: number, width: number, height: number): Float32Array {
-  const s = new Float32Array(batch * width * height * CHANNELS);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < width * height; i++) {
-      for (let c = 0; c < 4; c++) s[(b * width * height + i) * CHANNELS + c] = target[i * 4 + c]!;
-    }
-  }
-  return s;
-}
+export { targetState } from './perturb';
 
 export class Regimen {
   readonly preset: Preset;
@@ -77,6 +71,8 @@ export class Regimen {
   readonly pool: Pool | null;
   private readonly perturb: PerturbPass | null;
   private readonly targetStates: GpuTexture | null;
+  /** Article tasks with a pool: the fresh starts of the iteration (the target perturbed). */
+  private readonly freshStates: GpuTexture | null = null;
 
   constructor(target: ContextTarget | Runtime, opts: RegimenOptions) {
     check(typeof opts === 'object' && opts !== null, `createRegimen needs options {task, target, ...}, got ${describe(opts)}`);
@@ -91,7 +87,7 @@ export class Regimen {
     const budget = resolveMemoryBudget(opts.memoryBudget);
     const shape: TrainShape = {
       rule: p.rule, width: p.width, height: p.height, batch: p.batch, hidden: p.hidden, steps: maxSteps,
-      checkpointEvery: opts.checkpointEvery ?? 0, pool: p.regimen === 'article' ? 0 : p.pool, targetStates: p.regimen === 'article',
+      checkpointEvery: opts.checkpointEvery ?? 0, pool: p.pool, targetStates: p.regimen === 'article',
     };
     checkTrainingBudget(shape, { budget });
     this.trainer = new Trainer(target, {
@@ -128,7 +124,12 @@ export class Regimen {
         this.targetStates = rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', 'target states');
         const rgba = opts.target instanceof Float32Array ? opts.target : Float32Array.from(opts.target.rgba);
         rt.upload(this.targetStates, packCells(a, targetState(rgba, p.batch, p.width, p.height)));
-        this.pool = null;
+        if (p.pool > 0) {
+          checkInt('fresh', p.fresh, 1, p.batch);
+          checkInt('damage', p.damage, 0, p.batch - p.fresh);
+          this.freshStates = rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', 'fresh starts');
+          this.pool = new Pool(rt, a, checkInt('pool', p.pool, p.batch, 1 << 16), 'rgba16f', this.targetStates);
+        } else this.pool = null;
       } else {
         this.curriculum = null;
         this.perturb = null;
@@ -160,9 +161,18 @@ export class Regimen {
     const it = t.iteration;
     const seed = t.opts.seed;
     if (this.curriculum) {
-      this.perturb!.run(this.targetStates!, t.startTexture, this.curriculum.perturbation(), seed, it);
+      const perturbation = this.curriculum.perturbation();
       const steps = this.curriculum.state.steps;
+      if (!this.pool) {
+        this.perturb!.run(this.targetStates!, t.startTexture, perturbation, seed, it);
+        t.enqueueIteration({ steps });
+        return steps;
+      }
+      this.perturb!.run(this.targetStates!, this.freshStates!, perturbation, seed, it);
+      const { fresh, damage } = this.preset;
+      this.pool.drawFresh(t.startTexture, seed, it, { fresh, damage, freshStates: this.freshStates!, perturbation, rankBy: (s, out) => t.stateLosses(s, out) });
       t.enqueueIteration({ steps });
+      this.pool.writeBack(t.finalStateTexture);
       return steps;
     }
     if (this.pool) this.pool.draw(t.startTexture, seed, it, this.preset.damage, (s, out) => t.stateLosses(s, out));
@@ -176,7 +186,7 @@ export class Regimen {
     const iteration = this.trainer.iteration;
     const steps = this.enqueue();
     const loss = await this.trainer.readLoss();
-    const advanced = this.curriculum ? this.curriculum.update(loss) : false;
+    const advanced = this.curriculum ? this.curriculum.update(loss, iteration) : false;
     return { iteration, loss, level: this.curriculum?.state.level ?? 0, steps, advanced };
   }
 
@@ -214,6 +224,7 @@ export class Regimen {
   dispose(): void {
     this.pool?.dispose();
     if (this.targetStates) this.trainer.rt.free(this.targetStates);
+    if (this.freshStates) this.trainer.rt.free(this.freshStates);
     this.trainer.dispose();
   }
 }

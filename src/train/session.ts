@@ -175,7 +175,7 @@ export class TrainingSession {
     const from = r.iteration;
     this.restore(this.good);
     // the diverged batch was written back to the pool (not part of snapshots): start it afresh
-    this.regimen.pool?.fillWithSeeds();
+    this.regimen.pool?.reset();
     const trainer = this.regimen.trainer;
     trainer.lrScale = this.good.lrScale / 2 ** this.rollbacks;
     this.emit('fault', {
@@ -254,6 +254,7 @@ export class TrainingSession {
           steps: p.regimen === 'article' ? `curriculum ${p.curriculum!.steps.start}..${p.curriculum!.steps.limit}` : `${p.steps[0]}..${p.steps[1]}`,
           pool: p.pool,
           damage: p.damage,
+          ...(p.regimen === 'article' && p.pool > 0 ? { fresh: p.fresh } : {}),
           padding: p.padding,
         },
         lossHistory: Float32Array.from(this.lossHistory),

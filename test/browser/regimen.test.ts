@@ -4,7 +4,8 @@
  * evaluation.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { perturbReference, type Perturbation } from '../../src/train/perturb';
+import { perturbReference, type Perturbation, targetState } from '../../src/train/perturb';
+import { samplePool } from '../../src/train/pool';
 import { randomState } from '../helpers/random';
 import { fromB64, type Harness, maxAbsDiff, openHarness, toB64 } from './harness';
 
@@ -112,6 +113,88 @@ describe('Distill pool', () => {
     }
     // the drawn slots now hold the final states (float16-rounded); the others are unchanged
     for (let k = 0; k < 10; k++) {
+      const b = r.drawn.indexOf(k);
+      const slot = after.subarray(k * n, (k + 1) * n);
+      if (b < 0) expect(maxAbsDiff(slot, before.subarray(k * n, (k + 1) * n)).max).toBe(0);
+      else expect(maxAbsDiff(slot, final.subarray(b * n, (b + 1) * n)).max).toBeLessThan(2e-3);
+    }
+  });
+});
+
+describe('article pool', () => {
+  // persistence (noise, fresh 2, no damage) and healing (discs, fresh 1, damage 1)
+  it.each([
+    ['persistence', 2, 0, { noise: { start: 0.1, step: 0.0005, limit: 0.2 } }],
+    ['healing', 1, 1, { ablation: { start: 3, step: 0.1, limit: 4 } }],
+  ] as const)('%s: the pool starts as the target; gather, fresh starts for the worst, the perturbation on the best, write-back: exact against the CPU bookkeeping', async (task, fresh, damage, axis) => {
+    const W = 12, H = 10, B = 4, P = 9, seed = 7;
+    const r = await h.page.evaluate(
+      async (task, fresh, damage, axis, W, H, B, P, seed) => {
+        const { NcaGl, T } = window as any;
+        const target = new Float32Array(W * H * 4);
+        for (let i = 0; i < W * H; i++) target.set([0.5, 0.4, 0.3, 1], i * 4);
+        const curriculum = { ...NcaGl.preset(task).curriculum, ...axis, steps: { start: 3, step: 1, limit: 3 } };
+        const reg = NcaGl.createRegimen(T.canvas(8, 8), { task, target, width: W, height: H, hidden: 8, batch: B, pool: P, fresh, damage, lossSteps: 1, curriculum, seed, debug: true });
+        const pool = reg.pool;
+        const rt = reg.trainer.rt;
+        const pa = pool.atlas;
+        const initial = NcaGl.layout.unpackCells(pa, pool.read());
+        // distinct pool states: state k is a constant on every channel of every cell
+        const init = new Float32Array(P * H * W * 16);
+        for (let k = 0; k < P; k++) init.fill(k / 10 + 0.05, k * H * W * 16, (k + 1) * H * W * 16);
+        rt.upload(pool.texture, NcaGl.layout.packCells(pa, init));
+        const before = NcaGl.layout.unpackCells(pa, pool.read());
+        const perturbation = reg.perturbation();
+        await reg.step();
+        const drawn = pool.drawn.slice();
+        const start = NcaGl.layout.unpackCells(reg.trainer.atlas, rt.readAll(reg.trainer.startTexture));
+        const final = reg.trainer.getRolloutState(3);
+        const after = NcaGl.layout.unpackCells(pa, pool.read());
+        reg.dispose();
+        const b64 = T.b64FromF32;
+        return { drawn, perturbation: { ...perturbation, radius: perturbation.radius === Infinity ? null : perturbation.radius }, initial: b64(initial), start: b64(start), final: b64(final), before: b64(before), after: b64(after) };
+      },
+      task, fresh, damage, axis, W, H, B, P, seed,
+    );
+    const n = W * H * 16;
+    const [initial, start, final, before, after] = [r.initial, r.start, r.final, r.before, r.after].map(fromB64);
+    const target = [0.5, 0.4, 0.3, 1];
+    // the pool starts as the target: RGBA = target (stored as float16, which rendering may round
+    // toward zero: within one unit in the last place, 2⁻¹⁰ relative), hidden channels 0, in every slot
+    let off = 0;
+    for (let i = 0; i < P * W * H; i++) {
+      for (let c = 0; c < 16; c++) {
+        const v = initial[i * 16 + c]!;
+        if (c < 4) off = Math.max(off, Math.abs(v - target[c]!) / target[c]!);
+        else if (v !== 0) off = Infinity;
+      }
+    }
+    expect(off).toBeLessThanOrEqual(2 ** -10);
+    // which slots: the hash's draw, distinct
+    expect(r.drawn).toEqual(samplePool(P, B, seed, 0));
+    // ranks by the seed rule's loss mean(|e| + e²) against the target (rank 0 = worst)
+    const value = (k: number) => before[k * n]!;
+    const lossOf = (k: number) => target.reduce((s, t) => s + Math.abs(value(k) - t) + (value(k) - t) ** 2, 0);
+    const order = [0, 1, 2, 3].sort((a, b) => lossOf(r.drawn[b]) - lossOf(r.drawn[a]) || a - b);
+    const p = { ...r.perturbation, radius: r.perturbation.radius ?? Infinity };
+    // fresh starts: the target perturbed with the curriculum's perturbation, grid by grid
+    const freshWant = perturbReference(targetState(Float32Array.from({ length: W * H * 4 }, (_, i) => target[i % 4]!), B, W, H), B, H, W, p, seed, 0);
+    // the damaged: the gathered pool states perturbed the same way
+    const gathered = new Float32Array(B * n);
+    r.drawn.forEach((k: number, b: number) => gathered.set(before.subarray(k * n, (k + 1) * n), b * n));
+    const damagedWant = perturbReference(gathered, B, H, W, p, seed, 0);
+    for (let rank = 0; rank < B; rank++) {
+      const b = order[rank]!;
+      const grid = start.subarray(b * n, (b + 1) * n);
+      const want = rank < fresh ? freshWant : rank >= B - damage ? damagedWant : gathered;
+      const w = want.subarray(b * n, (b + 1) * n);
+      // dead cells agree exactly; noise within float32 transcendental error
+      for (let i = 0; i < W * H; i++) expect(grid.subarray(i * 16, i * 16 + 16).every((v) => v === 0)).toBe(w.subarray(i * 16, i * 16 + 16).every((v) => v === 0));
+      expect(maxAbsDiff(grid, w).max).toBeLessThanOrEqual(rank < fresh || rank >= B - damage ? 1e-3 * p.noise + 1e-6 : 0);
+      if (rank >= B - damage) expect(maxAbsDiff(grid, gathered.subarray(b * n, (b + 1) * n)).max).toBeGreaterThan(0);
+    }
+    // the drawn slots now hold the final states (float16-rounded); the others are unchanged
+    for (let k = 0; k < P; k++) {
       const b = r.drawn.indexOf(k);
       const slot = after.subarray(k * n, (k + 1) * n);
       if (b < 0) expect(maxAbsDiff(slot, before.subarray(k * n, (k + 1) * n)).max).toBe(0);

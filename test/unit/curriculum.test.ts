@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARTICLE_AXES, Curriculum } from '../../src/train/curriculum';
+import { ARTICLE_AXES, Curriculum, shortenLadder } from '../../src/train/curriculum';
 import { PRESETS, preset, TASKS } from '../../src/train/presets';
 import { samplePool } from '../../src/train/pool';
 
@@ -21,7 +21,11 @@ describe('curriculum', () => {
   it('stops at each axis limit', () => {
     const c = growth();
     for (let i = 0; i < 1000; i++) c.update(0);
-    expect(c.state.level).toBe(1000);
+    // the level counts rises and stops at the top of the ladder (64 × 0.99^k ≤ 6 first at k = 236)
+    expect(c.state.level).toBe(236);
+    expect(c.levels).toBe(236);
+    expect(c.atTop).toBe(true);
+    expect(c.update(0)).toBe(false);
     expect(c.state.steps).toBe(16);
     expect(c.state.radius).toBe(6);
     const n = new Curriculum(PRESETS.persistence.curriculum!);
@@ -34,6 +38,46 @@ describe('curriculum', () => {
     h.update(0);
     h.update(0);
     expect(h.state.ablation).toBe(4);
+  });
+
+  it('a pace raises the level along the straight line to the top, whatever the loss; the loss rule still adds', () => {
+    const cfg = { ...PRESETS.growth.curriculum!, pace: 100 };
+    const c = new Curriculum(cfg);
+    const top = c.levels;
+    // losses never below the threshold: the level follows floor(top · (i + 1) / pace)
+    for (let i = 0; i < 100; i++) {
+      c.update(1, i);
+      expect(c.state.level).toBe(Math.min(top, Math.floor((top * (i + 1)) / 100)) > i ? i + 1 : Math.floor((top * (i + 1)) / 100));
+    }
+    // one rise per iteration at most: with a ladder longer than the pace it lags, then catches up
+    const slow = new Curriculum({ ...PRESETS.growth.curriculum!, pace: 1000 });
+    for (let i = 0; i < 10; i++) slow.update(1, i);
+    expect(slow.state.level).toBe(Math.floor((slow.levels * 10) / 1000));
+    // below the threshold it rises on every iteration, pace or not
+    const fast = new Curriculum({ ...PRESETS.growth.curriculum!, pace: 1000 });
+    for (let i = 0; i < 10; i++) fast.update(0, i);
+    expect(fast.state.level).toBe(10);
+    // no pace: the article's rule alone
+    const none = growth();
+    for (let i = 0; i < 50; i++) none.update(1, i);
+    expect(none.state.level).toBe(0);
+  });
+
+  it('shortenLadder: every perturbation axis reaches its limit in the given levels; the rollout keeps whole steps', () => {
+    for (const task of ['growth', 'persistence', 'healing'] as const) {
+      const cfg = shortenLadder({ ...PRESETS[task].curriculum!, radius: PRESETS[task].curriculum!.radius ? { start: 16, factor: 0.99, limit: 6 } : null }, 20);
+      const c = new Curriculum(cfg);
+      expect(c.levels).toBe(20);
+      for (let i = 0; i < 19; i++) c.update(0, i);
+      expect(c.atTop).toBe(false);
+      c.update(0, 19);
+      expect(c.atTop).toBe(true);
+      const h = c.hardest();
+      expect(c.perturbation()).toEqual(h);
+      expect(c.state.steps).toBe(16);
+    }
+    // below the rollout's 14 whole-step rises the ladder is the rollout's
+    expect(new Curriculum(shortenLadder(PRESETS.healing.curriculum!, 5)).levels).toBe(14);
   });
 
   it('follows a scripted loss sequence to the specified state, step by step', () => {
