@@ -63,6 +63,11 @@ describe('the budget counts what is allocated', () => {
       const r = N.createRegimen(T.canvas(8, 8), { task: 'regenerating', width: 16, height: 12, batch: 2, hidden: 12, steps: [4, 6], pool: 5, damage: 1, target });
       out.regimen = r.trainer.memoryBytes();
       r.dispose();
+      // an article task with a pool: also its target states, fresh starts and the pool's perturbed batch
+      const c = { ...N.preset('healing').curriculum, steps: { start: 6, step: 1, limit: 6 } };
+      const a = N.createRegimen(T.canvas(8, 8), { task: 'healing', width: 16, height: 12, batch: 3, hidden: 12, pool: 7, fresh: 1, damage: 1, lossSteps: 2, curriculum: c, target });
+      out.articlePool = a.trainer.memoryBytes();
+      a.dispose();
       return out;
     });
     expect(got.engine).toBe(engineBytes({ width: 24, height: 20, batch: 3, hidden: 36 }, got.maxTex));
@@ -72,6 +77,9 @@ describe('the budget counts what is allocated', () => {
     const want = regimenBytes({ rule: 'growing', width: 16, height: 12, batch: 2, hidden: 12, steps: 6, pool: 5 }, got.maxTex);
     expect(got.regimen).toBeGreaterThanOrEqual(want);
     expect(got.regimen).toBeLessThan(want * 1.02);
+    const article = regimenBytes({ rule: 'seed', width: 16, height: 12, batch: 3, hidden: 12, steps: 6, pool: 7, targetStates: true }, got.maxTex);
+    expect(got.articlePool).toBeGreaterThanOrEqual(article);
+    expect(got.articlePool).toBeLessThan(article * 1.02);
   });
 });
 
