@@ -54,12 +54,13 @@ Options:
                              schedule as x,N:y,... (e.g. 0.001,3000:0.0003: 1e-3, then 3e-4 from
                              iteration 3000)
       --seed <n>             random seed, 0 … 4294967295 (default 1)
-      --pool <n>             states in the sample pool (regenerating: default 256, --full 1024;
-                             growth/persistence/healing: see README); 0 for none
+      --pool <n>             states in the sample pool, 0 for none (regenerating: default 256,
+                             --full 1024; others: none; see docs/regimen.md)
       --fresh <n>            with a pool (growth/persistence/healing): the batch's worst grids that
                              restart from a fresh start each iteration
       --damage <n>           with a pool: the batch's best grids damaged each iteration
       --levels <n>           growth/persistence/healing: the curriculum's ladder in n levels
+                             (default 20; --full, or 0: the article's ladder)
       --pace <n>             growth/persistence/healing: the curriculum reaches its last level by
                              iteration n at the latest (0: only by the loss, as in the article)
       --full                 the task's full preset (SPEC sizes; slow without a GPU)
@@ -301,7 +302,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     pool: intFlag(c, 'pool', v.pool, 0, 4096),
     fresh: intFlag(c, 'fresh', v.fresh, 1, 64),
     damage: intFlag(c, 'damage', v.damage, 0, 63),
-    levels: intFlag(c, 'levels', v.levels, 1, 100000),
+    levels: intFlag(c, 'levels', v.levels, 0, 100000),
     pace: intFlag(c, 'pace', v.pace, 0, MAX_ITERATIONS),
     full: v.full === true,
     out,

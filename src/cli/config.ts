@@ -83,7 +83,7 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   if (p.curriculum) {
     const levels = a.levels ?? (full ? undefined : QUICK.levels);
     const pace = a.pace ?? (full ? undefined : Math.round(QUICK.paceShare * c.iterations));
-    if (levels) c.levels = levels;
+    if (levels) c.levels = levels; // 0: the article's ladder
     if (pace) c.pace = pace;
   } else if (a.levels !== undefined || a.pace !== undefined) throw new UsageError(`train: --levels and --pace apply to growth, persistence and healing (the tasks with a curriculum)`, 'train');
   return c;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseInfo, parseRender, parseTrain, USAGE } from '../../src/cli/args';
 import { conflicts } from '../../src/cli/checkpoint';
-import { resolveConfig } from '../../src/cli/config';
+import { QUICK, resolveConfig } from '../../src/cli/config';
 import { EXIT, UsageError } from '../../src/cli/errors';
 import { main } from '../../src/cli/main';
 import { parseFaults } from '../../src/cli/train';
@@ -93,6 +93,35 @@ describe('train flags', () => {
     expect(e.command).toBe('train');
   });
 
+  it('sample pools: article tasks take --pool, --fresh and --damage; each is checked against the batch', () => {
+    const c = resolveConfig(parseTrain(['pig', '-t', 'healing', '--batch', '4', '--pool', '64', '--fresh', '2', '--damage', '1']));
+    expect(c).toMatchObject({ batch: 4, pool: 64, fresh: 2, damage: 1 });
+    expect(resolveConfig(parseTrain(['pig', '-t', 'growth', '--batch', '4', '--pool', '32']))).toMatchObject({ pool: 32, fresh: 1, damage: 0 });
+    // --pool 0 turns a preset's pool off
+    expect(resolveConfig(parseTrain(['pig', '-t', 'regenerating', '--pool', '0'])).pool).toBe(0);
+    const bad: [string[], string][] = [
+      [['pig', '--batch', '4', '--pool', '2'], '--pool 2 is smaller than the batch (4)'],
+      [['pig', '--batch', '2', '--pool', '8', '--fresh', '3'], '--fresh 3 is more than the batch (2)'],
+      [['pig', '--batch', '2', '--pool', '8', '--fresh', '1', '--damage', '2'], '--damage 2 leaves no grid'],
+      [['pig', '--fresh', '1'], '--fresh and --damage need a sample pool'],
+      [['pig', '-t', 'regenerating', '--fresh', '1'], '--fresh applies to growth, persistence and healing'],
+      [['pig', '-t', 'growing', '--pace', '100'], '--levels and --pace apply to growth, persistence and healing'],
+    ];
+    for (const [argv, message] of bad) expect(usageError(() => resolveConfig(parseTrain(argv))).message).toContain(message);
+  });
+
+  it('the quick job shortens the curriculum and paces it to reach the top within the run; --full keeps the article\'s', () => {
+    const q = resolveConfig(parseTrain(['lizard']));
+    expect(q.levels).toBe(QUICK.levels);
+    expect(q.pace).toBe(Math.round(QUICK.paceShare * q.iterations));
+    expect(q.pace!).toBeLessThan(q.iterations);
+    expect(resolveConfig(parseTrain(['lizard', '--levels', '40', '--pace', '0']))).toMatchObject({ levels: 40 });
+    expect(resolveConfig(parseTrain(['lizard', '--pace', '0'])).pace).toBeUndefined();
+    const full = resolveConfig(parseTrain(['lizard', '--full']));
+    expect(full.levels).toBeUndefined();
+    expect(full.pace).toBeUndefined();
+  });
+
   it('rejects a padding that leaves no room', () => {
     expect(usageError(() => resolveConfig(parseTrain(['x', '--size', '10', '--padding', '5']))).message).toContain('--padding 5 leaves no room');
   });
@@ -102,6 +131,7 @@ describe('train flags', () => {
     expect(conflicts(parseTrain(['lizard', '--size', '24', '--seed', '3', '--resume']), c)).toEqual([]);
     expect(conflicts(parseTrain(['lizard', '--seed', '4', '--hidden', '16', '--resume']), c)).toEqual(['--hidden (checkpoint: 32)', '--seed (checkpoint: 3)']);
     expect(conflicts(parseTrain(['lizard', '--iterations', '900', '--resume']), c)).toEqual([]);
+    expect(conflicts(parseTrain(['lizard', '--pace', '7', '--resume']), c)).toEqual([`--pace (checkpoint: ${c.pace})`]);
   });
 });
 
