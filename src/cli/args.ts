@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TASKS, type Task } from '../train/presets';
+import { RULES, type Rule } from '../engine/model';
 import type { LrSchedule } from '../train/schedule';
 import { WEBGL_MODES, type WebGLMode } from '../node/browser';
 import { UsageError } from './errors';
@@ -44,6 +45,8 @@ GPU; --full uses the task's published configuration.
 
 Options:
   -t, --task <task>          growth (default), persistence, healing, growing, regenerating
+      --rule <rule>          seed (the article's) or growing (Distill's) (default: the task's;
+                             the quick growth job: growing)
       --size <n>             grid side in cells (default 32; --full: 64 or 72)
       --width <n>, --height <n>   grid size when not square
       --padding <n>          empty border around the image, in cells (default: scaled from the preset)
@@ -229,6 +232,7 @@ export interface TrainArgs {
   lr?: LrSchedule;
   seed?: number;
   pool?: number;
+  rule?: Rule;
   fresh?: number;
   damage?: number;
   levels?: number;
@@ -246,12 +250,13 @@ export interface TrainArgs {
   settings: string[];
 }
 
-const SETTINGS = ['task', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'fresh', 'damage', 'levels', 'pace', 'full'];
+const SETTINGS = ['task', 'rule', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'fresh', 'damage', 'levels', 'pace', 'full'];
 
 export function parseTrain(argv: string[]): TrainArgs {
   const c = 'train';
   const { values: v, positionals } = parse(c, argv, {
     task: { type: 'string', short: 't' },
+    rule: { type: 'string' },
     size: { type: 'string' },
     width: { type: 'string' },
     height: { type: 'string' },
@@ -291,6 +296,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     help,
     image: onePositional(c, positionals, 'image (a file, or one of lizard, dragon, pig, mouse, heart)'),
     task: oneOf(c, 'task', v.task, TASKS) ?? 'growth',
+    rule: oneOf(c, 'rule', v.rule, RULES),
     width: size ?? intFlag(c, 'width', v.width, 3, 1024),
     height: size ?? intFlag(c, 'height', v.height, 3, 1024),
     padding: intFlag(c, 'padding', v.padding, 0, 500),

@@ -8,6 +8,7 @@ import { readInputFile } from './input';
 import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
 import { NcaGlError } from '../errors';
 import type { TrainArgs } from './args';
+import { preset } from '../train/presets';
 import { type AtomicHooks, writeFileAtomic } from './atomic';
 import type { Bridge } from './bridge';
 import { configFromModel, type ResolvedImage } from './config';
@@ -46,6 +47,7 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
     if (a.settings.includes(flag) && JSON.stringify(given) !== JSON.stringify(saved)) out.push(`--${flag} (checkpoint: ${JSON.stringify(saved)})`);
   };
   cmp('task', a.task, c.task);
+  cmp('rule', a.rule, c.rule ?? preset(c.task).rule);
   cmp('size', a.width, c.width);
   if (a.settings.includes('size') && a.height !== c.height && !out.some((s) => s.startsWith('--size'))) out.push(`--size (checkpoint: ${c.width}×${c.height})`);
   cmp('width', a.width, c.width);

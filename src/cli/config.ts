@@ -31,7 +31,7 @@ function quickArticlePool(presetPool: number, batch: number): number {
   return Math.max(8 * batch, Math.round(presetPool / 4));
 }
 
-export const QUICK = { size: 32, hidden: 32, lr: 2e-3, iterations: 500, batchDistill: 4, pool: 256, levels: 20, paceShare: 0.6 } as const;
+export const QUICK = { size: 32, hidden: 32, lr: 2e-3, iterations: 500, batchDistill: 4, pool: 256, levels: 20, paceShare: 0.6, growthRule: 'growing' } as const;
 /** Largest image file read (the loader also limits decoded pixels, and the header's size is checked first). */
 export const MAX_IMAGE_BYTES = MAX_IMAGE_FILE_BYTES;
 
@@ -78,6 +78,14 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   } else if (p.pool > 0) c.pool = 0; // --pool 0: none, where the preset has one
   if (!c.pool && (a.fresh !== undefined || a.damage !== undefined)) throw new UsageError(`train: --fresh and --damage need a sample pool (--pool <n>)`, 'train');
   if (distill && a.fresh !== undefined) throw new UsageError(`train: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
+  // the update rule: the task's, or --rule; the quick growth job takes Distill's (docs/regimen.md:
+  // the seed rule's perception cannot tell directions across the diagonal, and in a quick job it
+  // grows a blob)
+  const rule = a.rule ?? (!full && a.task === 'growth' ? QUICK.growthRule : p.rule);
+  if (rule !== p.rule) {
+    c.rule = rule;
+    if (rule === 'growing') c.normalizeGrads = true;
+  }
   const radius = p.curriculum?.radius;
   if (!full && radius) c.radiusStart = Math.min(radius.start, side / 2);
   if (p.curriculum) {
@@ -121,6 +129,8 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
       typeof c === 'object' && c !== null && c.task === task && c.width === m.grid.width && c.height === m.grid.height && c.hidden === m.rule.hidden &&
       int(c.padding, 0, 4096) && int(c.batch, 1, 1024) && int(c.seed, 0, 0xffffffff) && int(c.iterations, 1, MAX_ITERATIONS) && typeof c.full === 'boolean';
     if (!ok) fail(what, 'its resume.cli record does not match the model');
+    if ((c.rule ?? preset(task).rule) !== m.rule.rule) fail(what, `its resume.cli record names the ${c.rule ?? preset(task).rule} rule but the model is ${m.rule.rule}`);
+    if (c.normalizeGrads !== undefined && typeof c.normalizeGrads !== 'boolean') fail(what, `'resume.cli' field 'normalizeGrads' must be true or false`);
     // the optional fields, each named when out of range
     const field = (k: string, v: unknown, lo: number, hi: number) => {
       if (v !== undefined && !int(v, lo, hi)) fail(what, `'resume.cli' field '${k}' must be an integer from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
@@ -166,6 +176,8 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
     height: m.grid.height,
     padding: num('padding', p.padding),
     hidden: m.rule.hidden,
+    ...(m.rule.rule !== p.rule ? { rule: m.rule.rule } : {}),
+    ...(typeof h.normalizeGrads === 'boolean' && h.normalizeGrads !== p.normalizeGrads ? { normalizeGrads: h.normalizeGrads } : {}),
     batch: num('batch', p.batch),
     lr,
     seed,

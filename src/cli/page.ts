@@ -32,6 +32,10 @@ export interface TrainConfig {
   fresh?: number;
   /** Growth: the curriculum's first truncation radius (the grid's half diagonal on small grids). */
   radiusStart?: number;
+  /** The update rule when it is not the task's (the quick growth job: 'growing'). */
+  rule?: 'seed' | 'growing';
+  /** Per-tensor gradient normalisation when it is not the task's (the quick growth job: true). */
+  normalizeGrads?: boolean;
   /** Article tasks: the curriculum's ladder shortened to this many levels (shortenLadder). */
   levels?: number;
   /** Article tasks: the iteration by which the curriculum reaches its last level (CurriculumConfig.pace). */
@@ -188,6 +192,8 @@ export function installTrainApi(): void {
       ...(c.pool !== undefined ? { pool: c.pool } : {}),
       ...(c.damage !== undefined ? { damage: c.damage } : {}),
       ...(c.fresh !== undefined ? { fresh: c.fresh } : {}),
+      ...(c.rule !== undefined ? { rule: c.rule } : {}),
+      ...(c.normalizeGrads !== undefined ? { normalizeGrads: c.normalizeGrads } : {}),
     };
     const curriculum = N.adjustedCurriculum(c.task, c);
     if (curriculum) Object.assign(opts, { curriculum });

@@ -54,6 +54,7 @@ export function formatLr(lr: TrainConfig['lr']): string {
 
 export function describeConfig(c: TrainConfig): string {
   const parts = [`${c.width}×${c.height} (padding ${c.padding})`, `hidden ${c.hidden}`, `batch ${c.batch}`, `lr ${formatLr(c.lr)}`, `seed ${c.seed}`];
+  if (c.rule) parts.push(`${c.rule} rule`);
   if (c.steps) parts.push(`steps ${c.steps[0]}–${c.steps[1]}`);
   if (c.pool) parts.push(`pool ${c.pool}${c.fresh ? ` (fresh ${c.fresh}` : ' ('}${c.fresh ? ', ' : ''}damage ${c.damage ?? 0})`);
   return `${parts.join(', ')}${c.full ? ', full preset' : ''}`;

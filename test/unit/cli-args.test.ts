@@ -120,6 +120,13 @@ describe('train flags', () => {
     const full = resolveConfig(parseTrain(['lizard', '--full']));
     expect(full.levels).toBeUndefined();
     expect(full.pace).toBeUndefined();
+    // the quick growth job trains Distill's rule (with its gradient normalisation); --full and --rule seed the article's
+    expect(q).toMatchObject({ rule: 'growing', normalizeGrads: true });
+    expect(full.rule).toBeUndefined();
+    expect(resolveConfig(parseTrain(['lizard', '--rule', 'seed'])).rule).toBeUndefined();
+    expect(resolveConfig(parseTrain(['pig', '-t', 'persistence'])).rule).toBeUndefined();
+    expect(resolveConfig(parseTrain(['pig', '-t', 'healing', '--rule', 'growing']))).toMatchObject({ rule: 'growing', normalizeGrads: true });
+    expect(usageError(() => parseTrain(['pig', '--rule', 'conway'])).message).toContain('--rule must be one of seed, growing');
   });
 
   it('rejects a padding that leaves no room', () => {
