@@ -31,7 +31,15 @@ function quickArticlePool(presetPool: number, batch: number): number {
   return Math.max(8 * batch, Math.round(presetPool / 4));
 }
 
-export const QUICK = { size: 32, hidden: 32, lr: 2e-3, iterations: 500, batchDistill: 4, pool: 256, levels: 20, paceShare: 0.6, growthRule: 'growing' } as const;
+export const QUICK = {
+  size: 32, hidden: 32, lr: 2e-3, iterations: 500, batchDistill: 4, pool: 256, levels: 20, paceShare: 0.6, growthRule: 'growing',
+  /**
+   * The quick growth job (docs/regimen.md has the runs behind it): Distill's rule, batch 2 drawn
+   * from a pool of 32 (one fresh start, one pool state), the learning rate down to 5e-4 for the
+   * last 20 % of the run.
+   */
+  growth: { batch: 2, pool: 32, lateShare: 0.8, lateLr: 5e-4 },
+} as const;
 /** Largest image file read (the loader also limits decoded pixels, and the header's size is checked first). */
 export const MAX_IMAGE_BYTES = MAX_IMAGE_FILE_BYTES;
 
@@ -44,8 +52,12 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   const side = Math.min(width, height);
   const padding = a.padding ?? (full && width === p.width && height === p.height ? p.padding : Math.round((p.padding * side) / p.width));
   if (2 * padding >= side) throw new UsageError(`train: --padding ${padding} leaves no room for the image in a ${width}×${height} grid (it must be below ${Math.ceil(side / 2)})`, 'train');
-  const batch = a.batch ?? (full ? p.batch : distill ? QUICK.batchDistill : 1);
-  const lr: LrSchedule = a.lr ?? (full || distill ? p.lr : QUICK.lr);
+  const quickGrowth = !full && a.task === 'growth';
+  const G = QUICK.growth;
+  const iterations = a.iterations ?? (full ? p.iterations : QUICK.iterations);
+  const batch = a.batch ?? (full ? p.batch : distill ? QUICK.batchDistill : quickGrowth ? G.batch : 1);
+  const lateLr = Math.max(1, Math.round(G.lateShare * iterations));
+  const lr: LrSchedule = a.lr ?? (full || distill ? p.lr : quickGrowth ? { boundaries: [lateLr], values: [QUICK.lr, G.lateLr] } : QUICK.lr);
   const c: TrainConfig = {
     task: a.task,
     width,
@@ -55,7 +67,7 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
     batch,
     lr,
     seed: a.seed ?? 1,
-    iterations: a.iterations ?? (full ? p.iterations : QUICK.iterations),
+    iterations,
     full,
   };
   if (distill) {
@@ -63,7 +75,7 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
     c.steps = [Math.max(8, Math.round(p.steps[0] * scale)), Math.max(8, Math.round(p.steps[1] * scale))];
   }
   // the sample pool: the preset's (regenerating, and the article tasks with --full), or --pool
-  const pool = a.pool ?? (p.pool > 0 ? (full ? p.pool : distill ? QUICK.pool : quickArticlePool(p.pool, batch)) : 0);
+  const pool = a.pool ?? (p.pool > 0 ? (full ? p.pool : distill ? QUICK.pool : quickArticlePool(p.pool, batch)) : quickGrowth && batch > 1 ? G.pool : 0);
   if (pool > 0) {
     if (pool < batch) throw new UsageError(`train: --pool ${pool} is smaller than the batch (${batch})`, 'train');
     c.pool = pool;

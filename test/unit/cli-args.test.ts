@@ -55,7 +55,10 @@ describe('train flags', () => {
     const a = parseTrain(['lizard']);
     expect(a).toMatchObject({ task: 'growth', resume: false, checkpointEvery: 100, quiet: false, full: false, settings: [] });
     const c = resolveConfig(a);
-    expect(c).toMatchObject({ task: 'growth', width: 32, height: 32, padding: 3, hidden: 32, batch: 1, lr: 2e-3, seed: 1, iterations: 500, radiusStart: 16 });
+    expect(c).toMatchObject({ task: 'growth', width: 32, height: 32, padding: 3, hidden: 32, batch: 2, pool: 32, fresh: 1, damage: 0, lr: { boundaries: [400], values: [2e-3, 5e-4] }, seed: 1, iterations: 500, radiusStart: 16 });
+    // the other article tasks: batch 1, no pool, a constant rate
+    expect(resolveConfig(parseTrain(['pig', '-t', 'healing']))).toMatchObject({ batch: 1, lr: 2e-3 });
+    expect(resolveConfig(parseTrain(['pig', '-t', 'healing'])).pool).toBeUndefined();
     const full = resolveConfig(parseTrain(['lizard', '--task', 'regenerating', '--full']));
     expect(full).toMatchObject({ width: 72, height: 72, padding: 16, hidden: 128, batch: 8, steps: [64, 96], pool: 1024, damage: 3, iterations: 8000 });
     const quickRegen = resolveConfig(parseTrain(['lizard', '--task', 'regenerating']));
@@ -96,14 +99,15 @@ describe('train flags', () => {
   it('sample pools: article tasks take --pool, --fresh and --damage; each is checked against the batch', () => {
     const c = resolveConfig(parseTrain(['pig', '-t', 'healing', '--batch', '4', '--pool', '64', '--fresh', '2', '--damage', '1']));
     expect(c).toMatchObject({ batch: 4, pool: 64, fresh: 2, damage: 1 });
-    expect(resolveConfig(parseTrain(['pig', '-t', 'growth', '--batch', '4', '--pool', '32']))).toMatchObject({ pool: 32, fresh: 1, damage: 0 });
+    expect(resolveConfig(parseTrain(['pig', '-t', 'growth', '--batch', '4', '--pool', '48']))).toMatchObject({ pool: 48, fresh: 1, damage: 0 });
+    expect(resolveConfig(parseTrain(['pig', '-t', 'growth', '--pool', '0'])).pool).toBeUndefined();
     // --pool 0 turns a preset's pool off
     expect(resolveConfig(parseTrain(['pig', '-t', 'regenerating', '--pool', '0'])).pool).toBe(0);
     const bad: [string[], string][] = [
-      [['pig', '--batch', '4', '--pool', '2'], '--pool 2 is smaller than the batch (4)'],
-      [['pig', '--batch', '2', '--pool', '8', '--fresh', '3'], '--fresh 3 is more than the batch (2)'],
-      [['pig', '--batch', '2', '--pool', '8', '--fresh', '1', '--damage', '2'], '--damage 2 leaves no grid'],
-      [['pig', '--fresh', '1'], '--fresh and --damage need a sample pool'],
+      [['pig', '-t', 'healing', '--batch', '4', '--pool', '2'], '--pool 2 is smaller than the batch (4)'],
+      [['pig', '-t', 'healing', '--batch', '2', '--pool', '8', '--fresh', '3'], '--fresh 3 is more than the batch (2)'],
+      [['pig', '-t', 'healing', '--batch', '2', '--pool', '8', '--fresh', '1', '--damage', '2'], '--damage 2 leaves no grid'],
+      [['pig', '-t', 'healing', '--fresh', '1'], '--fresh and --damage need a sample pool'],
       [['pig', '-t', 'regenerating', '--fresh', '1'], '--fresh applies to growth, persistence and healing'],
       [['pig', '-t', 'growing', '--pace', '100'], '--levels and --pace apply to growth, persistence and healing'],
     ];
