@@ -61,6 +61,12 @@ Options:
       --no-picture           write no picture
       --resume               continue from the checkpoint at --out (settings come from it)
       --checkpoint-every <n> iterations between checkpoints (default 100; also every 2 minutes)
+      --eval-every <n>       keep-best: every n iterations, score the weights (PSNR at T from
+                             fixed draws of the task's hardest start) and write the best
+                             snapshot as the model (the latest state stays in the file for --resume)
+      --eval-draws <n>       keep-best: draws per evaluation (default 8)
+      --no-eval              skip the figures measured after training (PSNR at T, 10·T and 50·T
+                             over 16 draws, and how long the model holds; stored in the model file)
       --log-every <n>        without a terminal: a progress line every n iterations (default: every 5 s)
   -q, --quiet                no progress output
       --webgl <mode>         auto (default), gpu, vulkan, egl, llvmpipe, swiftshader
@@ -232,6 +238,11 @@ export interface TrainArgs {
   webgl?: WebGLMode;
   /** Names of the settings flags given (a resumed run takes them from the checkpoint). */
   settings: string[];
+  /** Keep-best: --eval-every and --eval-draws (undefined: not given). */
+  evalEvery?: number;
+  evalDraws?: number;
+  /** False with --no-eval: no quality figures after training. */
+  eval: boolean;
 }
 
 const SETTINGS = ['task', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'full'];
@@ -257,11 +268,17 @@ export function parseTrain(argv: string[]): TrainArgs {
     resume: { type: 'boolean' },
     'checkpoint-every': { type: 'string' },
     'log-every': { type: 'string' },
+    'eval-every': { type: 'string' },
+    'eval-draws': { type: 'string' },
+    'no-eval': { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     webgl: { type: 'string' },
   });
   const help = v.help === true;
-  if (help) return { help, image: '', task: 'growth', full: false, resume: false, checkpointEvery: 100, quiet: false, settings: [] };
+  if (help) return { help, image: '', task: 'growth', full: false, resume: false, checkpointEvery: 100, quiet: false, settings: [], eval: true };
+  const evalEvery = intFlag(c, 'eval-every', v['eval-every'], 1, MAX_ITERATIONS);
+  const evalDraws = intFlag(c, 'eval-draws', v['eval-draws'], 1, 64);
+  if (evalDraws !== undefined && evalEvery === undefined && v.resume !== true) throw new UsageError(`${c}: --eval-draws sets keep-best's draws: give --eval-every too`, c);
   const size = intFlag(c, 'size', v.size, 3, 1024);
   if (size !== undefined && (v.width !== undefined || v.height !== undefined)) throw new UsageError(`${c}: give --size or --width/--height, not both`, c);
   if (v.picture !== undefined && v['no-picture']) throw new UsageError(`${c}: give --picture or --no-picture, not both`, c);
@@ -293,6 +310,9 @@ export function parseTrain(argv: string[]): TrainArgs {
     quiet: v.quiet === true,
     webgl: oneOf(c, 'webgl', v.webgl, WEBGL_MODES),
     settings: SETTINGS.filter((k) => v[k] !== undefined),
+    evalEvery,
+    evalDraws,
+    eval: v['no-eval'] !== true,
   };
 }
 
