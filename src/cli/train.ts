@@ -222,7 +222,8 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
           bridge.kill();
           continue;
         }
-        if (iteration % every === 0 || Date.now() - lastSave > CHECKPOINT_MS) await save();
+        // the last iteration is saved once, after the final evaluation and figures (the end, above)
+        if (iteration < config.iterations && (iteration % every === 0 || Date.now() - lastSave > CHECKPOINT_MS)) await save();
       } catch (e) {
         if (!(e instanceof BrowserDied)) throw e;
         await bridge?.close().catch(() => undefined);
