@@ -182,8 +182,10 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
           if (!stop && !finished && iteration > 0) {
             // keep-best's last evaluation, and the figures at T, 10·T and 50·T (unless --no-eval)
             try {
+              const f0 = Date.now();
               finished = await bridge.call('finish', [a.eval ? QUALITY_DRAWS : 0, iteration > startIteration], watchdogMs);
               dirty ||= finished.changed;
+              if (finished.changed) progress.info(`final evaluation${finished.quality && a.eval ? ` and figures (${QUALITY_DRAWS} draws to 50·T)` : ''}: ${((Date.now() - f0) / 1000).toFixed(1)} s`);
             } catch (e) {
               if (!(e instanceof NcaGlError && e.code === 'context-lost')) throw e;
               note(`warning: no final evaluation: the WebGL context is lost`, true);
