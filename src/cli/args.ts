@@ -66,7 +66,9 @@ Options:
                              snapshot as the model (the latest state stays in the file for --resume)
       --eval-draws <n>       keep-best: draws per evaluation (default 8)
       --no-eval              skip the figures measured after training (PSNR at T, 10·T and 50·T
-                             over 16 draws, and how long the model holds; stored in the model file)
+                             from draws of the hardest start, and how long the model holds; stored
+                             in the model file)
+      --quality-draws <n>    draws for those figures (default 4; --full: 16)
       --log-every <n>        without a terminal: a progress line every n iterations (default: every 5 s)
   -q, --quiet                no progress output
       --webgl <mode>         auto (default), gpu, vulkan, egl, llvmpipe, swiftshader
@@ -243,6 +245,8 @@ export interface TrainArgs {
   evalDraws?: number;
   /** False with --no-eval: no quality figures after training. */
   eval: boolean;
+  /** --quality-draws: draws for the figures (undefined: 4, or 16 with --full). */
+  qualityDraws?: number;
 }
 
 const SETTINGS = ['task', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'full'];
@@ -271,6 +275,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     'eval-every': { type: 'string' },
     'eval-draws': { type: 'string' },
     'no-eval': { type: 'boolean' },
+    'quality-draws': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     webgl: { type: 'string' },
   });
@@ -278,6 +283,8 @@ export function parseTrain(argv: string[]): TrainArgs {
   if (help) return { help, image: '', task: 'growth', full: false, resume: false, checkpointEvery: 100, quiet: false, settings: [], eval: true };
   const evalEvery = intFlag(c, 'eval-every', v['eval-every'], 1, MAX_ITERATIONS);
   const evalDraws = intFlag(c, 'eval-draws', v['eval-draws'], 1, 64);
+  const qualityDraws = intFlag(c, 'quality-draws', v['quality-draws'], 1, 64);
+  if (qualityDraws !== undefined && v['no-eval']) throw new UsageError(`${c}: give --quality-draws or --no-eval, not both`, c);
   if (evalDraws !== undefined && evalEvery === undefined && v.resume !== true) throw new UsageError(`${c}: --eval-draws sets keep-best's draws: give --eval-every too`, c);
   const size = intFlag(c, 'size', v.size, 3, 1024);
   if (size !== undefined && (v.width !== undefined || v.height !== undefined)) throw new UsageError(`${c}: give --size or --width/--height, not both`, c);
@@ -313,6 +320,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     evalEvery,
     evalDraws,
     eval: v['no-eval'] !== true,
+    qualityDraws,
   };
 }
 

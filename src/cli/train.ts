@@ -23,6 +23,12 @@ import { resolveConfig, resolveImage } from './config';
 import { BrowserDied, EXIT, UsageError } from './errors';
 import type { FinishReport, TrainConfig } from './page';
 import { describeQuality, KEEP_BEST_DRAWS, QUALITY_DRAWS } from '../train/keep-best';
+
+/**
+ * Draws of the figures after a quick (not --full) run: 16 draws of 50·T steps cost more grid-steps
+ * than the quick job's whole training (about a minute on 2 cores without a GPU); 4 keep it to ~15 s.
+ */
+export const QUICK_QUALITY_DRAWS = 4;
 import { checkTrainBudget, memoryBudgetFromEnv } from './limits';
 import { formatDuration, formatLoss, Progress, type ProgressState } from './progress';
 import { type Io, trainingPicture } from './render';
@@ -183,9 +189,10 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
             // keep-best's last evaluation, and the figures at T, 10·T and 50·T (unless --no-eval)
             try {
               const f0 = Date.now();
-              finished = await bridge.call('finish', [a.eval ? QUALITY_DRAWS : 0, iteration > startIteration], watchdogMs);
+              const draws = a.eval ? (a.qualityDraws ?? (config.full ? QUALITY_DRAWS : QUICK_QUALITY_DRAWS)) : 0;
+              finished = await bridge.call('finish', [draws, iteration > startIteration], watchdogMs);
               dirty ||= finished.changed;
-              if (finished.changed) progress.info(`final evaluation${finished.quality && a.eval ? ` and figures (${QUALITY_DRAWS} draws to 50·T)` : ''}: ${((Date.now() - f0) / 1000).toFixed(1)} s`);
+              if (finished.changed) progress.info(`final evaluation${finished.quality && draws ? ` and figures (${draws} draws to 50·T)` : ''}: ${((Date.now() - f0) / 1000).toFixed(1)} s`);
             } catch (e) {
               if (!(e instanceof NcaGlError && e.code === 'context-lost')) throw e;
               note(`warning: no final evaluation: the WebGL context is lost`, true);

@@ -75,8 +75,8 @@ describe('train, render, info', () => {
     expect(m.training).toMatchObject({ task: 'growth', iterations: 20, seed: 1 });
     expect(m.optimizer!.step).toBe(20);
     expect(m.resume!.cli).toContain('"task":"growth"');
-    // the figures after training (issue 15): 16 draws of the hardest start, at T = 16, 10·T, 50·T
-    expect(m.quality).toMatchObject({ draws: 16, steps: 16 });
+    // the figures after training (issue 15): 4 draws (a quick run) of the hardest start, at T = 16, 10·T, 50·T
+    expect(m.quality).toMatchObject({ draws: 4, steps: 16 });
     const q = m.quality!;
     expect(q.holdsSteps).toBeGreaterThanOrEqual(32);
     expect(q.holdsSteps).toBeLessThanOrEqual(800);
