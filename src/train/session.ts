@@ -101,6 +101,13 @@ export class TrainingSession {
   evaluations = 0;
   /** Keep-best: the iteration of the last evaluation (-1: none in this session). */
   evaluatedAt = -1;
+  /**
+   * Counts the iterations this session has completed (rollbacks do not undo it), so that "these
+   * are the weights that were evaluated / kept" survives a NaN rollback that repeats an iteration.
+   */
+  private stamp = 0;
+  private evaluatedStamp = -1;
+  private bestStamp = -1;
   /** The figures of measureQuality(), until training goes on (then they no longer describe the model). */
   quality: Quality | null = null;
   private readonly listeners = { progress: [] as Listener<ProgressEvent>[], fault: [] as Listener<FaultEvent>[], snapshot: [] as Listener<Snapshot>[], evaluation: [] as Listener<EvaluationEvent>[] };
@@ -195,6 +202,7 @@ export class TrainingSession {
     this.trainingMs += performance.now() - t0;
     if (diverged(r.loss)) return this.rollback(r);
     this.lossHistory.push(r.loss);
+    this.stamp++;
     const now = performance.now();
     this.times.push(now);
     while (this.times.length > 2 && now - this.times[0]! > 3000) this.times.shift();
@@ -313,8 +321,12 @@ export class TrainingSession {
     const mark: BestMark = { iteration: this.iteration, psnr: m.psnr, worst: m.worst };
     this.evaluations++;
     this.evaluatedAt = this.iteration;
+    this.evaluatedStamp = this.stamp;
     const kept = considerBest(this.best, mark);
-    if (kept) this.best = { ...mark, weights: this.regimen.trainer.getWeights() };
+    if (kept) {
+      this.best = { ...mark, weights: this.regimen.trainer.getWeights() };
+      this.bestStamp = this.stamp;
+    }
     const best = this.best ? { iteration: this.best.iteration, psnr: this.best.psnr, worst: this.best.worst } : null;
     const ev: EvaluationEvent = { ...mark, kept, best };
     this.emit('evaluation', ev);
@@ -326,7 +338,7 @@ export class TrainingSession {
    * evaluated, so they can be kept too. Returns the evaluation, or null (nothing to do).
    */
   evaluateLast(): EvaluationEvent | null {
-    if (!(this.options.evalEvery ?? 0) || this.evaluatedAt === this.iteration || this.best?.iteration === this.iteration) return null;
+    if (!(this.options.evalEvery ?? 0) || this.evaluatedStamp === this.stamp || (this.best && this.bestStamp === this.stamp)) return null;
     return this.evaluateNow();
   }
 
@@ -398,7 +410,7 @@ export class TrainingSession {
         evaluations: Math.max(1, this.evaluations),
       };
       // the model is the kept snapshot; the last iteration's weights go beside it for resuming
-      if (b.iteration !== s.trainer.iteration) {
+      if (this.bestStamp !== this.stamp) {
         model.latest = { weights: s.trainer.weights };
         model.weights = b.weights;
       }
@@ -438,6 +450,8 @@ export class TrainingSession {
     if (model.best) {
       s.best = { iteration: model.best.iteration, psnr: model.best.psnr, worst: model.best.worst, weights: model.weights };
       s.evaluations = model.best.evaluations;
+      // without latest weights the kept snapshot is the state training goes on from
+      s.bestStamp = model.latest ? -1 : s.stamp;
     }
     if (model.quality) s.quality = { ...model.quality };
     const snap: Snapshot = {
