@@ -12,7 +12,12 @@
 // 16 grids: PSNR 32 steps after the target, after a disc of radius 4 around the centre is erased,
 // and the best over the next 128 steps. --json prints the measurements as JSON instead: per model
 // and start, psnrT, psnr10T, psnr50T (mean over the grids) and worstT, worst10T, worst50T.
-//   node scripts/evaluate-zoo.mjs [--seed N] [--json] [zoo/*.nca ...]     (after npm run build)
+// --write stores the model file's figures (issue 15: `quality`, what `nca-gl train` measures after
+// training) into each given file: 16 draws of the hardest start seeded with EVAL_SEED (not --seed),
+// PSNR at T, 10·T and 50·T and how long the model holds. Nothing else changes: the file is decoded,
+// given its `quality` and re-encoded (format 3), its weights checked bit for bit against the
+// original, and written atomically (temporary file, fsync, rename).
+//   node scripts/evaluate-zoo.mjs [--seed N] [--json] [--write] [zoo/*.nca ...]     (after npm run build)
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,6 +34,9 @@ if (at >= 0) {
 }
 const json = args.includes('--json');
 if (json) args.splice(args.indexOf('--json'), 1);
+const write = args.includes('--write');
+if (write) args.splice(args.indexOf('--write'), 1);
+const { writeFileAtomic } = write ? await import(pathToFileURL(join(root, 'dist', 'cli.mjs')).href) : {};
 // By default the zoo's models that carry a target thumbnail: Distill's imported ones (zoo/distill-*,
 // 8-bit, no thumbnail to stay under 10 KB) are measured by test/browser/import.test.ts instead.
 const files = args.length ? args : readdirSync(join(root, 'zoo')).filter((f) => f.endsWith('.nca') && !f.startsWith('distill-')).map((f) => join('zoo', f));
@@ -41,7 +49,7 @@ try {
   await page.goto(`${server.url}/test/browser/page.html`);
   for (const f of files) {
     const bytes = readFileSync(f).toString('base64');
-    const r = await page.evaluate((b64, seed) => {
+    const r = await page.evaluate((b64, seed, write) => {
       const { NcaGl, T } = window;
       const m = NcaGl.decodeModel(NcaGl.base64ToBytes(b64));
       const { width, height } = m.grid;
@@ -86,6 +94,25 @@ try {
         return { before, damaged, recovered, last: mean() };
       };
       out.click = click();
+      // the file's figures (--write): what TrainingSession.measureQuality measures after training
+      const canvas = T.canvas;
+      const quality = (start, steps) => {
+        const draws = NcaGl.QUALITY_DRAWS;
+        const eq = NcaGl.createEngine(canvas(8, 8), NcaGl.modelEngineOptions(m, { batch: draws, seed: NcaGl.EVAL_SEED }));
+        try {
+          const q = NcaGl.qualityFromReport(NcaGl.evaluate(eq, { target, start, ...NcaGl.qualityEvalOptions(steps) }), draws);
+          const bytes = NcaGl.encodeModel({ ...m, quality: q });
+          const back = NcaGl.decodeModel(bytes);
+          for (const k of Object.keys(m.weights)) {
+            const a = new Uint32Array(m.weights[k].buffer, m.weights[k].byteOffset, m.weights[k].length);
+            const b = new Uint32Array(back.weights[k].buffer, back.weights[k].byteOffset, back.weights[k].length);
+            if (a.length !== b.length || a.some((x, i) => x !== b[i])) throw new Error(`re-encoding changed weight ${k}`);
+          }
+          return { quality: q, b64: NcaGl.bytesToBase64(bytes) };
+        } finally {
+          eq.dispose();
+        }
+      };
       if (p.curriculum) {
         const c = new NcaGl.Curriculum(p.curriculum, m.curriculum ? NcaGl.Curriculum.stateFromRecord(m.curriculum) : undefined);
         if (m.resume?.cli) {
@@ -98,14 +125,22 @@ try {
         out.level = c.state.level;
         out.own = run(c.perturbation(), T);
         out.hardest = run(c.hardest(), T);
+        if (write) out.write = quality(c.hardest(), c.config.steps.limit);
       } else {
         const hp = String(m.training?.hyperparameters?.steps ?? '');
         const T = Number(/(\d+)\s*$/.exec(hp)?.[1] ?? 64);
         out.own = run('seed', T);
+        if (write) out.write = quality('seed', T);
       }
       e.dispose();
       return out;
-    }, bytes, seed);
+    }, bytes, seed, write);
+    if (r.write) {
+      writeFileAtomic(f, Buffer.from(r.write.b64, 'base64'));
+      r.quality = r.write.quality;
+      delete r.write;
+      console.error(`${f}: wrote quality ${JSON.stringify(r.quality)}`);
+    }
     rows.push({ file: f, ...r });
   }
 } finally {

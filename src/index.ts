@@ -28,8 +28,12 @@ export { adjustedCurriculum, PRESETS, TASKS, preset, type Preset, type Task } fr
 export { Curriculum, ARTICLE_AXES, ladderLength, shortenLadder, type CurriculumConfig, type CurriculumState, type Axis } from './train/curriculum';
 export { perturbReference, PerturbPass, NO_PERTURBATION, type Perturbation } from './train/perturb';
 export { samplePool } from './train/pool';
-export { TrainingSession, type SessionOptions, type Snapshot, type ProgressEvent, type FaultEvent } from './train/session';
+export { TrainingSession, type SessionOptions, type Snapshot, type ProgressEvent, type FaultEvent, type EvaluationEvent, type KeptSnapshot } from './train/session';
 export { evaluate, psnr, displayMse, startState, type EvalOptions, type EvalReport, type EvalPoint } from './train/evaluate';
+export {
+  considerBest, pickBest, holdsSteps, qualityEvalOptions, qualityFromReport, describeQuality, storedPsnr,
+  EVAL_SEED, KEEP_BEST_DRAWS, QUALITY_DRAWS, QUALITY_HORIZON, FADE_DB, PSNR_CAP, type BestMark, type Quality,
+} from './train/keep-best';
 export * as reference from './engine/reference';
 export * as hash from './engine/hash';
 export * as layout from './engine/layout';
@@ -40,7 +44,7 @@ export * from './io/target';
 export { SHIPPED_TARGETS, shippedTargetNames } from './io/shipped-targets';
 export { bytesToBase64, base64ToBytes } from './io/base64';
 export { encodeModel, decodeModel, describeModel, MODEL_FORMAT_VERSION, MODEL_FILE_EXTENSION, type ModelFile } from './io/model-file';
-export type { Q8, Quantization, OriginMeta } from './io/model-file';
+export type { Q8, Quantization, OriginMeta, QualityMeta, BestMeta } from './io/model-file';
 export { importModel, detectImportFormat, IMPORT_LIMITS, DISTILL_GRID, type ImportOptions, type ImportFormat } from './io/import';
 export { exportModel, type ExportFormat } from './io/export';
 export { stripModel, quantizeModel, type StripOptions } from './io/model-compact';

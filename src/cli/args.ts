@@ -72,6 +72,14 @@ Options:
       --no-picture           write no picture
       --resume               continue from the checkpoint at --out (settings come from it)
       --checkpoint-every <n> iterations between checkpoints (default 100; also every 2 minutes)
+      --eval-every <n>       keep-best: every n iterations, score the weights (PSNR at T from
+                             fixed draws of the task's hardest start) and write the best
+                             snapshot as the model (the latest state stays in the file for --resume)
+      --eval-draws <n>       keep-best: draws per evaluation (default 8)
+      --no-eval              skip the figures measured after training (PSNR at T, 10·T and 50·T
+                             from draws of the hardest start, and how long the model holds; stored
+                             in the model file)
+      --quality-draws <n>    draws for those figures (default 4; --full: 16)
       --log-every <n>        without a terminal: a progress line every n iterations (default: every 5 s)
   -q, --quiet                no progress output
       --webgl <mode>         auto (default), gpu, vulkan, egl, llvmpipe, swiftshader
@@ -248,6 +256,13 @@ export interface TrainArgs {
   webgl?: WebGLMode;
   /** Names of the settings flags given (a resumed run takes them from the checkpoint). */
   settings: string[];
+  /** Keep-best: --eval-every and --eval-draws (undefined: not given). */
+  evalEvery?: number;
+  evalDraws?: number;
+  /** False with --no-eval: no quality figures after training. */
+  eval: boolean;
+  /** --quality-draws: draws for the figures (undefined: 4, or 16 with --full). */
+  qualityDraws?: number;
 }
 
 const SETTINGS = ['task', 'rule', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'fresh', 'damage', 'levels', 'pace', 'full'];
@@ -278,11 +293,20 @@ export function parseTrain(argv: string[]): TrainArgs {
     resume: { type: 'boolean' },
     'checkpoint-every': { type: 'string' },
     'log-every': { type: 'string' },
+    'eval-every': { type: 'string' },
+    'eval-draws': { type: 'string' },
+    'no-eval': { type: 'boolean' },
+    'quality-draws': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     webgl: { type: 'string' },
   });
   const help = v.help === true;
-  if (help) return { help, image: '', task: 'growth', full: false, resume: false, checkpointEvery: 100, quiet: false, settings: [] };
+  if (help) return { help, image: '', task: 'growth', full: false, resume: false, checkpointEvery: 100, quiet: false, settings: [], eval: true };
+  const evalEvery = intFlag(c, 'eval-every', v['eval-every'], 1, MAX_ITERATIONS);
+  const evalDraws = intFlag(c, 'eval-draws', v['eval-draws'], 1, 64);
+  const qualityDraws = intFlag(c, 'quality-draws', v['quality-draws'], 1, 64);
+  if (qualityDraws !== undefined && v['no-eval']) throw new UsageError(`${c}: give --quality-draws or --no-eval, not both`, c);
+  if (evalDraws !== undefined && evalEvery === undefined && v.resume !== true) throw new UsageError(`${c}: --eval-draws sets keep-best's draws: give --eval-every too`, c);
   const size = intFlag(c, 'size', v.size, 3, 1024);
   if (size !== undefined && (v.width !== undefined || v.height !== undefined)) throw new UsageError(`${c}: give --size or --width/--height, not both`, c);
   if (v.picture !== undefined && v['no-picture']) throw new UsageError(`${c}: give --picture or --no-picture, not both`, c);
@@ -319,6 +343,10 @@ export function parseTrain(argv: string[]): TrainArgs {
     quiet: v.quiet === true,
     webgl: oneOf(c, 'webgl', v.webgl, WEBGL_MODES),
     settings: SETTINGS.filter((k) => v[k] !== undefined),
+    evalEvery,
+    evalDraws,
+    eval: v['no-eval'] !== true,
+    qualityDraws,
   };
 }
 

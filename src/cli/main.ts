@@ -9,6 +9,8 @@ import { info, type Io, render } from './render';
 import { train } from './train';
 
 export const VERSION = '0.1.0';
+/** The atomic file write the commands use (scripts/evaluate-zoo.mjs --write uses it too). */
+export { writeFileAtomic } from './atomic';
 
 const defaultIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
 

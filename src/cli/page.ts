@@ -7,7 +7,8 @@
  * only the page's globals (NcaGl, the DOM) — no imports at run time, only types.
  */
 import type * as Lib from '../index';
-import type { FaultEvent, ProgressEvent, TrainingSession } from '../train/session';
+import type { EvaluationEvent, FaultEvent, ProgressEvent, TrainingSession } from '../train/session';
+import type { Quality } from '../train/keep-best';
 import type { LrSchedule } from '../train/schedule';
 import type { Task } from '../train/presets';
 
@@ -40,6 +41,9 @@ export interface TrainConfig {
   levels?: number;
   /** Article tasks: the iteration by which the curriculum reaches its last level (CurriculumConfig.pace). */
   pace?: number;
+  /** Keep-best (--eval-every, --eval-draws): evaluate every this many iterations on this many draws. */
+  evalEvery?: number;
+  evalDraws?: number;
 }
 
 export interface ImageInput {
@@ -69,6 +73,16 @@ export interface SetupReport {
   iteration: number;
   source: string;
   pool: boolean;
+  /** Keep-best: the kept snapshot so far (from the checkpoint), or null. */
+  best: { iteration: number; psnr: number } | null;
+}
+
+export interface FinishReport {
+  /** True when the final evaluation or the figures changed what the model file holds. */
+  changed: boolean;
+  quality: Quality | null;
+  best: { iteration: number; psnr: number; worst: number } | null;
+  evaluations: number;
 }
 
 export interface StepInfo {
@@ -84,6 +98,8 @@ export interface ChunkReport {
   faults: FaultEvent[];
   iteration: number;
   level: number | null;
+  /** Keep-best evaluations made in this chunk. */
+  evaluations: EvaluationEvent[];
 }
 
 export interface RenderOptions {
@@ -115,6 +131,8 @@ export interface PageApi {
   checkpoint(resume: Record<string, string | number | boolean>): string;
   /** Makes a running `train` return after its current iteration (called while `train` runs). */
   stop(): void;
+  /** The end of a run: keep-best's last evaluation, then (draws > 0, unless the model has them) the quality figures. */
+  finish(draws: number, evaluateLast: boolean): FinishReport;
   /** Reads the pool (regenerating) into page memory as canonical float16/float32 bytes; returns the chunk count. */
   poolRead(chunkBytes: number): { chunks: number; dtype: 'f16' | 'f32'; byteLength: number; size: number };
   poolChunk(i: number): string;
@@ -161,6 +179,8 @@ export function installTrainApi(): void {
     }
   };
   const onProgress = (p: ProgressEvent): void => void reports.push({ iteration: p.iteration + 1, loss: p.loss, level: p.level, rate: p.rate, lrScale: p.lrScale });
+  const evaluations: EvaluationEvent[] = [];
+  const onEvaluation = (e: EvaluationEvent): void => void evaluations.push(e);
 
   async function setup(o: SetupOptions): Promise<SetupReport> {
     session?.dispose();
@@ -194,12 +214,14 @@ export function installTrainApi(): void {
       ...(c.fresh !== undefined ? { fresh: c.fresh } : {}),
       ...(c.rule !== undefined ? { rule: c.rule } : {}),
       ...(c.normalizeGrads !== undefined ? { normalizeGrads: c.normalizeGrads } : {}),
+      ...(c.evalEvery ? { evalEvery: c.evalEvery, evalDraws: c.evalDraws } : {}),
     };
     const curriculum = N.adjustedCurriculum(c.task, c);
     if (curriculum) Object.assign(opts, { curriculum });
     session = o.checkpoint ? N.TrainingSession.fromModel(canvas, N.decodeModel(fromB64(o.checkpoint)), target, opts) : new N.TrainingSession(canvas, opts);
-    session.on('fault', onFault).on('progress', onProgress);
-    return { renderer: session.regimen.trainer.renderer, iteration: session.iteration, source, pool: session.regimen.pool !== null };
+    session.on('fault', onFault).on('progress', onProgress).on('evaluation', onEvaluation);
+    const b = session.best;
+    return { renderer: session.regimen.trainer.renderer, iteration: session.iteration, source, pool: session.regimen.pool !== null, best: b ? { iteration: b.iteration, psnr: b.psnr } : null };
   }
 
   async function train(until: number, budgetMs: number): Promise<ChunkReport> {
@@ -226,7 +248,7 @@ export function installTrainApi(): void {
     }
     abortTrain = null;
     // faults that came between calls (a context lost while idle) are reported with this chunk
-    return { steps: reports.splice(0), faults: faults.splice(0), iteration: s.iteration, level: s.regimen.curriculum ? s.regimen.curriculum.state.level : null };
+    return { steps: reports.splice(0), faults: faults.splice(0), iteration: s.iteration, level: s.regimen.curriculum ? s.regimen.curriculum.state.level : null, evaluations: evaluations.splice(0) };
   }
 
   function checkpoint(resume: Record<string, string | number | boolean>): string {
@@ -265,6 +287,17 @@ export function installTrainApi(): void {
     checkpoint,
     stop() {
       stopRequested = true;
+    },
+    finish(draws: number, evaluateLast: boolean): FinishReport {
+      const s = session!;
+      if (s.regimen.trainer.gl.isContextLost()) throw new N.NcaGlError('context-lost', 'nca-gl: the WebGL context is lost: no final evaluation now');
+      let changed = evaluateLast && s.evaluateLast() !== null;
+      if (draws > 0 && !s.quality) {
+        s.measureQuality(draws);
+        changed = true;
+      }
+      const b = s.best;
+      return { changed, quality: s.quality, best: b ? { iteration: b.iteration, psnr: b.psnr, worst: b.worst } : null, evaluations: s.evaluations };
     },
     poolRead,
     poolChunk,

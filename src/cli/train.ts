@@ -21,7 +21,14 @@ import { Bridge } from './bridge';
 import { type Checkpoint, loadCheckpoint, poolPathFor, removeStalePool, restorePool, saveCheckpoint } from './checkpoint';
 import { resolveConfig, resolveImage } from './config';
 import { BrowserDied, EXIT, UsageError } from './errors';
-import type { TrainConfig } from './page';
+import type { FinishReport, TrainConfig } from './page';
+import { describeQuality, KEEP_BEST_DRAWS, QUALITY_DRAWS } from '../train/keep-best';
+
+/**
+ * Draws of the figures after a quick (not --full) run: 16 draws of 50·T steps cost more grid-steps
+ * than the quick job's whole training (about a minute on 2 cores without a GPU); 4 keep it to ~15 s.
+ */
+export const QUICK_QUALITY_DRAWS = 4;
 import { checkTrainBudget, memoryBudgetFromEnv } from './limits';
 import { formatDuration, formatLoss, Progress, type ProgressState } from './progress';
 import { type Io, trainingPicture } from './render';
@@ -47,6 +54,10 @@ function injectedEnospc(): never {
   throw Object.assign(new Error('ENOSPC: no space left on device, write (injected by NCA_GL_TEST_FAULTS fail-write)'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
 }
 
+function formatDb(p: number): string {
+  return Number.isNaN(p) ? 'NaN dB' : p === Infinity ? '∞ dB' : `${p.toFixed(1)} dB`;
+}
+
 export function formatLr(lr: TrainConfig['lr']): string {
   if (typeof lr === 'number') return String(lr);
   return lr.values.map((v, i) => (i === 0 ? String(v) : `${v} from ${lr.boundaries[i - 1]}`)).join(', ');
@@ -57,6 +68,7 @@ export function describeConfig(c: TrainConfig): string {
   if (c.rule) parts.push(`${c.rule} rule`);
   if (c.steps) parts.push(`steps ${c.steps[0]}–${c.steps[1]}`);
   if (c.pool) parts.push(`pool ${c.pool}${c.fresh ? ` (fresh ${c.fresh}` : ' ('}${c.fresh ? ', ' : ''}damage ${c.damage ?? 0})`);
+  if (c.evalEvery) parts.push(`keep-best every ${c.evalEvery} on ${c.evalDraws ?? KEEP_BEST_DRAWS} draws`);
   return `${parts.join(', ')}${c.full ? ', full preset' : ''}`;
 }
 
@@ -83,6 +95,11 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
     else if (existsSync(out)) note(`${out} exists and will be replaced at the first checkpoint (--resume continues it instead)`);
     config = resolveConfig(a);
   }
+  // keep-best: the flags, else the checkpoint's; the draws a kept snapshot was scored on stay
+  if (checkpoint && a.evalDraws !== undefined && config.evalEvery && a.evalDraws !== (config.evalDraws ?? KEEP_BEST_DRAWS)) {
+    throw new UsageError(`train --resume: ${out} scores keep-best on ${config.evalDraws ?? KEEP_BEST_DRAWS} draws; --eval-draws ${a.evalDraws} would make its scores incomparable: drop --eval-draws`, 'train');
+  }
+  if (a.evalEvery !== undefined) config = { ...config, evalEvery: a.evalEvery, evalDraws: a.evalDraws ?? config.evalDraws ?? KEEP_BEST_DRAWS };
   // the resource budget, before a browser starts (flags: exit 2; a checkpoint's settings: exit 3)
   checkTrainBudget(config, checkpoint ? null : a, io.env, checkpoint ? out : null);
   if (!checkpoint) removeStalePool(out);
@@ -115,6 +132,7 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
   let lastSave = Date.now();
   let last: ProgressState | null = null;
   let picture: string | null = null;
+  let finished: FinishReport | null = null;
   const t0 = Date.now();
   const intact = () => {
     const cp = checkpoint as Checkpoint | null;
@@ -167,7 +185,21 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
         }
         if (stop || iteration >= config.iterations) {
           // the end, or a signal: save what there is (nothing when no iteration ran), then the picture
-          if (iteration > startIteration && (checkpoint?.iteration !== iteration || !existsSync(out))) await save();
+          let dirty = iteration > startIteration && (checkpoint?.iteration !== iteration || !existsSync(out));
+          if (!stop && !finished && iteration > 0) {
+            // keep-best's last evaluation, and the figures at T, 10·T and 50·T (unless --no-eval)
+            try {
+              const f0 = Date.now();
+              const draws = a.eval ? (a.qualityDraws ?? (config.full ? QUALITY_DRAWS : QUICK_QUALITY_DRAWS)) : 0;
+              finished = await bridge.call('finish', [draws, iteration > startIteration], watchdogMs);
+              dirty ||= finished.changed;
+              if (finished.changed) progress.info(`final evaluation${finished.quality && draws ? ` and figures (${draws} draws to 50·T)` : ''}: ${((Date.now() - f0) / 1000).toFixed(1)} s`);
+            } catch (e) {
+              if (!(e instanceof NcaGlError && e.code === 'context-lost')) throw e;
+              note(`warning: no final evaluation: the WebGL context is lost`, true);
+            }
+          }
+          if (dirty) await save();
           if (!stop && picturePath && checkpoint && !picture) {
             const cp: Checkpoint = checkpoint;
             const pic = await trainingPicture(bridge, cp.b64, decodeModel(Buffer.from(cp.b64, 'base64')));
@@ -186,6 +218,9 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
         if (kill !== undefined) until = Math.min(until, kill);
         const chunk = await bridge.call('train', [until, CHUNK_MS], watchdogMs);
         for (const f of chunk.faults) note(`warning: ${f.message}`, true);
+        for (const ev of chunk.evaluations) {
+          progress.info(`evaluation at iteration ${ev.iteration}: ${formatDb(ev.psnr)} at T (worst ${formatDb(ev.worst)})${ev.kept ? ', the best so far: kept' : ev.best ? `; kept: iteration ${ev.best.iteration}, ${formatDb(ev.best.psnr)}` : ''}`);
+        }
         iteration = chunk.iteration;
         for (const s of chunk.steps) {
           last = { iteration: s.iteration, total: config.iterations, loss: s.loss, level: chunk.level === null ? null : s.level, rate: s.rate };
@@ -197,7 +232,8 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
           bridge.kill();
           continue;
         }
-        if (iteration % every === 0 || Date.now() - lastSave > CHECKPOINT_MS) await save();
+        // the last iteration is saved once, after the final evaluation and figures (the end, above)
+        if (iteration < config.iterations && (iteration % every === 0 || Date.now() - lastSave > CHECKPOINT_MS)) await save();
       } catch (e) {
         if (!(e instanceof BrowserDied)) throw e;
         await bridge?.close().catch(() => undefined);
@@ -219,7 +255,10 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
       note(cp ? `stopped at iteration ${cp.iteration}: saved ${out}; continue with --resume` : 'stopped before the first iteration: nothing saved', true);
       return stop === 'SIGTERM' ? 143 : EXIT.interrupted;
     }
-    const lines = [`${iteration > startIteration ? 'wrote' : 'unchanged:'} ${out}: ${config.task}, ${iteration} iterations${last ? `, loss ${formatLoss(last.loss)}` : ''}, ${formatDuration((Date.now() - t0) / 1000)}`];
+    const written = iteration > startIteration || !!finished?.changed;
+    const lines = [`${written ? 'wrote' : 'unchanged:'} ${out}: ${config.task}, ${iteration} iterations${last ? `, loss ${formatLoss(last.loss)}` : ''}, ${formatDuration((Date.now() - t0) / 1000)}${finished?.quality ? `; ${describeQuality(finished.quality)}` : ''}`];
+    if (finished?.best && finished.best.iteration !== iteration) lines.push(`the model is the snapshot of iteration ${finished.best.iteration} (keep-best: ${formatDb(finished.best.psnr)} at T, the best of ${finished.evaluations} evaluations); --resume continues from iteration ${iteration}`);
+    else if (finished?.best) lines.push(`the model is the last iteration's (keep-best: ${formatDb(finished.best.psnr)} at T, the best of ${finished.evaluations} evaluations)`);
     if (picture) lines.push(picture);
     if (!a.quiet) io.stdout.write(lines.join('\n') + '\n');
     return EXIT.ok;

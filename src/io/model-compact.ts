@@ -53,8 +53,9 @@ export interface StripOptions {
 }
 
 /**
- * What a page needs to run the model and nothing more: drops the Adam moments, the loss history
- * and the resume state (a stripped file cannot resume training), and with the options the target
+ * What a page needs to run the model and nothing more: drops the Adam moments, the loss history,
+ * the resume state and keep-best's latest weights (a stripped file cannot resume training), keeps
+ * the quality figures and the kept snapshot's record, and with the options the target
  * thumbnail and the float32 weights. Rule, grid, curriculum level, provenance and origin stay.
  */
 export function stripModel(model: ModelFile, opts: StripOptions = {}): ModelFile {
@@ -67,5 +68,7 @@ export function stripModel(model: ModelFile, opts: StripOptions = {}): ModelFile
   if (model.curriculum) out.curriculum = model.curriculum;
   if (model.origin) out.origin = model.origin;
   if (model.quantization) out.quantization = model.quantization;
+  if (model.quality) out.quality = model.quality;
+  if (model.best) out.best = model.best;
   return opts.quantize ? quantizeModel(out) : out;
 }

@@ -74,6 +74,15 @@ export function describeModel(m: ModelFile): string {
     if (o.attribution !== undefined) row('attribution', quote(o.attribution, 200));
     if (o.url !== undefined) row('source', quote(o.url, 200));
   }
+  const qy = m.quality;
+  if (qy) {
+    const db = (x: number) => `${x >= 200 ? '∞' : num(Number(x.toFixed(1)))} dB`;
+    row('quality', `${db(qy.psnrT)} at T=${qy.steps}, ${db(qy.psnr10T)} at 10·T, ${db(qy.psnr50T)} at 50·T (worst of ${qy.draws}: ${db(qy.worstT)}, ${db(qy.worst10T)}, ${db(qy.worst50T)}); holds ${qy.holdsSteps} steps`);
+  }
+  const b = m.best;
+  if (b) {
+    row('kept', `iteration ${b.iteration}: the best of ${b.evaluations} evaluations every ${b.every} iterations, ${num(Number(b.psnr.toFixed(2)))} dB at T=${b.steps} over ${b.draws} draws${m.latest ? ' (training resumes from the latest weights, also in the file)' : ''}`);
+  }
   if (m.optimizer) row('optimizer', `Adam state at step ${m.optimizer.step} (training can resume)`);
   if (m.curriculum && Object.keys(m.curriculum).length) row('curriculum', entries(m.curriculum));
   if (m.resume) {

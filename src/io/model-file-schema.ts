@@ -71,6 +71,42 @@ export interface ModelMeta {
   resume?: Record<string, Scalar>;
   /** Format 2: where an imported model came from. */
   origin?: OriginMeta;
+  /** Format 3: the figures measured after training (see QualityMeta). */
+  quality?: QualityMeta;
+  /** Format 3: the snapshot keep-best kept (its weights are the file's weights). */
+  best?: BestMeta;
+}
+
+/**
+ * Format 3: how the model does from its task's hardest start, over `draws` draws, at T (`steps`),
+ * 10·T and 50·T: mean PSNR (dB) and the worst draw's; `holdsSteps` the first measured step at which
+ * the mean fell 3 dB below its best so far (50·T if it never did).
+ */
+export interface QualityMeta {
+  draws: number;
+  steps: number;
+  psnrT: number;
+  psnr10T: number;
+  psnr50T: number;
+  worstT: number;
+  worst10T: number;
+  worst50T: number;
+  holdsSteps: number;
+}
+
+/**
+ * Format 3: the snapshot keep-best kept: the iteration whose weights the file holds, its PSNR at T
+ * (mean and worst) over `draws` seeded draws of the hardest start, the evaluation interval `every`
+ * and how many evaluations were made. Training resumes from the `latest.*` sections when present.
+ */
+export interface BestMeta {
+  iteration: number;
+  psnr: number;
+  worst: number;
+  draws: number;
+  steps: number;
+  every: number;
+  evaluations: number;
 }
 
 /** f32: float32 LE; u8: bytes; q8 (format 2, weights only): bytes q, value = scale · (q − zero). */
@@ -87,10 +123,15 @@ export interface SectionEntry {
 }
 
 /** The .nca format versions this reader reads (1 … MODEL_FORMAT_VERSION; the writer writes the last). */
-export const MODEL_FORMAT_VERSION = 2;
+export const MODEL_FORMAT_VERSION = 3;
 
 const TOP_KEYS_1 = ['rule', 'grid', 'target', 'training', 'optimizer', 'curriculum', 'resume'];
-const TOP_KEYS = [...TOP_KEYS_1, 'origin'];
+const TOP_KEYS_2 = [...TOP_KEYS_1, 'origin'];
+const TOP_KEYS = [...TOP_KEYS_2, 'quality', 'best'];
+const QUALITY_KEYS = ['draws', 'steps', 'psnrT', 'psnr10T', 'psnr50T', 'worstT', 'worst10T', 'worst50T', 'holdsSteps'] as const;
+const BEST_KEYS = ['iteration', 'psnr', 'worst', 'draws', 'steps', 'every', 'evaluations'] as const;
+/** The largest PSNR a file holds (a perfect match, infinite, is written as this). */
+const MAX_PSNR = 200;
 const TRAINING_STRINGS = ['task', 'preset', 'createdAt', 'software', 'renderer'] as const;
 const TRAINING_KEYS = [...TRAINING_STRINGS, 'iterations', 'seed', 'durationMs', 'finalLoss', 'hyperparameters'];
 const SECTION_KEYS = ['name', 'dtype', 'offset', 'byteLength'];
@@ -229,7 +270,7 @@ function checkTraining(v: unknown, allowed: readonly string[], fail: Fail): Trai
  * a file header, whose only other key is `sections`.
  */
 export function checkMeta(v: unknown, inMemory: boolean, fail: Fail, version = MODEL_FORMAT_VERSION): ModelMeta {
-  const top = checkObject(v, '', [...(version >= 2 ? TOP_KEYS : TOP_KEYS_1), ...(inMemory ? ['weights', 'quantization'] : ['sections'])], fail);
+  const top = checkObject(v, '', [...(version >= 3 ? TOP_KEYS : version >= 2 ? TOP_KEYS_2 : TOP_KEYS_1), ...(inMemory ? ['weights', 'quantization', 'latest'] : ['sections'])], fail);
   const meta: ModelMeta = {
     rule: checkRuleConfig(required(top, '', 'rule', fail), 'rule', fail, version, inMemory),
     grid: checkSize(required(top, '', 'grid', fail), 'grid', MODEL_FILE_LIMITS.maxGrid, ['width', 'height'], fail),
@@ -253,7 +294,36 @@ export function checkMeta(v: unknown, inMemory: boolean, fail: Fail, version = M
     for (const k of ORIGIN_KEYS) if (o[k] !== undefined) origin[k] = checkString(o[k], `origin.${k}`, fail);
     meta.origin = origin;
   }
+  if (top.quality !== undefined) meta.quality = checkQuality(top.quality, fail);
+  if (top.best !== undefined) meta.best = checkBest(top.best, fail);
+  if (inMemory && top.latest !== undefined && !meta.best) fail(`'latest' (the weights training resumes from) needs 'best' (the snapshot the file's weights are)`);
   return meta;
+}
+
+function checkQuality(v: unknown, fail: Fail): QualityMeta {
+  const o = checkObject(v, 'quality', QUALITY_KEYS, fail);
+  const int = (k: string, min: number) => checkIntField(required(o, 'quality', k, fail), `quality.${k}`, min, 0xffffffff, fail);
+  const db = (k: string) => checkFinite(required(o, 'quality', k, fail), `quality.${k}`, -MAX_PSNR, MAX_PSNR, fail);
+  const q: QualityMeta = {
+    draws: int('draws', 1),
+    steps: int('steps', 1),
+    psnrT: db('psnrT'),
+    psnr10T: db('psnr10T'),
+    psnr50T: db('psnr50T'),
+    worstT: db('worstT'),
+    worst10T: db('worst10T'),
+    worst50T: db('worst50T'),
+    holdsSteps: int('holdsSteps', 1),
+  };
+  if (q.holdsSteps > q.steps * 50) fail(`'quality.holdsSteps' must be at most 50 × 'quality.steps' (${q.steps * 50}), got ${q.holdsSteps}`);
+  return q;
+}
+
+function checkBest(v: unknown, fail: Fail): BestMeta {
+  const o = checkObject(v, 'best', BEST_KEYS, fail);
+  const int = (k: string, min: number) => checkIntField(required(o, 'best', k, fail), `best.${k}`, min, 0xffffffff, fail);
+  const db = (k: string) => checkFinite(required(o, 'best', k, fail), `best.${k}`, -MAX_PSNR, MAX_PSNR, fail);
+  return { iteration: int('iteration', 0), psnr: db('psnr'), worst: db('worst'), draws: int('draws', 1), steps: int('steps', 1), every: int('every', 1), evaluations: int('evaluations', 1) };
 }
 
 /** The sections a model with this metadata has: name → [dtype, required] (weights: f32, or q8 from format 2). */
@@ -264,6 +334,8 @@ export function expectedSections(meta: ModelMeta): Map<string, [Dtype, boolean]>
   if (meta.optimizer) for (const p of ['m', 'v']) for (const s of shapes) m.set(`${p}.${s.name}`, ['f32', true]);
   if (meta.target) m.set('target', ['u8', true]);
   if (meta.training) m.set('lossHistory', ['f32', false]);
+  // format 3: the weights training resumes from, when keep-best kept an earlier snapshot (all or none)
+  if (meta.best) for (const s of shapes) m.set(`latest.${s.name}`, ['f32', false]);
   return m;
 }
 
@@ -272,6 +344,7 @@ export function sectionLabel(name: string): string {
   if (name === 'target') return 'target thumbnail';
   if (name === 'lossHistory') return 'loss history';
   if (name.startsWith('m.') || name.startsWith('v.')) return `optimizer moment ${name[0]} of weight '${name.slice(2)}'`;
+  if (name.startsWith('latest.')) return `latest weight '${name.slice(7)}'`;
   return `weight '${name}'`;
 }
 
@@ -280,6 +353,7 @@ function whyUnexpected(name: string, meta: ModelMeta): string {
   if (name.startsWith('m.') || name.startsWith('v.')) return `the header has no 'optimizer' field`;
   if (name === 'target') return `the header has no 'target' field`;
   if (name === 'lossHistory') return `the header has no 'training' field`;
+  if (name.startsWith('latest.')) return `the header has no 'best' field`;
   return 'nca-gl does not know this section';
 }
 

@@ -19,14 +19,16 @@ import {
   type Fail,
   MODEL_FILE_LIMITS,
   MODEL_FORMAT_VERSION,
+  type BestMeta,
   type ModelMeta,
   type OriginMeta,
+  type QualityMeta,
   type Scalar,
   type SectionEntry,
   sectionLabel,
 } from './model-file-schema';
 
-export { MODEL_FILE_LIMITS, MODEL_FORMAT_VERSION, type OriginMeta } from './model-file-schema';
+export { MODEL_FILE_LIMITS, MODEL_FORMAT_VERSION, type OriginMeta, type QualityMeta, type BestMeta } from './model-file-schema';
 export { describeModel } from './model-file-describe';
 
 export const MODEL_FILE_EXTENSION = '.nca';
@@ -70,6 +72,15 @@ export interface ModelFile {
    * above are then the dequantised values; see quantizeModel (src/io/model-compact.ts).
    */
   quantization?: Quantization;
+  /** Format 3: figures measured after training (hardest start, at T, 10·T, 50·T; how long it holds). */
+  quality?: QualityMeta;
+  /**
+   * Format 3: keep-best. The weights above are the snapshot of iteration `best.iteration`, the best
+   * evaluation of the run; `latest` holds the weights of the last iteration (what the optimiser
+   * state, curriculum, loss history and `resume` belong to) when they differ from it.
+   */
+  best?: BestMeta;
+  latest?: { weights: Weights };
 }
 
 /** Per-tensor 8-bit quantisation: value = scale · (q − zero), q a byte 0 … 255. */
@@ -195,6 +206,12 @@ export function encodeModel(model: ModelFile): Uint8Array {
     if (!(rgba instanceof Uint8Array || rgba instanceof Uint8ClampedArray)) fail(`'target.rgba' must be a Uint8Array, got ${describe(rgba)}`);
     if (rgba.length !== n) fail(`'target.rgba' has ${rgba.length} bytes, expected ${n} (${meta.target.width} × ${meta.target.height} × 4)`);
     sections.push({ name: 'target', dtype: 'u8', data: new Uint8Array(rgba.buffer, rgba.byteOffset, n) });
+  }
+  if (model.latest !== undefined) {
+    const l = model.latest as unknown;
+    if (typeof l !== 'object' || l === null) fail(`'latest' must be {weights}, got ${describe(l)}`);
+    const w = checkedWeights((l as { weights?: unknown }).weights, meta.rule, `${lead}latest weights: `);
+    for (const s of shapes) sections.push({ name: `latest.${s.name}`, dtype: 'f32', data: f32Bytes(w[s.name]!) });
   }
   const history = model.training?.lossHistory;
   if (history !== undefined) {
@@ -403,6 +420,13 @@ function readModel(bytes: Uint8Array, dataStart: number, meta: ModelMeta, table:
   }
   if (meta.curriculum) model.curriculum = meta.curriculum;
   if (meta.resume) model.resume = meta.resume;
+  if (meta.quality) model.quality = meta.quality;
+  if (meta.best) model.best = meta.best;
+  const latest = shapes.filter((s) => table.has(`latest.${s.name}`));
+  if (latest.length > 0) {
+    if (latest.length < shapes.length) fail(`it has ${latest.length} of the ${shapes.length} 'latest.*' sections (the weights training resumes from): all or none`);
+    model.latest = { weights: checkedWeights(tensors('latest.'), meta.rule, 'model latest weights: ') };
+  }
   return model;
 }
 

@@ -15,8 +15,18 @@
  * Snapshots (weights, Adam moments, counters, curriculum, loss history) are taken every
  * `snapshotEvery` iterations; `toModel()` and `TrainingSession.fromModel()` carry the same data, so
  * a resumed run repeats the loss sequence of an uninterrupted one (tasks without a pool).
+ *
+ * Keep-best (`evalEvery: N`): every N iterations the current weights run from `evalDraws` fixed
+ * draws of the task's hardest start (seeded with EVAL_SEED, apart from the training draws) for T
+ * steps (evalSpec()), and the snapshot with the best mean PSNR is kept (keep-best.ts). `toModel()`
+ * then writes the kept snapshot's weights as the model, its record as `best`, and the weights of
+ * the last iteration as `latest`, which the optimiser state, curriculum, loss history and resume
+ * record belong to; `fromModel()` resumes from `latest` and keeps the kept snapshot, so a resumed
+ * run goes on exactly from the latest state. Evaluations never touch the training state.
+ * `measureQuality()` measures the model's figures at T, 10·T and 50·T for the file's `quality`.
  */
 import { check, checkInt, NcaGlError } from '../errors';
+import { Engine } from '../engine/engine';
 import type { Weights } from '../engine/model';
 import type { ModelFile } from '../io/model-file';
 import { targetThumbnail } from '../io/target-pixels';
@@ -25,6 +35,22 @@ import { Curriculum } from './curriculum';
 import type { TargetLike } from './options';
 import { Regimen, type RegimenOptions, type RegimenState, type StepReport } from './regimen';
 import { DIVERGED_LOSS, diverged } from './divergence';
+import { evaluate, type EvalReport } from './evaluate';
+import { type BestMark, considerBest, EVAL_SEED, KEEP_BEST_DRAWS, type Quality, QUALITY_DRAWS, qualityEvalOptions, qualityFromReport, storedPsnr } from './keep-best';
+import type { Perturbation } from './perturb';
+
+/** The snapshot keep-best kept: its iteration and figures, and its weights. */
+export interface KeptSnapshot extends BestMark {
+  weights: Weights;
+}
+
+/** One keep-best evaluation, as the 'evaluation' event reports it. */
+export interface EvaluationEvent extends BestMark {
+  /** True when this evaluation became the kept snapshot. */
+  kept: boolean;
+  /** The kept snapshot after it. */
+  best: BestMark | null;
+}
 
 export interface Snapshot {
   regimen: RegimenState;
@@ -51,6 +77,10 @@ export interface SessionOptions extends RegimenOptions {
   snapshotEvery?: number;
   /** Halvings of the learning rate after which a diverging run gives up (default 8). */
   maxRollbacks?: number;
+  /** Keep-best: evaluate every this many iterations and keep the best snapshot (default 0: off). */
+  evalEvery?: number;
+  /** Keep-best: draws of the hardest start per evaluation (default 8). */
+  evalDraws?: number;
 }
 
 export const SOFTWARE = 'nca-gl 0.1.0';
@@ -65,7 +95,22 @@ export class TrainingSession {
   private stopping = false;
   private lost: Promise<void> | null = null;
   private rollbacks = 0;
-  private readonly listeners = { progress: [] as Listener<ProgressEvent>[], fault: [] as Listener<FaultEvent>[], snapshot: [] as Listener<Snapshot>[] };
+  /** Keep-best: the kept snapshot (null before the first evaluation with a real score). */
+  best: KeptSnapshot | null = null;
+  /** Keep-best: evaluations made so far (over the whole run, resumed runs included). */
+  evaluations = 0;
+  /** Keep-best: the iteration of the last evaluation (-1: none in this session). */
+  evaluatedAt = -1;
+  /**
+   * Counts the iterations this session has completed (rollbacks do not undo it), so that "these
+   * are the weights that were evaluated / kept" survives a NaN rollback that repeats an iteration.
+   */
+  private stamp = 0;
+  private evaluatedStamp = -1;
+  private bestStamp = -1;
+  /** The figures of measureQuality(), until training goes on (then they no longer describe the model). */
+  quality: Quality | null = null;
+  private readonly listeners = { progress: [] as Listener<ProgressEvent>[], fault: [] as Listener<FaultEvent>[], snapshot: [] as Listener<Snapshot>[], evaluation: [] as Listener<EvaluationEvent>[] };
   private readonly times: number[] = [];
   private readonly onLost: (e: Event) => void;
   private readonly onRestored: () => void;
@@ -77,6 +122,8 @@ export class TrainingSession {
   ) {
     this.options = options;
     checkInt('snapshotEvery', options.snapshotEvery ?? 50, 1, 1 << 20);
+    checkInt('evalEvery', options.evalEvery ?? 0, 0, 1 << 30);
+    checkInt('evalDraws', options.evalDraws ?? KEEP_BEST_DRAWS, 1, 256);
     this.regimen = new Regimen(canvas, options);
     this.good = this.snapshot();
     this.onLost = (e: Event) => {
@@ -96,6 +143,7 @@ export class TrainingSession {
   on(kind: 'progress', f: Listener<ProgressEvent>): this;
   on(kind: 'fault', f: Listener<FaultEvent>): this;
   on(kind: 'snapshot', f: Listener<Snapshot>): this;
+  on(kind: 'evaluation', f: Listener<EvaluationEvent>): this;
   on(kind: keyof TrainingSession['listeners'], f: Listener<never>): this {
     (this.listeners[kind] as Listener<never>[]).push(f);
     return this;
@@ -104,6 +152,7 @@ export class TrainingSession {
   private emit(kind: 'progress', e: ProgressEvent): void;
   private emit(kind: 'fault', e: FaultEvent): void;
   private emit(kind: 'snapshot', e: Snapshot): void;
+  private emit(kind: 'evaluation', e: EvaluationEvent): void;
   private emit(kind: keyof TrainingSession['listeners'], e: unknown): void {
     for (const f of this.listeners[kind] as Listener<unknown>[]) f(e);
   }
@@ -153,11 +202,22 @@ export class TrainingSession {
     this.trainingMs += performance.now() - t0;
     if (diverged(r.loss)) return this.rollback(r);
     this.lossHistory.push(r.loss);
+    this.stamp++;
     const now = performance.now();
     this.times.push(now);
     while (this.times.length > 2 && now - this.times[0]! > 3000) this.times.shift();
     const rate = this.times.length > 1 ? ((this.times.length - 1) * 1000) / (now - this.times[0]!) : 0;
+    this.quality = null;
     this.emit('progress', { ...r, rate, lrScale: this.regimen.trainer.lrScale });
+    const every = this.options.evalEvery ?? 0;
+    if (every > 0 && this.iteration % every === 0 && !this.checkLost()) {
+      try {
+        this.evaluateNow();
+      } catch (e) {
+        // a context lost during the evaluation: the next step recovers; this evaluation is skipped
+        if (!this.checkLost()) throw e;
+      }
+    }
     if (this.iteration % (this.options.snapshotEvery ?? 50) === 0) {
       this.good = this.snapshot();
       this.emit('snapshot', this.good);
@@ -221,6 +281,80 @@ export class TrainingSession {
     }
   }
 
+  /**
+   * Where the model is measured: the task's hardest start (the article's curriculum's last level;
+   * Distill's tasks: the seed cell) and T, the rollout length it is trained for (the curriculum's
+   * step limit; Distill: the upper rollout length).
+   */
+  evalSpec(): { start: 'seed' | Perturbation; steps: number; target: Float32Array } {
+    const reg = this.regimen;
+    const p = reg.preset;
+    const target = this.options.target;
+    const rgba = target instanceof Float32Array ? target : Float32Array.from(target.rgba);
+    if (reg.curriculum) return { start: reg.curriculum.hardest(), steps: reg.curriculum.config.steps.limit, target: rgba };
+    return { start: 'seed', steps: p.steps[1], target: rgba };
+  }
+
+  /** Runs `weights` (default: the current ones) from `draws` seeded draws of the hardest start. Syncs. */
+  private measure(draws: number, weights: Weights | null, o: { steps: number; horizon: number; samples: number; marks: number[]; seed: number }): EvalReport {
+    const t = this.regimen.trainer;
+    const spec = this.evalSpec();
+    const e = new Engine(t.rt, { ...t.config, width: t.opts.width, height: t.opts.height, batch: draws, seed: EVAL_SEED });
+    try {
+      if (weights) e.setWeights(weights);
+      else t.syncEngine(e);
+      return evaluate(e, { target: spec.target, start: spec.start, ...o });
+    } finally {
+      e.dispose();
+    }
+  }
+
+  /**
+   * One keep-best evaluation of the current weights now (step() calls it every `evalEvery`
+   * iterations): mean and worst PSNR at T over `evalDraws` draws; keeps the snapshot when it is
+   * the best so far. Syncs.
+   */
+  evaluateNow(): EvaluationEvent {
+    const steps = this.evalSpec().steps;
+    const r = this.measure(this.options.evalDraws ?? KEEP_BEST_DRAWS, null, { steps, horizon: 1, samples: 1, marks: [1], seed: EVAL_SEED });
+    const m = r.marks[0]!;
+    const mark: BestMark = { iteration: this.iteration, psnr: m.psnr, worst: m.worst };
+    this.evaluations++;
+    this.evaluatedAt = this.iteration;
+    this.evaluatedStamp = this.stamp;
+    const kept = considerBest(this.best, mark);
+    if (kept) {
+      this.best = { ...mark, weights: this.regimen.trainer.getWeights() };
+      this.bestStamp = this.stamp;
+    }
+    const best = this.best ? { iteration: this.best.iteration, psnr: this.best.psnr, worst: this.best.worst } : null;
+    const ev: EvaluationEvent = { ...mark, kept, best };
+    this.emit('evaluation', ev);
+    return ev;
+  }
+
+  /**
+   * The end of a keep-best run: evaluates the last iteration's weights unless they were just
+   * evaluated, so they can be kept too. Returns the evaluation, or null (nothing to do).
+   */
+  evaluateLast(): EvaluationEvent | null {
+    if (!(this.options.evalEvery ?? 0) || this.evaluatedStamp === this.stamp || (this.best && this.bestStamp === this.stamp)) return null;
+    return this.evaluateNow();
+  }
+
+  /**
+   * The model's figures: its weights (the kept snapshot's under keep-best) run from `draws` seeded
+   * draws of the hardest start, measured at T, 10·T and 50·T, and how long it holds (keep-best.ts).
+   * Kept in `quality` (and written by toModel()) until training goes on. Syncs.
+   */
+  measureQuality(draws = QUALITY_DRAWS): Quality {
+    checkInt('draws', draws, 1, 256);
+    const steps = this.evalSpec().steps;
+    const q = qualityFromReport(this.measure(draws, this.best?.weights ?? null, qualityEvalOptions(steps)), draws);
+    this.quality = q;
+    return q;
+  }
+
   /** The model as a model file (weights, optimiser, curriculum, provenance). Syncs. */
   toModel(extra: { preset?: string; source?: string } = {}): ModelFile {
     const reg = this.regimen;
@@ -264,6 +398,25 @@ export class TrainingSession {
     };
     if (this.lossHistory.length) model.training!.finalLoss = this.lossHistory[this.lossHistory.length - 1]!;
     if (reg.curriculum) model.curriculum = reg.curriculum.toRecord();
+    const b = this.best;
+    if (b) {
+      const spec = this.evalSpec();
+      model.best = {
+        iteration: b.iteration,
+        psnr: storedPsnr(b.psnr),
+        worst: Number.isNaN(b.worst) ? 0 : storedPsnr(b.worst),
+        draws: this.options.evalDraws ?? KEEP_BEST_DRAWS,
+        steps: spec.steps,
+        every: Math.max(1, this.options.evalEvery ?? 1),
+        evaluations: Math.max(1, this.evaluations),
+      };
+      // the model is the kept snapshot; the last iteration's weights go beside it for resuming
+      if (this.bestStamp !== this.stamp) {
+        model.latest = { weights: s.trainer.weights };
+        model.weights = b.weights;
+      }
+    }
+    if (this.quality) model.quality = { ...this.quality };
     return model;
   }
 
@@ -287,12 +440,21 @@ export class TrainingSession {
       width: model.grid.width,
       height: model.grid.height,
       seed: model.training?.seed ?? options.seed,
-      weights: model.weights,
+      // keep-best: the file's weights are the kept snapshot; training goes on from the latest ones
+      weights: model.latest?.weights ?? model.weights,
+      ...(options.evalEvery === undefined && model.best ? { evalEvery: model.best.every, evalDraws: model.best.draws } : {}),
     });
     const iteration = resumeIteration(model);
     const lrScale = resumeLrScale(model);
     if (model.curriculum) checkCurriculumRecord(model.curriculum);
-    const weights: Weights = model.weights;
+    const weights: Weights = model.latest?.weights ?? model.weights;
+    if (model.best) {
+      s.best = { iteration: model.best.iteration, psnr: model.best.psnr, worst: model.best.worst, weights: model.weights };
+      s.evaluations = model.best.evaluations;
+      // without latest weights the kept snapshot is the state training goes on from
+      s.bestStamp = model.latest ? -1 : s.stamp;
+    }
+    if (model.quality) s.quality = { ...model.quality };
     const snap: Snapshot = {
       regimen: {
         trainer: { weights, optimizer: model.optimizer!, iteration },

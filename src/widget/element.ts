@@ -12,7 +12,9 @@
  *   damage-radius  radius of the disc a click or touch erases, in cells   (default 1/10 of the grid)
  *   paused         present: stand still (remove it to run)
  *   no-damage      present: clicks and touches do nothing
- *   regrow         start again from the start every this many steps (default 0: never)
+ *   restart        auto | never | a number of steps: when to start again from the start;
+ *                  auto: before the model fades, when its file says it does (default auto)
+ *   regrow         older form of restart="n" (used when restart is absent)
  *   label          the accessible name of the image (default: the model's target name)
  * Sizing: 256 px wide by default, the height following the model's aspect ratio; style the element
  * (width, height, max-width…) like any block. Cells are drawn at a whole-number scale, centred.
@@ -29,6 +31,7 @@ import { MESSAGE_CSS, renderMessage } from './message';
 import { type ModelSource, NcaWidget } from './mount';
 import { MAX_SPEED } from './player';
 import { START_KINDS, type StartKind } from './start';
+import { parseRestart } from './restart';
 
 export const ELEMENT_NAME = 'nca-canvas';
 
@@ -48,7 +51,7 @@ canvas:focus-visible { outline: 2px solid #1a73e8; outline-offset: 2px; }
 `;
 
 export class NcaCanvasElement extends Base {
-  static readonly observedAttributes = ['model', 'start', 'speed', 'background', 'damage-radius', 'paused', 'no-damage', 'regrow', 'label'];
+  static readonly observedAttributes = ['model', 'start', 'speed', 'background', 'damage-radius', 'paused', 'no-damage', 'regrow', 'restart', 'label'];
   /** The running widget (null before a model is set, or after the element left the page). */
   widget: NcaWidget | null = null;
   private source: ModelSource | null = null;
@@ -160,7 +163,7 @@ export class NcaCanvasElement extends Base {
         const r = this.num('damage-radius');
         if (r !== undefined) w.damageRadius = r;
       } else if (name === 'background') w.background = this.getAttribute('background') ?? 'white';
-      else if (name === 'no-damage' || name === 'regrow') this.restart(); // listeners and loop options
+      else if (name === 'no-damage' || name === 'regrow' || name === 'restart') this.restart(); // listeners and loop options
     } catch (e) {
       this.showError(e instanceof NcaGlError ? e : new NcaGlError('bad-argument', String(e)));
     }
@@ -187,6 +190,7 @@ export class NcaCanvasElement extends Base {
       autoplay: !this.hasAttribute('paused'),
       interactive: !this.hasAttribute('no-damage'),
       regrowAfter: Math.max(0, Math.floor(this.num('regrow') ?? 0)),
+      ...(this.hasAttribute('restart') ? { restart: parseRestart(this.getAttribute('restart')) } : {}),
       label: this.getAttribute('label') ?? undefined,
       controls: (button) => this.shadowRoot!.append(button),
       message: (text) => this.showText(text),

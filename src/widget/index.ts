@@ -9,5 +9,6 @@ export { mount, loadModel, NcaWidget, prefersReducedMotion, type WidgetOptions, 
 export { Player, parseColor, MAX_SPEED, type PlayerOptions, type Background } from './player';
 export { sharedContext, SharedContext, FRAME_BUDGET_MS, type SharedClient } from './shared';
 export { modelStart, modelTarget, modelTask, modelTargetName, modelLabel, modelRollout, taskStart, mildPerturbation, hardestPerturbation, imageState, START_KINDS, type StartKind } from './start';
+export { restartSteps, parseRestart, RESTART_SHARE, type RestartPolicy } from './restart';
 export { fitGrid, clientToCell, bufferSize, type Fit } from './view';
 export { describeFailure } from './message';

@@ -32,6 +32,7 @@ import { describeFailure, showMessage } from './message';
 import { type Background, Player, type PlayerOptions } from './player';
 import { type SharedClient, type SharedContext, sharedContext } from './shared';
 import { modelLabel, modelRollout, modelStart, type StartKind } from './start';
+import { type RestartPolicy, restartSteps } from './restart';
 import { bufferSize } from './view';
 
 /** A model: its URL, the bytes of a .nca file (ArrayBuffer, Uint8Array, Blob/File), or a decoded ModelFile. */
@@ -53,8 +54,14 @@ export interface WidgetOptions extends PlayerOptions {
   allowHalfFloat?: boolean;
   /** Seed of the stochastic updates (default 0). */
   seed?: number;
-  /** Start again from the start after this many steps (default 0: never). */
+  /** Start again from the start after this many steps (default 0: never). Older form of `restart: n`. */
   regrowAfter?: number;
+  /**
+   * When to start again from the start (./restart.ts): 'auto' (default: a model whose file says it
+   * fades restarts at 0.8 × the steps it holds, at least T; other models never), 'never', or a
+   * number of steps. When not given, a `regrowAfter` above 0 counts as that number.
+   */
+  restart?: RestartPolicy;
   /** The accessible name of the image (default: the name of the model's target, else a description). */
   label?: string;
   /**
@@ -86,6 +93,10 @@ export class NcaWidget implements SharedClient {
   error: NcaGlError | null = null;
   /** Frames drawn so far. */
   frames = 0;
+  /** Steps after which the frame loop starts the model again (0: never); set once the model is loaded. */
+  restartAfter = 0;
+  /** Times the frame loop started the model again (the restart policy). */
+  restarts = 0;
   /** The play/pause button (shown under prefers-reduced-motion: reduce), or null. */
   playButton: HTMLButtonElement | null = null;
   private wantPlay: boolean;
@@ -222,6 +233,8 @@ export class NcaWidget implements SharedClient {
     try {
       this.model = await loadModel(this.options.model);
       if (this.disposed) return this;
+      const o = this.options;
+      this.restartAfter = restartSteps(this.model, o.restart ?? ((o.regrowAfter ?? 0) > 0 ? o.regrowAfter! : 'auto'));
       this.applyLabel();
       this.shared = sharedContext();
       this.shared.add(this);
@@ -368,8 +381,10 @@ export class NcaWidget implements SharedClient {
     const p = this.player;
     if (!p) return;
     try {
-      const regrow = this.options.regrowAfter ?? 0;
-      if (regrow > 0 && p.steps >= regrow) this.reset();
+      if (this.restartAfter > 0 && p.steps >= this.restartAfter) {
+        this.reset();
+        this.restarts++;
+      }
       p.advance();
       p.draw();
       this.frames++;

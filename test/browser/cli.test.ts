@@ -65,7 +65,7 @@ describe('train, render, info', () => {
     const r = await cli([...TINY, '--out', 'a.nca'], dir);
     expect(r.stderr).toContain("training 'growth' on lizard");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^wrote a\.nca: growth, 20 iterations, loss [\d.e-]+, \d+s\nwrote a\.png: target, start \(the target truncated at radius 8\.0 .*\), then after/);
+    expect(r.stdout).toMatch(/^wrote a\.nca: growth, 20 iterations, loss [\d.e-]+, \d+s; [\d.]+ dB at T=16, [\d.]+ dB at 10·T, holds (all )?\d+ steps( measured)?\nwrote a\.png: target, start \(the target truncated at radius 8\.0 .*\), then after/);
     // one progress line per iteration, then the checkpoints every 5
     expect(r.stderr.split('\n').map(iterationOf).filter((i) => i !== null)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(r.stderr.match(/checkpoint: iteration (\d+) saved/g)).toEqual([5, 10, 15, 20].map((i) => `checkpoint: iteration ${i} saved`));
@@ -75,6 +75,14 @@ describe('train, render, info', () => {
     expect(m.training).toMatchObject({ task: 'growth', iterations: 20, seed: 1 });
     expect(m.optimizer!.step).toBe(20);
     expect(m.resume!.cli).toContain('"task":"growth"');
+    // the figures after training (issue 15): 4 draws (a quick run) of the hardest start, at T = 16, 10·T, 50·T
+    expect(m.quality).toMatchObject({ draws: 4, steps: 16 });
+    const q = m.quality!;
+    expect(q.holdsSteps).toBeGreaterThanOrEqual(32);
+    expect(q.holdsSteps).toBeLessThanOrEqual(800);
+    expect(q.worstT).toBeLessThanOrEqual(q.psnrT + 1e-9);
+    expect(r.stdout).toContain(`${q.psnrT.toFixed(1)} dB at T=16, ${q.psnr10T.toFixed(1)} dB at 10·T`);
+    expect(m.best).toBeUndefined();
     reference = history(join(dir, 'a.nca'));
     expect(reference.length).toBe(20);
     expect(reference.every(Number.isFinite)).toBe(true);
@@ -189,6 +197,54 @@ describe('never lose work', () => {
     const resumed = history(join(dir, 'd.nca'));
     expect(resumed.length).toBe(at + 3);
     expect(resumed.slice(0, at)).toEqual(saved);
+  });
+});
+
+describe('keep-best (issue 15)', () => {
+  it('writes the best snapshot as the model, keeps the latest state beside it, and --resume continues from the latest', async () => {
+    // evaluations at 10 and 20, checkpoints every 5: the checkpoint at 15 holds the snapshot of 10
+    // as the model and the weights of 15 as the latest
+    const KB = [...TINY, '--eval-every', '10', '--eval-draws', '4', '--no-picture', '--no-eval'];
+    const full = await cli([...KB, '--out', 'k1.nca'], dir);
+    expect(full.code).toBe(0);
+    expect(full.stderr).toMatch(/evaluation at iteration 10: [\d.]+ dB at T \(worst [\d.]+ dB\), the best so far: kept/);
+    expect(full.stderr).toMatch(/evaluation at iteration 20: /);
+    const a = model(join(dir, 'k1.nca'));
+    expect(a.quality).toBeUndefined(); // --no-eval
+    expect(a.best).toMatchObject({ draws: 4, steps: 16, every: 10, evaluations: 2 });
+    expect([10, 20]).toContain(a.best!.iteration);
+    expect(history(join(dir, 'k1.nca'))).toEqual(reference); // evaluating never changes training
+    // the same run killed after its checkpoint at 15
+    let killed = false;
+    const r = await cli([...KB, '--out', 'k2.nca'], dir, {
+      onLine: (line, child) => {
+        if (!killed && /checkpoint: iteration 15 saved/.test(line)) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      },
+    });
+    expect(r.signal).toBe('SIGKILL');
+    const at15 = model(join(dir, 'k2.nca'));
+    expect(at15.training!.iterations).toBe(15);
+    expect(at15.best).toMatchObject({ iteration: 10, evaluations: 1 });
+    expect(at15.latest).toBeDefined();
+    expect(Buffer.compare(Buffer.from(at15.latest!.weights.w0.buffer), Buffer.from(at15.weights.w0.buffer))).not.toBe(0);
+    const info = await cli(['info', 'k2.nca'], dir);
+    expect(info.stdout).toMatch(/kept: +iteration 10: the best of 1 evaluations every 10 iterations, .* over 4 draws \(training resumes from the latest weights, also in the file\)/);
+    // resuming from the snapshot of 10 instead of the latest state (15) would change the losses
+    const resumed = await cli([...KB, '--out', 'k2.nca', '--resume'], dir);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain('resuming k2.nca at iteration 15 of 20');
+    const b = model(join(dir, 'k2.nca'));
+    expect(history(join(dir, 'k2.nca'))).toEqual(reference);
+    expect(b.best).toEqual(a.best);
+    for (const k of ['w0', 'b0', 'w1', 'b1'] as const) {
+      expect(Buffer.compare(Buffer.from(b.weights[k]!.buffer), Buffer.from(a.weights[k]!.buffer)), k).toBe(0);
+      expect(!!b.latest, 'latest').toBe(!!a.latest);
+      if (a.latest) expect(Buffer.compare(Buffer.from(b.latest!.weights[k]!.buffer), Buffer.from(a.latest.weights[k]!.buffer)), k).toBe(0);
+    }
+    expect(b.optimizer!.step).toBe(20);
   });
 });
 

@@ -5,6 +5,7 @@
  * decodeModel → fromModel continues with the very losses of an uninterrupted session.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pickBest } from '../../src/train/keep-best';
 import { type Harness, openHarness } from './harness';
 
 let h: Harness;
@@ -180,5 +181,70 @@ describe('model-file round trip', () => {
     expect(r.resumed).toEqual(r.uninterrupted);
     expect(r.iterations).toBe(10);
     expect(r.adam).toBe(10);
+  });
+});
+
+describe('keep-best and the figures (issue 15)', () => {
+  it('evaluates every N iterations on fixed draws, keeps the best snapshot, writes it with the latest weights, and measures the figures as evaluate() does', async () => {
+    const r = await h.page.evaluate(async (small) => {
+      const { NcaGl, T } = window as any;
+      const W = 16;
+      const target = new Float32Array(W * W * 4);
+      for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) if (Math.hypot(x - 7.5, y - 7.5) < 5) target.set([0.9, 0.4, 0.2, 1], (y * W + x) * 4);
+      const opts = { ...small, task: 'growth', target, evalEvery: 3, evalDraws: 2 };
+      const s = new NcaGl.TrainingSession(T.canvas(8, 8), opts);
+      const events: any[] = [];
+      s.on('evaluation', (e: any) => events.push({ iteration: e.iteration, psnr: e.psnr, kept: e.kept, best: e.best?.iteration ?? null }));
+      const weightsAt: Record<number, Float32Array> = {};
+      s.on('progress', (p: any) => {
+        if ((p.iteration + 1) % 3 === 0) weightsAt[p.iteration + 1] = s.regimen.trainer.getWeights().w0;
+      });
+      await s.run({ iterations: 10 });
+      const last = s.evaluateLast(); // 10 is not a multiple of 3
+      const again = s.evaluateLast();
+      const spec = s.evalSpec();
+      // the same draws evaluated directly: an engine seeded with EVAL_SEED running the kept weights
+      const e = NcaGl.createEngine(T.canvas(8, 8), { rule: 'seed', hidden: 16, width: W, height: W, batch: 2, seed: NcaGl.EVAL_SEED, weights: s.best.weights });
+      const direct = NcaGl.evaluate(e, { target: spec.target, start: spec.start, steps: spec.steps, horizon: 1, samples: 1, marks: [1], seed: NcaGl.EVAL_SEED }).psnr;
+      const q = s.measureQuality(2);
+      const e2 = NcaGl.createEngine(T.canvas(8, 8), { rule: 'seed', hidden: 16, width: W, height: W, batch: 2, seed: NcaGl.EVAL_SEED, weights: s.best.weights });
+      const dq = NcaGl.qualityFromReport(NcaGl.evaluate(e2, { target: spec.target, start: spec.start, ...NcaGl.qualityEvalOptions(spec.steps) }), 2);
+      e.dispose();
+      e2.dispose();
+      const m = NcaGl.decodeModel(NcaGl.encodeModel(s.toModel()));
+      const keptW0 = weightsAt[s.best.iteration] ?? s.regimen.trainer.getWeights().w0;
+      const out = {
+        events, last: last && { iteration: last.iteration, kept: last.kept }, again, best: { iteration: s.best.iteration, psnr: s.best.psnr }, direct, spec: { steps: spec.steps, start: spec.start },
+        q, dq, fileBest: m.best, fileQuality: m.quality, hasLatest: !!m.latest,
+        weightsAreKept: m.weights.w0.every((v: number, i: number) => v === keptW0[i]),
+        latestIsCurrent: m.latest ? m.latest.weights.w0.every((v: number, i: number) => v === s.regimen.trainer.getWeights().w0[i]) : null,
+      };
+      // a session resumed from the file continues from the latest weights and keeps the kept snapshot
+      const s2 = NcaGl.TrainingSession.fromModel(T.canvas(8, 8), m, target, { snapshotEvery: 4 });
+      (out as any).resumed = { best: s2.best.iteration, evaluations: s2.evaluations, evalEvery: s2.options.evalEvery, quality: s2.quality !== null, sameWeights: s2.regimen.trainer.getWeights().w0.every((v: number, i: number) => v === s.regimen.trainer.getWeights().w0[i]) };
+      await s2.step();
+      (out as any).resumed.qualityAfterStep = s2.quality;
+      s.dispose();
+      s2.dispose();
+      return out;
+    }, SMALL);
+    // every 3 iterations, then the last one (10) at the end
+    expect(r.events.map((e: any) => e.iteration)).toEqual([3, 6, 9, 10]);
+    expect(r.last).toEqual({ iteration: 10, kept: r.events[3].kept });
+    expect(r.again).toBeNull();
+    // the kept one is what the pure rule picks from the four scores
+    const picked = pickBest(r.events.map((e: any) => ({ iteration: e.iteration, psnr: e.psnr, worst: 0 })));
+    expect(r.best.iteration).toBe(picked!.iteration);
+    expect(r.events.every((e: any) => e.best === null || e.best <= e.iteration)).toBe(true);
+    expect(r.spec.steps).toBe(16);
+    expect(r.spec.start).toMatchObject({ radius: 6 });
+    expect(r.direct).toBe(r.best.psnr);
+    expect(r.q).toEqual(r.dq);
+    expect(r.fileQuality).toEqual(r.q);
+    expect(r.fileBest).toMatchObject({ iteration: r.best.iteration, draws: 2, steps: 16, every: 3, evaluations: 4 });
+    expect(r.weightsAreKept).toBe(true);
+    expect(r.hasLatest).toBe(r.best.iteration !== 10);
+    if (r.hasLatest) expect(r.latestIsCurrent).toBe(true);
+    expect(r.resumed).toMatchObject({ best: r.best.iteration, evaluations: 4, evalEvery: 3, quality: true, sameWeights: true, qualityAfterStep: null });
   });
 });

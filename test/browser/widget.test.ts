@@ -266,6 +266,42 @@ describe('where the device falls short', () => {
 });
 
 describe('mount() on a canvas of the page', () => {
+  it('restarts a model whose file says it fades at the policy step, and not with restart: never (issue 15)', async () => {
+    // the tiny model with figures saying it holds 10 steps of T = 4: 'auto' restarts at max(T, 0.8 · 10) = 8
+    const path = plainPage(
+      'restart',
+      '<canvas id="a" width="64" height="64"></canvas><canvas id="n" width="64" height="64"></canvas><canvas id="o" width="64" height="64"></canvas>',
+      '',
+      `<script>
+      window.go = (async () => {
+        const bytes = new Uint8Array(await (await fetch('tiny-growth.nca')).arrayBuffer());
+        const plain = NcaGl.decodeModel(bytes);
+        const fades = NcaGl.decodeModel(NcaGl.encodeModel({ ...plain, quality: { draws: 16, steps: 4, psnrT: 20, psnr10T: 9, psnr50T: 5, worstT: 18, worst10T: 8, worst50T: 4, holdsSteps: 10 } }));
+        const opts = { autoplay: false, pauseWhenHidden: false };
+        window.ws = [NcaGl.mount(document.getElementById('a'), { ...opts, model: fades }), NcaGl.mount(document.getElementById('n'), { ...opts, model: fades, restart: 'never' }), NcaGl.mount(document.getElementById('o'), { ...opts, model: plain })];
+        await Promise.all(window.ws.map((w) => w.ready));
+      })();
+      </script>`,
+    );
+    const p = await open(path);
+    await p.evaluate(() => (window as any).go);
+    const r = await p.evaluate(() => {
+      const ws = (window as any).ws as any[];
+      const trace: number[][] = [];
+      for (let f = 0; f < 18; f++) {
+        for (const w of ws) w.frame(); // one frame each: a restart check, then one step (speed 1)
+        trace.push(ws.map((w) => w.player.steps));
+      }
+      return { trace, restartAfter: ws.map((w) => w.restartAfter), restarts: ws.map((w) => w.restarts) };
+    });
+    expect(r.restartAfter).toEqual([8, 0, 0]);
+    // auto: steps 1…8, then the 9th frame starts again (1), 1…8 again, then 1, 2
+    expect(r.trace.map((t) => t[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2]);
+    expect(r.trace.map((t) => t[1])).toEqual(Array.from({ length: 18 }, (_, i) => i + 1)); // never
+    expect(r.trace.map((t) => t[2])).toEqual(Array.from({ length: 18 }, (_, i) => i + 1)); // no figures: as before
+    expect(r.restarts).toEqual([2, 0, 0]);
+  });
+
   it('keeps a canvas sized only by its attributes at its size on a 2× screen', async () => {
     const path = plainPage('mount', '<canvas id="c" width="96" height="64"></canvas><script>window.w = NcaGl.mount(document.getElementById("c"), { model: "tiny-growth.nca", speed: 0.5 });</script>');
     const p = await h.newPage('/test/browser/page.html');

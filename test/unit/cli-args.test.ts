@@ -44,6 +44,15 @@ describe('train flags', () => {
     expect(a.settings.sort()).toEqual(['batch', 'hidden', 'lr', 'padding', 'seed', 'size', 'task']);
   });
 
+  it('reads the keep-best and figures flags (issue 15)', () => {
+    expect(parseTrain(['lizard'])).toMatchObject({ eval: true, evalEvery: undefined, evalDraws: undefined });
+    expect(parseTrain(['lizard', '--eval-every', '50', '--eval-draws', '4', '--no-eval'])).toMatchObject({ eval: false, evalEvery: 50, evalDraws: 4 });
+    expect(parseTrain(['lizard', '--quality-draws', '16'])).toMatchObject({ eval: true, qualityDraws: 16 });
+    // a resumed run may give the draws alone (the checkpoint has the interval)
+    expect(parseTrain(['lizard', '--resume', '--eval-draws', '4']).evalDraws).toBe(4);
+    expect(parseTrain(['lizard', '--eval-every', '7']).settings).toEqual([]);
+  });
+
   it('reads a step learning-rate schedule', () => {
     const a = parseTrain(['pig', '--lr', '0.001,3000:0.0003,5000:1e-4']);
     expect(a.lr).toEqual({ boundaries: [3000, 5000], values: [0.001, 0.0003, 1e-4] });
@@ -68,6 +77,10 @@ describe('train flags', () => {
 
   it.each([
     [['lizard', '--bogus'], "unknown option '--bogus'"],
+    [['lizard', '--eval-every', '0'], '--eval-every must be a whole number from 1 to 100000'],
+    [['lizard', '--eval-every', '10', '--eval-draws', '65'], '--eval-draws must be a whole number from 1 to 64'],
+    [['lizard', '--eval-draws', '4'], '--eval-draws sets keep-best\'s draws: give --eval-every too'],
+    [['lizard', '--quality-draws', '4', '--no-eval'], 'give --quality-draws or --no-eval, not both'],
     [['lizard', '--task', 'swim'], '--task must be one of persistence, growth, healing, growing, regenerating'],
     [['lizard', '--size', '2'], '--size must be a whole number from 3 to 1024'],
     [['lizard', '--size', '3.5'], "got '3.5'"],

@@ -525,12 +525,12 @@ function buildCases(): Case[] {
 
   // 7. wrong version (sealed and not)
   for (const [name, f] of files) {
-    for (const v of [0, 3, 7, 1000, 1001, 0x7fffffff, 0xffffffff]) {
+    for (const v of [0, 4, 7, 1000, 1001, 0x7fffffff, 0xffffffff]) {
       for (const seal of [true, false]) {
         const b = f.slice();
         new DataView(b.buffer).setUint32(8, v, true);
         if (seal) reseal(b);
-        add(`${name} version ${v}${seal ? '' : ' unsealed'}`, b, v >= 3 && v <= 1000 ? new RegExp(`this file was written by a newer nca-gl \\(format ${v}\\); upgrade`) : /format version \d+ is not a version nca-gl ever wrote/);
+        add(`${name} version ${v}${seal ? '' : ' unsealed'}`, b, v > MODEL_FORMAT_VERSION && v <= 1000 ? new RegExp(`this file was written by a newer nca-gl \\(format ${v}\\); upgrade`) : /format version \d+ is not a version nca-gl ever wrote/);
       }
     }
   }

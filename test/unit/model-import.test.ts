@@ -12,7 +12,7 @@ import { NcaGlError } from '../../src/errors';
 import { exportModel } from '../../src/io/export';
 import { DISTILL_GRID, importModel, type ImportOptions } from '../../src/io/import';
 import { quantizeModel, stripModel } from '../../src/io/model-compact';
-import { decodeModel, describeModel, encodeModel, type ModelFile } from '../../src/io/model-file';
+import { decodeModel, describeModel, encodeModel, MODEL_FORMAT_VERSION, type ModelFile } from '../../src/io/model-file';
 import { crc32 } from '../../src/io/model-file-crc';
 import { randomWeights, uniform } from '../helpers/random';
 
@@ -300,7 +300,7 @@ describe('format 2 model files', () => {
   it('keeps the growing rule output bias, its moments and the origin, and re-encodes byte for byte', () => {
     const m = base();
     const bytes = encodeModel(m);
-    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(2);
+    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(MODEL_FORMAT_VERSION);
     const back = decodeModel(bytes);
     expect(back.rule.outputBias).toBe(true);
     expect(bitsEqual(back.weights.b1!, m.weights.b1!)).toBe(true);

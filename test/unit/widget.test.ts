@@ -9,6 +9,7 @@ vi.mock('virtual:glsl', () => ({ default: {} }));
 import { initWeights } from '../../src/engine/model';
 import type { ModelFile } from '../../src/io/model-file';
 import { bufferSize, clientToCell, fitGrid } from '../../src/widget/view';
+import { parseRestart, restartSteps } from '../../src/widget/restart';
 import { mildPerturbation, modelStart, modelTarget, taskStart } from '../../src/widget/start';
 
 describe('fitGrid', () => {
@@ -111,5 +112,41 @@ describe('start states from a model file', () => {
     const m = model('healing');
     delete m.target;
     expect(alive(modelStart(m, 'target'))).toBe(1);
+  });
+});
+
+describe('restart policy (issue 15)', () => {
+  const q = (steps: number, holdsSteps: number) => ({ quality: { draws: 16, steps, psnrT: 20, psnr10T: 15, psnr50T: 5, worstT: 18, worst10T: 12, worst50T: 3, holdsSteps } });
+
+  it("'auto' restarts a model that fades at 0.8 × the steps it holds, at least T", () => {
+    expect(restartSteps(q(16, 400))).toBe(320);
+    expect(restartSteps(q(16, 400), 'auto')).toBe(320);
+    expect(restartSteps(q(16, 33))).toBe(26); // floor(26.4)
+    expect(restartSteps(q(16, 18))).toBe(16); // 14.4 → at least T
+  });
+
+  it("'auto' never restarts a model that holds all 50·T steps, or one without figures", () => {
+    expect(restartSteps(q(16, 800))).toBe(0);
+    expect(restartSteps({})).toBe(0);
+  });
+
+  it("'never' and a number override the file", () => {
+    expect(restartSteps(q(16, 400), 'never')).toBe(0);
+    expect(restartSteps(q(16, 400), 100)).toBe(100);
+    expect(restartSteps(q(16, 800), 64.9)).toBe(64);
+    expect(restartSteps({}, 50)).toBe(50);
+    expect(restartSteps(q(16, 400), 0)).toBe(0);
+    expect(restartSteps(q(16, 400), NaN)).toBe(0);
+  });
+
+  it('reads the attribute', () => {
+    expect(parseRestart('never')).toBe('never');
+    expect(parseRestart(' Auto ')).toBe('auto');
+    expect(parseRestart('120')).toBe(120);
+    expect(parseRestart('12.7')).toBe(12);
+    expect(parseRestart(null)).toBe('auto');
+    expect(parseRestart('')).toBe('auto');
+    expect(parseRestart('sometimes')).toBe('auto');
+    expect(parseRestart('0')).toBe('auto');
   });
 });
