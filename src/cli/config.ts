@@ -75,7 +75,7 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
     c.steps = [Math.max(8, Math.round(p.steps[0] * scale)), Math.max(8, Math.round(p.steps[1] * scale))];
   }
   // the sample pool: the preset's (regenerating, and the article tasks with --full), or --pool
-  const pool = a.pool ?? (p.pool > 0 ? (full ? p.pool : distill ? QUICK.pool : quickArticlePool(p.pool, batch)) : quickGrowth && batch > 1 ? G.pool : 0);
+  const pool = a.pool ?? (p.pool > 0 ? (full ? p.pool : distill ? QUICK.pool : quickArticlePool(p.pool, batch)) : quickGrowth && batch > 1 ? Math.max(G.pool, 16 * batch) : 0);
   if (pool > 0) {
     if (pool < batch) throw new UsageError(`train: --pool ${pool} is smaller than the batch (${batch})`, 'train');
     c.pool = pool;
