@@ -57,11 +57,13 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
   cmp('batch', a.batch, c.batch);
   cmp('lr', a.lr, c.lr);
   cmp('seed', a.seed, c.seed);
-  cmp('pool', a.pool, c.pool);
+  // 0 means "none" for these, as an absent setting does
+  const none0 = (v: number | undefined) => v || undefined;
+  cmp('pool', none0(a.pool), none0(c.pool));
   cmp('fresh', a.fresh, c.fresh);
   cmp('damage', a.damage, c.damage);
-  cmp('levels', a.levels, c.levels);
-  cmp('pace', a.pace, c.pace);
+  cmp('levels', none0(a.levels), none0(c.levels));
+  cmp('pace', none0(a.pace), none0(c.pace));
   cmp('full', a.full, c.full);
   return out;
 }

@@ -64,7 +64,7 @@ describe('train flags', () => {
     const a = parseTrain(['lizard']);
     expect(a).toMatchObject({ task: 'growth', resume: false, checkpointEvery: 100, quiet: false, full: false, settings: [] });
     const c = resolveConfig(a);
-    expect(c).toMatchObject({ task: 'growth', width: 32, height: 32, padding: 3, hidden: 32, batch: 2, pool: 32, fresh: 1, damage: 0, lr: { boundaries: [400], values: [2e-3, 5e-4] }, seed: 1, iterations: 500, radiusStart: 16 });
+    expect(c).toMatchObject({ task: 'growth', width: 32, height: 32, padding: 3, hidden: 32, batch: 2, pool: 32, fresh: 1, damage: 0, lr: { boundaries: [336], values: [2e-3, 5e-4] }, seed: 1, iterations: 420, radiusStart: 16 });
     // the other article tasks: batch 1, no pool, a constant rate
     expect(resolveConfig(parseTrain(['pig', '-t', 'healing']))).toMatchObject({ batch: 1, lr: 2e-3 });
     expect(resolveConfig(parseTrain(['pig', '-t', 'healing'])).pool).toBeUndefined();
@@ -156,6 +156,9 @@ describe('train flags', () => {
     expect(conflicts(parseTrain(['lizard', '--seed', '4', '--hidden', '16', '--resume']), c)).toEqual(['--hidden (checkpoint: 32)', '--seed (checkpoint: 3)']);
     expect(conflicts(parseTrain(['lizard', '--iterations', '900', '--resume']), c)).toEqual([]);
     expect(conflicts(parseTrain(['lizard', '--pace', '7', '--resume']), c)).toEqual([`--pace (checkpoint: ${c.pace})`]);
+    // 0 = none: repeating --levels 0 / --pool 0 on a run that has none is no conflict
+    const article = resolveConfig(parseTrain(['pig', '-t', 'persistence', '--levels', '0', '--pace', '1500', '--pool', '0']));
+    expect(conflicts(parseTrain(['pig', '-t', 'persistence', '--levels', '0', '--pace', '1500', '--pool', '0', '--resume']), article)).toEqual([]);
   });
 });
 
