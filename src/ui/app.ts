@@ -20,6 +20,7 @@ import { createEngine, modelEngineOptions } from '../engine/engine';
 import { NcaGlError } from '../errors';
 import type { ImageSource } from '../io/decode';
 import type { ModelFile } from '../io/model-file';
+import { restartSteps } from '../widget/restart';
 import { loadTarget } from '../io/target';
 import { displayMse, psnr } from '../train/evaluate';
 import { PRESETS } from '../train/presets';
@@ -204,7 +205,9 @@ export class DemoApp {
   /** Steps of the view before it starts again by itself (0: never). */
   private regrowAfter(): number {
     if (this.settings.regrow > 0) return this.settings.regrow;
-    if (!this.training || this.holdView) return 0;
+    if (this.holdView) return 0;
+    // a model on view whose file says it fades restarts before it does, as the widget does
+    if (!this.training) return this.model && !this.session ? restartSteps(this.model, 'auto') : 0;
     const p = PRESETS[this.settings.task];
     return p.regimen === 'distill' ? 2 * this.settings.stepsMax : 64;
   }
