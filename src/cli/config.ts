@@ -26,11 +26,6 @@ import { checkImageHeader, HEADER_BYTES } from '../io/image-header';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../io/target-pixels';
 import type { ImageInput, TrainConfig } from './page';
 
-/** The quick job's pool for an article task whose preset has one: a quarter of the preset's, at least 8 batches. */
-function quickArticlePool(presetPool: number, batch: number): number {
-  return Math.max(8 * batch, Math.round(presetPool / 4));
-}
-
 export const QUICK = {
   size: 32, hidden: 32, lr: 2e-3, iterations: 500, batchDistill: 4, pool: 256, levels: 20, paceShare: 0.6, growthRule: 'growing',
   /**
@@ -74,8 +69,8 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
     const scale = full ? 1 : side / p.width;
     c.steps = [Math.max(8, Math.round(p.steps[0] * scale)), Math.max(8, Math.round(p.steps[1] * scale))];
   }
-  // the sample pool: the preset's (regenerating, and the article tasks with --full), or --pool
-  const pool = a.pool ?? (p.pool > 0 ? (full ? p.pool : distill ? QUICK.pool : quickArticlePool(p.pool, batch)) : quickGrowth && batch > 1 ? Math.max(G.pool, 16 * batch) : 0);
+  // the sample pool: --pool, else the preset's (regenerating; smaller in a quick run), else the quick growth job's
+  const pool = a.pool ?? (p.pool > 0 ? (full ? p.pool : QUICK.pool) : quickGrowth && batch > 1 ? Math.max(G.pool, 16 * batch) : 0);
   if (pool > 0) {
     if (pool < batch) throw new UsageError(`train: --pool ${pool} is smaller than the batch (${batch})`, 'train');
     c.pool = pool;

@@ -85,31 +85,19 @@ export function checkCurriculumConfig(c: CurriculumConfig): CurriculumConfig {
   };
 }
 
+/** Rises from `v` until `next` changes nothing (an axis at its limit). */
+function rises(v: number, next: (v: number) => number): number {
+  let k = 0;
+  for (let n = next(v); n !== v && k < 1e6; v = n, n = next(v)) k++;
+  return k;
+}
+
 /** Levels from the start of every axis to its limit (how many rises the ladder has). */
 export function ladderLength(c: CurriculumConfig): number {
   const axes = [c.noise, c.radius, c.ablation].filter((a): a is Axis => a !== null);
-  let n = 0;
-  for (const a of axes) {
-    let v = a.start;
-    let k = 0;
-    while (k < 1e6) {
-      const next = advance(a, v);
-      if (next === v) break;
-      v = next;
-      k++;
-    }
-    n = Math.max(n, k);
-  }
   // the rollout length moves in whole steps
-  let v = c.steps.start;
-  let k = 0;
-  while (k < 1e6) {
-    const next = Math.round(advance(c.steps, v));
-    if (next === v) break;
-    v = next;
-    k++;
-  }
-  return Math.max(n, k);
+  const steps = rises(c.steps.start, (v) => Math.round(advance(c.steps, v)));
+  return Math.max(steps, ...axes.map((a) => rises(a.start, (v) => advance(a, v))));
 }
 
 /**

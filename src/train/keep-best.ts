@@ -12,6 +12,7 @@
  * Quality: `holdsSteps` says how long a model holds its shape, from evaluate()'s curve sampled up
  * to 50·T; `qualityFromReport` turns an EvalReport into the `quality` record a model file stores.
  */
+import type { QualityMeta } from '../io/model-file';
 import type { EvalReport } from './evaluate';
 
 /** Seed of the evaluation draws and of the evaluation engine's stochastic masks (not a training seed's stream). */
@@ -68,20 +69,11 @@ export function holdsSteps(curve: readonly { step: number; psnr: number }[], lim
   return limit;
 }
 
-/** The figures of a model measured over `draws` draws of its hardest start at T, 10·T and 50·T. */
-export interface Quality {
-  draws: number;
-  /** T, the rollout length the model was trained for. */
-  steps: number;
-  psnrT: number;
-  psnr10T: number;
-  psnr50T: number;
-  worstT: number;
-  worst10T: number;
-  worst50T: number;
-  /** First step at which the mean PSNR fell ≥ 3 dB below its best so far; 50·T if it never did. */
-  holdsSteps: number;
-}
+/**
+ * The figures of a model measured over `draws` draws of its hardest start at T, 10·T and 50·T:
+ * what a model file stores as `quality` (one declaration, io/model-file-schema.ts).
+ */
+export type Quality = QualityMeta;
 
 export const QUALITY_KEYS = ['draws', 'steps', 'psnrT', 'psnr10T', 'psnr50T', 'worstT', 'worst10T', 'worst50T', 'holdsSteps'] as const;
 

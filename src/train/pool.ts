@@ -119,14 +119,20 @@ export class Pool {
     this.rt.written(this.texture);
   }
 
-  /** Draws the batch's pool indices for iteration `it` and gathers those states into the scratch batch. */
-  private gather(seed: number, it: number): void {
+  /**
+   * Draws the batch's pool indices for iteration `it`, gathers those states into the scratch batch
+   * and ranks them (`ranks`, 0 = the highest loss) by the losses `rankBy` writes.
+   */
+  private gatherRanked(seed: number, it: number, rankBy: (state: GpuTexture, out: GpuTexture) => void): void {
     const B = this.batchAtlas.batch;
     this.drawn = samplePool(this.size, B, seed, it);
     const idx = new Float32Array(B * 4);
     this.drawn.forEach((v, i) => (idx[i * 4] = v));
     this.rt.upload(this.indices, idx);
     this.perturb.run(this.texture, this.scratch, NO_PERTURBATION, seed, it, { tiles: this.indices, tilesX: this.atlas.tilesX });
+    rankBy(this.scratch, this.losses);
+    this.u.u_losses = this.losses;
+    this.rt.run(this.rank, { targets: [{ tex: this.ranks }], uniforms: this.u });
   }
 
   /**
@@ -136,11 +142,8 @@ export class Pool {
   draw(start: GpuTexture, seed: number, it: number, damage: number, rankBy: (state: GpuTexture, out: GpuTexture) => void): void {
     const B = this.batchAtlas.batch;
     if (damage < 0 || damage >= B) throw new NcaGlError('bad-argument', `pool damage must be from 0 to batch − 1 (${B - 1}), got ${damage}`);
-    this.gather(seed, it);
-    rankBy(this.scratch, this.losses);
+    this.gatherRanked(seed, it, rankBy);
     const u = this.u;
-    u.u_losses = this.losses;
-    this.rt.run(this.rank, { targets: [{ tex: this.ranks }], uniforms: u });
     u.u_src = this.scratch;
     u.u_rank = this.ranks;
     u.u_damage = damage;
@@ -164,12 +167,9 @@ export class Pool {
     const B = this.batchAtlas.batch;
     checkInt('pool fresh', o.fresh, 0, B);
     checkInt('pool damage', o.damage, 0, B - o.fresh);
-    this.gather(seed, it);
-    o.rankBy(this.scratch, this.losses);
-    const u = this.u;
-    u.u_losses = this.losses;
-    this.rt.run(this.rank, { targets: [{ tex: this.ranks }], uniforms: u });
     if (!this.select || !this.damaged) throw new NcaGlError('bad-argument', 'drawFresh needs a pool made with a fill state (article tasks)');
+    this.gatherRanked(seed, it, o.rankBy);
+    const u = this.u;
     if (o.damage > 0) this.perturb.run(this.scratch, this.damaged, o.perturbation, seed, it);
     u.u_src = this.scratch;
     u.u_freshStates = o.freshStates;
