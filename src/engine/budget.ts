@@ -10,6 +10,8 @@
  * byte for byte as Runtime.memoryBytes() counts them; the browser tests compare the two.
  */
 import { check, describe, NcaGlError } from '../errors';
+import type { AtlasOrder } from '../gl/context';
+import { atlasTiles } from './layout';
 import { CHANNELS, MAX_HIDDEN, PERCEPTION } from './model';
 
 /** GPU memory (textures) an engine or trainer may take unless the caller raises it: 1 GiB. */
@@ -44,10 +46,12 @@ export interface Shape {
   height: number;
   batch: number;
   hidden: number;
+  /** The atlas order (Runtime.atlasOrder); default 'rows'. */
+  order?: AtlasOrder;
 }
 
 /** How the caller names each size in messages ('grid.width', '--size', 'width', …). */
-export type FieldNames = Record<keyof Shape, string> & { steps?: string; pool?: string; memoryBudget?: string };
+export type FieldNames = Record<'width' | 'height' | 'batch' | 'hidden', string> & { steps?: string; pool?: string; memoryBudget?: string };
 
 /** Engine option names. */
 export const OPTION_NAMES: FieldNames = { width: 'width', height: 'height', batch: 'batch', hidden: 'hidden', steps: 'steps', pool: 'pool', memoryBudget: 'memoryBudget' };
@@ -83,11 +87,9 @@ export function checkCount(name: string, value: unknown, min: number, max: numbe
   return value;
 }
 
-/** Texel layout of a batch of grids (the same arithmetic as layout.ts makeAtlas). */
+/** Texel layout of a batch of grids (layout.ts atlasTiles, which makeAtlas uses). */
 export function atlasSize(s: Shape, maxTextureSize: number): { tilesX: number; tilesY: number; atlasWidth: number; atlasHeight: number } {
-  const tilesX = Math.max(1, Math.min(s.batch, Math.floor(maxTextureSize / s.width)));
-  const tilesY = Math.ceil(s.batch / tilesX);
-  return { tilesX, tilesY, atlasWidth: tilesX * s.width, atlasHeight: tilesY * s.height };
+  return atlasTiles(s.width, s.height, s.batch, maxTextureSize, s.order);
 }
 
 /** Bytes of the parameter texture of a model with `hidden` units (rgba32f). */
@@ -105,14 +107,14 @@ export function engineBytes(s: Shape, maxTextureSize = MAX_GRID_SIDE, texelBytes
 
 /**
  * Checks that a batch of grids fits the device's textures: each side, and the atlas of the batch
- * (grids side by side, then in rows), within MAX_TEXTURE_SIZE.
+ * (in the shape's atlas order, layout.ts atlasTiles), within MAX_TEXTURE_SIZE.
  */
 export function checkTextureLimits(s: Shape, limits: DeviceLimits, names: FieldNames): void {
   const max = limits.maxTextureSize;
   if (s.width > max) throw over(`'${names.width}' is ${s.width}, over this device's texture limit of ${max} (MAX_TEXTURE_SIZE): use a smaller grid`);
   if (s.height > max) throw over(`'${names.height}' is ${s.height}, over this device's texture limit of ${max} (MAX_TEXTURE_SIZE): use a smaller grid`);
   const a = atlasSize(s, max);
-  if (a.atlasHeight > max) {
+  if (a.atlasWidth > max || a.atlasHeight > max) {
     const fits = Math.floor(max / s.width) * Math.floor(max / s.height);
     throw over(
       `'${names.batch}' is ${s.batch}: ${s.batch} grids of ${s.width}×${s.height} need a ${a.atlasWidth}×${a.atlasHeight} texture, over this device's limit of ${max} (MAX_TEXTURE_SIZE); at most ${fits} fit: use a smaller batch or grid`,

@@ -10,7 +10,7 @@
 import { check, checkInt, describe, NcaGlError } from '../errors';
 import { type ContextTarget, releaseContext } from '../gl/context';
 import { Profiler } from '../gl/profiler';
-import { type GpuTexture, type ParamStorage, Runtime, type RuntimeOptions } from '../gl/runtime';
+import { type AtlasOrder, type GpuTexture, type ParamStorage, Runtime, type RuntimeOptions } from '../gl/runtime';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
 import { checkEngineBudget, type FieldNames, MAX_GRID_SIDE, MODEL_FIELD_NAMES, OPTION_NAMES, resolveMemoryBudget } from './budget';
 import { CHANNELS, checkWeights, hasOutputBias, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
@@ -20,7 +20,7 @@ export interface EngineOptions {
   rule?: Rule;
   width: number;
   height: number;
-  /** Number of grids run side by side (default 1). */
+  /** Number of grids run at once (default 1). */
   batch?: number;
   /** Hidden units (default: 64 for seed, 128 for growing). */
   hidden?: number;
@@ -40,6 +40,8 @@ export interface EngineOptions {
   allowHalfFloat?: boolean;
   /** Where the MLP reads its weights (default 'auto': the faster one for the renderer; RuntimeOptions). */
   paramStorage?: ParamStorage | 'auto';
+  /** How the batch is laid out in textures (default 'auto': the faster order for the renderer; RuntimeOptions). */
+  atlasOrder?: AtlasOrder | 'auto';
   /**
    * GPU memory the engine may take, in bytes (default 1 GiB, `DEFAULT_MEMORY_BUDGET`): a larger
    * grid or batch is refused with an `over-budget` error before anything is allocated.
@@ -95,11 +97,11 @@ export class Engine {
     this.ownsRuntime = !(target instanceof Runtime);
     this.releaseOnDispose = opts.releaseContext;
     this.canvas = target instanceof Runtime || isGL(target) ? null : target;
-    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: halfOk, paramStorage: opts.paramStorage ?? 'auto' };
+    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: halfOk, paramStorage: opts.paramStorage ?? 'auto', atlasOrder: opts.atlasOrder ?? 'auto' };
     this.rt = target instanceof Runtime ? target : new Runtime(target, rtOpts);
     try {
-      checkEngineBudget(shape, { limits: this.rt.caps, budget, texelBytes: this.rt.format === 'rgba16f' ? 8 : 16, names });
-      this.atlas = makeAtlas(width, height, batch, this.rt.caps.maxTextureSize);
+      checkEngineBudget({ ...shape, order: this.rt.atlasOrder }, { limits: this.rt.caps, budget, texelBytes: this.rt.format === 'rgba16f' ? 8 : 16, names });
+      this.atlas = makeAtlas(width, height, batch, this.rt.caps.maxTextureSize, this.rt.atlasOrder);
       this.pl = paramLayout(this.config.hidden);
       this.params = this.rt.texture(this.pl.width, this.pl.height, 0, 'rgba32f', 'parameters');
       this.rt.upload(this.params, packParams(this.pl, weights));

@@ -11,12 +11,19 @@
  * updates the whole batch, and a pool of 1024 grids fits in 4 layers (layer counts are capped at
  * 2048 on common GPUs). Texels of tiles past the last grid are kept at zero.
  *
+ * Order (Runtime.atlasOrder, chosen per renderer by gl/context.ts preferredAtlasOrder): 'rows' fills a
+ * row of tiles first (tilesX = B while the texture is wide enough), 'columns' stacks them (tilesY = B
+ * while it is tall enough; llvmpipe, whose threads split a draw by 64×64 squares of the render target,
+ * so that targets packed along x stay several squares high). Host arrays and files do not depend
+ * on it.
+ *
  * Per-cell intermediates (perception, hidden activations, gradients) use the same atlas with more
  * layers: layer k holds values 4k..4k+3 of the vector at each cell.
  *
  * Host arrays of state are [batch][y][x][channel] float32, row 0 at the top.
  */
 import { check } from '../errors';
+import type { AtlasOrder } from '../gl/context';
 import { CHANNELS, PERCEPTION, type Rule, type Weights } from './model';
 
 export interface Atlas {
@@ -31,11 +38,22 @@ export interface Atlas {
   atlasHeight: number;
 }
 
-export function makeAtlas(width: number, height: number, batch: number, maxTextureSize: number): Atlas {
-  const tilesX = Math.max(1, Math.min(batch, Math.floor(maxTextureSize / width)));
-  const tilesY = Math.ceil(batch / tilesX);
-  const atlasWidth = tilesX * width;
-  const atlasHeight = tilesY * height;
+/** How many tiles across and down a batch of grids takes in `order`, and the atlas size. No checks. */
+export function atlasTiles(width: number, height: number, batch: number, maxTextureSize: number, order: AtlasOrder = 'rows'): Omit<Atlas, 'width' | 'height' | 'batch'> {
+  let tilesX: number;
+  let tilesY: number;
+  if (order === 'columns') {
+    tilesY = Math.max(1, Math.min(batch, Math.floor(maxTextureSize / height)));
+    tilesX = Math.ceil(batch / tilesY);
+  } else {
+    tilesX = Math.max(1, Math.min(batch, Math.floor(maxTextureSize / width)));
+    tilesY = Math.ceil(batch / tilesX);
+  }
+  return { tilesX, tilesY, atlasWidth: tilesX * width, atlasHeight: tilesY * height };
+}
+
+export function makeAtlas(width: number, height: number, batch: number, maxTextureSize: number, order: AtlasOrder = 'rows'): Atlas {
+  const { tilesX, tilesY, atlasWidth, atlasHeight } = atlasTiles(width, height, batch, maxTextureSize, order);
   check(
     atlasWidth <= maxTextureSize && atlasHeight <= maxTextureSize,
     `a batch of ${batch} grids of ${width}×${height} needs a ${atlasWidth}×${atlasHeight} texture, over this GPU's limit of ${maxTextureSize}: use a smaller batch or grid`,

@@ -15,7 +15,9 @@ import {
   type ContextTarget,
   readCapabilities,
   requireCapabilities,
+  type AtlasOrder,
   type ParamStorage,
+  preferredAtlasOrder,
   preferredParamStorage,
   type StorageFormat,
   wasReleased,
@@ -23,7 +25,7 @@ import {
 import { assemble, type Defines, linkProgram } from './program';
 import { FORMAT_INFO, GpuTexture, halfToFloat, type TexFormat } from './texture';
 
-export { type ParamStorage, preferredParamStorage } from './context';
+export { type AtlasOrder, type ParamStorage, preferredAtlasOrder, preferredParamStorage } from './context';
 
 export { GpuTexture, halfToFloat, type TexFormat } from './texture';
 
@@ -104,6 +106,8 @@ export interface RuntimeOptions {
    * where texture fetches are faster, and where float32 readback or large enough blocks are missing).
    */
   paramStorage?: ParamStorage | 'auto';
+  /** How batches of grids are laid out in atlas textures (default 'auto': per renderer, preferredAtlasOrder). */
+  atlasOrder?: AtlasOrder | 'auto';
 }
 
 export class Runtime {
@@ -122,6 +126,8 @@ export class Runtime {
   private readonly mirrors = new Map<number, Map<string, Mirror>>();
   /** Where MLP passes read their weights (RuntimeOptions.paramStorage). */
   readonly paramStorage: ParamStorage;
+  /** How batches of grids are laid out in atlas textures (RuntimeOptions.atlasOrder). */
+  readonly atlasOrder: AtlasOrder;
   private disposed = false;
   private readonly values: Record<string, unknown> = {};
 
@@ -144,6 +150,11 @@ export class Runtime {
       throw new NcaGlError('missing-capability', `paramStorage 'uniform-buffer' needs float32 readback (EXT_color_buffer_float), which this device (${this.caps.renderer}) lacks: use 'texture' or 'auto'`);
     }
     this.paramStorage = ps === 'auto' ? preferredParamStorage(this.caps) : ps;
+    const order = opts.atlasOrder ?? 'auto';
+    if (order !== 'auto' && order !== 'rows' && order !== 'columns') {
+      throw new NcaGlError('bad-argument', `atlasOrder must be 'auto', 'rows' or 'columns', got ${JSON.stringify(order)}`);
+    }
+    this.atlasOrder = order === 'auto' ? preferredAtlasOrder(this.caps) : order;
     const vao = this.gl.createVertexArray();
     if (!vao) throw new NcaGlError('context-lost', 'could not create a vertex array: the WebGL context is lost');
     this.vao = vao;

@@ -23,6 +23,7 @@ import {
   shapeFactors,
 } from '../engine/budget';
 import { MAX_HIDDEN, type Rule } from '../engine/model';
+import type { AtlasOrder } from '../gl/context';
 import { HPACK, hiddenQuadsEven, PACK } from './backward';
 
 export interface TrainShape {
@@ -39,6 +40,8 @@ export interface TrainShape {
   pool?: number;
   /** Article regimen: a batch of target states is kept on the GPU. */
   targetStates?: boolean;
+  /** The atlas order (Runtime.atlasOrder); default 'rows'. */
+  order?: AtlasOrder;
 }
 
 /** Bytes a Trainer allocates (its textures, as Runtime.memoryBytes counts them). */

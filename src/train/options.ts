@@ -2,7 +2,7 @@
 import { check, checkInt, checkNumber, describe, NcaGlError } from '../errors';
 import { MAX_ROLLOUT, resolveMemoryBudget } from '../engine/budget';
 import { resolveRuleConfig, type Rule, type RuleConfig, type Weights } from '../engine/model';
-import type { ParamStorage } from '../gl/runtime';
+import type { AtlasOrder, ParamStorage } from '../gl/runtime';
 import { checkSchedule, type LrSchedule } from './schedule';
 
 export type LossKind = 'mse' | 'l1l2';
@@ -50,6 +50,8 @@ export interface TrainerOptions {
   debug?: boolean;
   /** Where the MLP passes read their weights (default 'auto': the faster one for the renderer). */
   paramStorage?: ParamStorage | 'auto';
+  /** How the batch is laid out in textures (default 'auto': the faster order for the renderer; RuntimeOptions). */
+  atlasOrder?: AtlasOrder | 'auto';
   /** GPU memory the trainer may take, in bytes (default 1 GiB; see engine/budget.ts). */
   memoryBudget?: number;
 }

@@ -72,7 +72,7 @@ export class Pool {
   ) {
     checkInt('pool', size, batchAtlas.batch, 1 << 16);
     if (format === 'rgba16f' && !rt.caps.float16Render) format = 'rgba32f';
-    this.atlas = makeAtlas(batchAtlas.width, batchAtlas.height, size, rt.caps.maxTextureSize);
+    this.atlas = makeAtlas(batchAtlas.width, batchAtlas.height, size, rt.caps.maxTextureSize, rt.atlasOrder);
     this.texture = rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, format, `pool of ${size}`);
     this.indices = rt.texture(batchAtlas.batch, 1, 0, 'rgba32f', 'pool indices');
     this.ranks = rt.texture(batchAtlas.batch, 1, 0, 'rgba32f', 'batch ranks');

@@ -11,7 +11,7 @@
  *   const r = createRegimen(canvas, { task: 'growth', target });   // target: loadTarget(...) result
  *   for (let i = 0; i < 1000; i++) { const { loss, level } = await r.step(); }
  */
-import type { ParamStorage } from '../gl/runtime';
+import type { AtlasOrder, ParamStorage } from '../gl/runtime';
 import { check, checkInt, describe, NcaGlError } from '../errors';
 import type { ContextTarget } from '../gl/context';
 import { type GpuTexture, Runtime } from '../gl/runtime';
@@ -42,6 +42,8 @@ export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'descripti
   debug?: boolean;
   /** Where the MLP passes read their weights (TrainerOptions.paramStorage). */
   paramStorage?: ParamStorage | 'auto';
+  /** How the batch is laid out in textures (TrainerOptions.atlasOrder). */
+  atlasOrder?: AtlasOrder | 'auto';
   /** GPU memory the regimen (trainer and pool) may take, in bytes (default 1 GiB; engine/budget.ts). */
   memoryBudget?: number;
 }
@@ -111,11 +113,12 @@ export class Regimen {
       weights: opts.weights,
       debug: opts.debug,
       paramStorage: opts.paramStorage,
+      atlasOrder: opts.atlasOrder,
       memoryBudget: budget,
     });
     const rt = this.trainer.rt;
     try {
-      checkTrainingBudget(shape, { budget, limits: rt.caps });
+      checkTrainingBudget({ ...shape, order: rt.atlasOrder }, { budget, limits: rt.caps });
       const a = this.trainer.atlas;
       if (p.regimen === 'article') {
         if (!p.curriculum) throw new NcaGlError('bad-argument', `task '${p.task}' needs a curriculum`);

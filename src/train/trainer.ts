@@ -78,14 +78,14 @@ export class Trainer {
     const bias = hasOutputBias(o.rule);
     const weights = checkWeights(options.weights ?? initWeights(o.rule.rule, o.rule.hidden, o.seed, bias), o.rule.rule, o.rule.hidden, bias);
     this.ownsRuntime = !(target instanceof Runtime);
-    this.rt = target instanceof Runtime ? target : new Runtime(target, { debug: options.debug ?? false, drawBuffers: 8, paramStorage: options.paramStorage ?? 'auto' });
+    this.rt = target instanceof Runtime ? target : new Runtime(target, { debug: options.debug ?? false, drawBuffers: 8, paramStorage: options.paramStorage ?? 'auto', atlasOrder: options.atlasOrder ?? 'auto' });
     const rt = this.rt;
     try {
       if (rt.format !== 'rgba32f' || rt.maxTargets < 8) {
         throw new NcaGlError('missing-capability', `training needs float32 render targets and 8 draw buffers; this device (${rt.caps.renderer}) offers ${rt.format} and ${rt.maxTargets}`);
       }
-      checkTrainingBudget(shape, { budget: o.memoryBudget, limits: rt.caps });
-      this.atlas = makeAtlas(o.width, o.height, o.batch, rt.caps.maxTextureSize);
+      checkTrainingBudget({ ...shape, order: rt.atlasOrder }, { budget: o.memoryBudget, limits: rt.caps });
+      this.atlas = makeAtlas(o.width, o.height, o.batch, rt.caps.maxTextureSize, rt.atlasOrder);
       const a = this.atlas;
       this.pl = paramLayout(o.rule.hidden);
       this.part = partialLayout(a, o.rule.hidden, this.pl.width, rt.caps.maxTextureSize);

@@ -162,6 +162,30 @@ describe.each(['seed', 'growing'] as Rule[])('weight storage, %s rule', (rule) =
   });
 });
 
+describe.each(['seed', 'growing'] as Rule[])('atlas order, %s rule', (rule) => {
+  // the batch's tiles side by side or stacked (RuntimeOptions.atlasOrder, chosen per renderer); the
+  // odd width makes the packed backward textures round differently in the two layouts. The forward
+  // pass is per cell (bit-identical); the weight gradient sums the cells in atlas order, so it may
+  // differ by float32 rounding only.
+  it("'rows' and 'columns' give the same losses, and gradients and weights within float32 rounding, over 2 iterations", async () => {
+    const hidden = 20;
+    const w = randomWeights(rule, hidden, 41, SCALES[rule]);
+    const x0 = randomState(B, H, W, 42);
+    const target = randomTarget(43);
+    const opts = { rule, hidden, width: W, height: H, batch: B, steps: 6, lossSteps: 2, loss: 'mse', normalizeGrads: rule === 'growing', lr: 1e-3, seed: 7 };
+    const rows = await gpuTrain({ ...opts, atlasOrder: 'rows' }, 2, x0, target, w);
+    const cols = await gpuTrain({ ...opts, atlasOrder: 'columns' }, 2, x0, target, w);
+    expect(cols.losses[0]).toBe(rows.losses[0]);
+    expect(Math.abs(cols.losses[1]! - rows.losses[1]!)).toBeLessThanOrEqual(1e-6 * Math.abs(rows.losses[1]!));
+    for (const i of [0, 1]) {
+      for (const k of Object.keys(rows.grads[i]!)) expect(relErr(fromB64(cols.grads[i]![k]!), fromB64(rows.grads[i]![k]!)), `grad ${k}, iteration ${i}`).toBeLessThan(1e-5);
+      for (const k of Object.keys(rows.weights[i]!)) expect(relErr(fromB64(cols.weights[i]![k]!), fromB64(rows.weights[i]![k]!)), `weights ${k}, iteration ${i}`).toBeLessThan(1e-6);
+    }
+    expect(rows.losses[1]).not.toBe(rows.losses[0]);
+    expect(fromB64(rows.grads[0]!.w0!).some((v) => v !== 0)).toBe(true);
+  });
+});
+
 describe('checkpointing', () => {
   it('recomputes the rollout and gives the same gradient bit for bit, with less memory', async () => {
     const rule: Rule = 'growing';
