@@ -76,9 +76,16 @@ export interface PassProgram {
   /** Sampler uniforms: each is bound on every draw (to null when not given), so a sampler never
    * aliases another sampler's texture unit or a leftover texture from an earlier pass. */
   samplers: string[];
+  /**
+   * Every uniform the linked program reads (samplers included; not those in uniform blocks): a draw
+   * whose uniforms lack one of them is refused, naming it, since WebGL would read it as 0 without a
+   * word (a renamed or forgotten uniform).
+   */
+  uniforms: string[];
 }
 
-export type UniformValue = number | boolean | number[] | Float32Array | Int32Array | Uint32Array | GpuTexture;
+/** A uniform's value; `null` for a sampler the pass declares but this draw does not read (no texture). */
+export type UniformValue = number | boolean | number[] | Float32Array | Int32Array | Uint32Array | GpuTexture | null;
 export type Uniforms = Record<string, UniformValue>;
 
 export interface RunOptions {
@@ -380,10 +387,14 @@ export class Runtime {
       const gl = this.gl;
       const program = linkProgram(gl, name, assemble(file, defines, extra));
       const samplers: string[] = [];
+      const uniforms: string[] = [];
       const n = gl.getProgramParameter(program, gl.ACTIVE_UNIFORMS) as number;
+      const inBlock = n > 0 ? (gl.getActiveUniforms(program, Array.from({ length: n }, (_, i) => i), gl.UNIFORM_BLOCK_INDEX) as number[]) : [];
       for (let i = 0; i < n; i++) {
         const info = gl.getActiveUniform(program, i);
-        if (info && SAMPLER_TYPES.has(info.type)) samplers.push(info.name);
+        if (!info || inBlock[i] !== -1) continue;
+        if (SAMPLER_TYPES.has(info.type)) samplers.push(info.name);
+        uniforms.push(info.name.replace(/\[0\]$/, ''));
       }
       const bound: BlockBinding[] = [];
       blocks.forEach((b, binding) => {
@@ -398,7 +409,7 @@ export class Runtime {
         gl.uniformBlockBinding(program, index, binding);
         bound.push({ ...b, binding });
       });
-      p = { name, program, setters: createUniformSetters(gl, program), samplers, blocks: bound };
+      p = { name, program, setters: createUniformSetters(gl, program), samplers, blocks: bound, uniforms };
       this.programs.set(key, p);
     }
     return p;
@@ -432,6 +443,11 @@ export class Runtime {
     gl.disable(gl.SCISSOR_TEST);
     gl.disable(gl.CULL_FACE);
     gl.bindVertexArray(this.vao);
+    for (const u of p.uniforms) {
+      if (uniforms[u] === undefined) {
+        throw new NcaGlError('bad-argument', `pass '${p.name}' reads the uniform '${u}', which was not given (WebGL would read it as 0): pass it in the draw's uniforms`);
+      }
+    }
     gl.useProgram(p.program);
     const values = this.values;
     for (const k in values) delete values[k];

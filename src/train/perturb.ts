@@ -125,7 +125,7 @@ export class PerturbPass {
     u.u_noise = p.noise;
     u.u_gather = gather ? 1 : 0;
     u.u_srcTilesX = gather ? gather.tilesX : this.atlas.tilesX;
-    if (gather) u.u_tileFrom = gather.tiles;
+    u.u_tileFrom = gather ? gather.tiles : null; // read only when u_gather is 1
     this.rt.run(this.prog, { targets: setLayers(this.targets, dst), uniforms: u });
   }
 }

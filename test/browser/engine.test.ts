@@ -260,6 +260,40 @@ describe('failure paths', () => {
     expect(err!.message).toContain('undefinedThing');
   });
 
+  it('refuses a draw that lacks a uniform the pass reads, naming both (WebGL would read 0)', async () => {
+    const r = await h.page.evaluate(() => {
+      const { NcaGl, T } = window as any;
+      const rt = new NcaGl.gl.Runtime(T.canvas(8, 8));
+      const src = ['// reads a float, a vec2 array and a sampler', 'uniform float u_gain;', 'uniform vec2 u_pair[2];', 'uniform sampler2D u_tex;', 'out vec4 color;',
+        'void main() { color = texture(u_tex, u_pair[1]) * u_gain + vec4(u_pair[0], 0.0, 1.0); }'].join('\n');
+      const tex = rt.texture(4, 4, 0, 'rgba32f', 'test target');
+      const src2 = rt.texture(4, 4, 0, 'rgba32f', 'test source');
+      const p = rt.program('test/uniforms.frag', {}, { 'test/uniforms.frag': src });
+      const attempt = (uniforms: Record<string, unknown>) => {
+        try {
+          rt.run(p, { targets: [{ tex, layer: 0 }], uniforms });
+          return null;
+        } catch (e: any) {
+          return { code: e.code, message: e.message };
+        }
+      };
+      const out = {
+        all: attempt({ u_gain: 2, u_pair: [0, 0, 0.5, 0.5], u_tex: src2, u_unused: 3 }),
+        noGain: attempt({ u_pair: [0, 0, 0.5, 0.5], u_tex: src2 }),
+        noArray: attempt({ u_gain: 2, u_tex: src2 }),
+        noSampler: attempt({ u_gain: 2, u_pair: [0, 0, 0.5, 0.5] }),
+        undef: attempt({ u_gain: undefined, u_pair: [0, 0, 0.5, 0.5], u_tex: src2 }),
+      };
+      rt.dispose();
+      return out;
+    });
+    expect(r.all).toBeNull();
+    for (const [k, name] of [['noGain', 'u_gain'], ['noArray', 'u_pair'], ['noSampler', 'u_tex'], ['undef', 'u_gain']] as const) {
+      expect(r[k]?.code, k).toBe('bad-argument');
+      expect(r[k]!.message).toBe(`nca-gl: pass 'test/uniforms' reads the uniform '${name}', which was not given (WebGL would read it as 0): pass it in the draw's uniforms`);
+    }
+  });
+
   it('rejects weights of the wrong shape, naming the tensor and the expected size', async () => {
     const errs = await h.page.evaluate(() => {
       const { NcaGl, T } = window as any;
