@@ -14,6 +14,7 @@
  * an NcaGlError (code `bad-model`) naming what is wrong.
  */
 import { CHANNELS, MAX_HIDDEN, PERCEPTION, type Rule, type Weights } from '../engine/model';
+import { RULE_NAMES, RULES } from '../engine/rules';
 import { describe, NcaGlError } from '../errors';
 import { base64ToBytes } from './base64';
 import type { ModelFile, Q8, Quantization } from './model-file';
@@ -123,7 +124,7 @@ export function importModel(input: Uint8Array | ArrayBuffer | string, opts: Impo
     weights: parsed.weights,
     training: { task: opts.task ?? 'growing' },
   };
-  if (parsed.weights.b1 && model.rule.rule === 'growing') model.rule.outputBias = true;
+  if (parsed.weights.b1 && RULES[model.rule.rule].outputBias === 'optional') model.rule.outputBias = true;
   if (parsed.quantization) model.quantization = parsed.quantization;
   const origin: OriginMeta = { format: format === 'distill' ? 'distill-json' : 'safetensors' };
   if (name) origin.file = name;
@@ -413,9 +414,9 @@ function readSafetensors(bytes: Uint8Array, opts: ImportOptions, fail: (m: strin
   if (e.b1) weights.b1 = finite('b1', readTensor(dv, e.b1, dataStart));
   const out: Parsed = { weights };
   // Settings nca-gl's own export records (read as data; ignored when odd).
-  const rule = metaChoice(metadata['nca-gl.rule'], ['growing', 'seed']);
+  const rule = metaChoice(metadata['nca-gl.rule'], RULE_NAMES);
   if (rule) out.rule = rule;
-  if (rule === 'seed' && !weights.b1) fail(`the file says rule 'seed', which needs an output bias b1`);
+  if (rule && RULES[rule].outputBias === 'always' && !weights.b1) fail(`the file says rule '${rule}', which needs an output bias b1`);
   const rate = Number(metadata['nca-gl.rate']);
   if (metadata['nca-gl.rate'] !== undefined && rate >= 0 && rate <= 1) out.rate = rate;
   const perCell = metaChoice(metadata['nca-gl.perCell'], ['true', 'false']);
