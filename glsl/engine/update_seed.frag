@@ -6,7 +6,7 @@
 // Outputs:  location 2·q + k = quad q of cell k of the pair: u packed by 2 (pair.glsl), 8 layers
 // Uniforms: u_grid, u_tilesX, u_batch; u_atlasWidth int; u_seed, u_iteration, u_step (hash counters);
 //           u_threshold  uint  a channel (or cell) updates when its draw < u_threshold (rate · 2^24)
-// Defines:  RULE_SEED, HIDDEN, HIDDEN4, PER_CELL, PACK (= 2)
+// Defines:  PERCEIVE_*, HIDDEN, HIDDEN4, PER_CELL, PACK (= 2)
 #include "common/layout.glsl"
 #include "common/packed.glsl"
 #include "common/hash.glsl"

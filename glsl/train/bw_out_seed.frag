@@ -9,7 +9,7 @@
 // Outputs:  locations 0–3 = g_z1 (layers 0–3 of the output-gradient texture)
 //           locations 4–7 = g_direct (its layers 4–7)
 // Uniforms: u_grid, u_tilesX, u_batch; u_seed, u_iteration, u_step (= t), u_threshold
-// Defines:  RULE_SEED, HIDDEN, HIDDEN4, PER_CELL
+// Defines:  HIDDEN, HIDDEN4, PERCEPTION, PER_CELL, ALIVE_THRESHOLD (src/engine/rules.ts)
 #include "common/layout.glsl"
 #include "common/hash.glsl"
 #include "common/mlp.glsl"
@@ -55,7 +55,7 @@ void main() {
 #endif
   }
   float alpha = mix(p[0].w, y[0].w, m[0].w);
-  float alive = alpha > 0.1 ? 1.0 : 0.0;
+  float alive = alpha > ALIVE_THRESHOLD ? 1.0 : 0.0;
   vec4 gz1[4];
   vec4 gd[4];
   for (int q = 0; q < 4; q++) {

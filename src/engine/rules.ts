@@ -172,16 +172,23 @@ export function isRule(v: unknown): v is Rule {
   return typeof v === 'string' && Object.prototype.hasOwnProperty.call(RULES, v);
 }
 
+/** `v` as a GLSL float literal (always with a point or exponent): 0.1 → "0.1", 1 → "1.0". */
+function glslFloat(v: number): string {
+  const s = String(v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
 /**
  * The rule's compile-time GLSL switches: ACT_<activation> and PERCEIVE_<perception>, each 1 for
  * the rule's choice and 0 for the others (GLSL ES has no undefined-is-zero in `#if`), and
- * ALIVE_THRESHOLD.
+ * ALIVE_THRESHOLD (a float literal).
  */
 export function ruleGlslDefines(rule: Rule): Defines {
   const s = RULES[rule];
   const d: Defines = {};
   for (const a of ACTIVATIONS) d[`ACT_${a.toUpperCase()}`] = a === s.activation;
   for (const p of PERCEPTIONS) d[`PERCEIVE_${p.toUpperCase()}`] = p === s.perception;
+  d.ALIVE_THRESHOLD = glslFloat(s.aliveThreshold);
   return d;
 }
 

@@ -11,9 +11,9 @@ import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/r
 import { rateThreshold } from './hash';
 import type { Atlas } from './layout';
 import type { Counters } from './hash';
-import { hasOutputBias, PERCEPTION, type RuleConfig } from './model';
+import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig } from './model';
 import { paramPasses } from './params';
-import { RULE_NAMES, RULES, ruleGlslDefines } from './rules';
+import { RULES, ruleGlslDefines } from './rules';
 
 export type { Counters };
 
@@ -26,13 +26,13 @@ export function layoutUniforms(a: Atlas): Uniforms {
 
 export function ruleDefines(cfg: RuleConfig): Defines {
   return {
-    ...Object.fromEntries(RULE_NAMES.map((r) => [`RULE_${r.toUpperCase()}`, r === cfg.rule])),
     ...ruleGlslDefines(cfg.rule),
     HIDDEN: cfg.hidden,
     HIDDEN4: cfg.hidden / 4,
     PER_CELL: cfg.perCell,
     HAS_B1: hasOutputBias(cfg),
     PERCEPTION,
+    CHANNELS,
   };
 }
 
@@ -72,8 +72,9 @@ export class ForwardStep {
     const defs = { ...ruleDefines(cfg), ...pp.defines, PACK: UPDATE_PACK };
     const passes = RULES[cfg.rule].passes;
     this.update = rt.program(passes.update, defs, undefined, pp.blocks);
-    this.alive = rt.program(passes.alive, { PACK: UPDATE_PACK, STORE_ALIVE: false });
-    this.aliveStore = passes.storesAlive ? rt.program(passes.alive, { PACK: UPDATE_PACK, STORE_ALIVE: true }) : this.alive;
+    const aliveDefs = { PACK: UPDATE_PACK, ALIVE_THRESHOLD: ruleGlslDefines(cfg.rule).ALIVE_THRESHOLD! };
+    this.alive = rt.program(passes.alive, { ...aliveDefs, STORE_ALIVE: false });
+    this.aliveStore = passes.storesAlive ? rt.program(passes.alive, { ...aliveDefs, STORE_ALIVE: true }) : this.alive;
     this.uUpdate = { ...layoutUniforms(atlas), u_threshold: rateThreshold(cfg.rate), u_atlasWidth: atlas.atlasWidth };
     this.uAlive = { ...layoutUniforms(atlas) };
   }

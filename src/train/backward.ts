@@ -28,7 +28,7 @@ import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { type Counters, rateThreshold } from '../engine/hash';
 import type { Atlas } from '../engine/layout';
-import { hasOutputBias, type RuleConfig } from '../engine/model';
+import type { RuleConfig } from '../engine/model';
 import { paramPasses } from '../engine/params';
 import { RULES } from '../engine/rules';
 import { layoutUniforms, ruleDefines, setLayers } from '../engine/step';
@@ -108,7 +108,7 @@ export class BackwardStep {
     this.hidden = rt.program('train/bw_hidden.frag', { ...dw, PACK: HPACK }, undefined, pp.blocks);
     this.input = rt.program('train/bw_input.frag', dw, undefined, pp.blocks);
     this.bwPerceive = rt.program('train/bw_perceive.frag', d);
-    this.partial = rt.program('train/grad_partial.frag', { ...d, PH: pl.ph, BIAS1: hasOutputBias(cfg) ? '1.0' : '0.0' });
+    this.partial = rt.program('train/grad_partial.frag', { ...d, PH: pl.ph });
     this.u = {
       ...layoutUniforms(atlas),
       u_threshold: rateThreshold(cfg.rate),

@@ -127,6 +127,25 @@ describe('rule registry', () => {
       expect(on('ACT_')).toEqual([`ACT_${RULES[r].activation.toUpperCase()}`]);
       expect(on('PERCEIVE_')).toEqual([`PERCEIVE_${RULES[r].perception.toUpperCase()}`]);
       expect(Object.keys(d).filter((k) => k.startsWith('ACT_')).length).toBeGreaterThanOrEqual(2);
+      // a float literal the shaders compare alpha with, the same number the CPU reference uses
+      expect(d.ALIVE_THRESHOLD).toBe('0.1');
+      expect(Number(d.ALIVE_THRESHOLD)).toBe(RULES[r].aliveThreshold);
+    }
+  });
+
+  it('leaves the numbers TS owns and the rule names out of the shaders', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../../glsl/', import.meta.url);
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(glsl|frag)$/.test(f));
+    expect(files.length).toBeGreaterThan(20);
+    for (const f of files) {
+      const code = readFileSync(new URL(f, dir), 'utf8')
+        .split('\n')
+        .map((l) => l.replace(/\/\/.*$/, ''))
+        .join('\n');
+      expect(code, f).not.toMatch(/RULE_SEED|RULE_GROWING|BIAS1/);
+      expect(code, f).not.toMatch(/[<>]=?\s*0\.1\b/); // the alive threshold is ALIVE_THRESHOLD
+      expect(code, f).not.toMatch(/\b48\b/); // the perception width is PERCEPTION
     }
   });
 
