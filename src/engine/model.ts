@@ -141,6 +141,19 @@ export function initWeights(rule: Rule, hidden: number, seed: number, outputBias
   return w;
 }
 
+/**
+ * The seed state, [batch][y][x][16]: every grid empty but its centre cell (⌊W/2⌋, ⌊H/2⌋, row 0 at
+ * the top), whose channels 3..15 (alpha and the hidden channels) are 1.
+ */
+export function seedState(batch: number, width: number, height: number): Float32Array {
+  const s = new Float32Array(batch * width * height * CHANNELS);
+  for (let b = 0; b < batch; b++) {
+    const o = ((b * height + Math.floor(height / 2)) * width + Math.floor(width / 2)) * CHANNELS;
+    for (let c = 3; c < CHANNELS; c++) s[o + c] = 1;
+  }
+  return s;
+}
+
 export function cloneWeights(w: Weights): Weights {
   const c: Weights = { w0: w.w0.slice(), b0: w.b0.slice(), w1: w.w1.slice() };
   if (w.b1) c.b1 = w.b1.slice();

@@ -118,8 +118,10 @@ export function importModel(input: Uint8Array | ArrayBuffer | string, opts: Impo
   const common = checkCommonOptions(opts, fail);
   const parsed = format === 'distill' ? readDistill(bytes, opts.keep8bit ?? true, fail) : readSafetensors(bytes, opts, fail);
   const hidden = parsed.weights.b0.length;
+  // what the file does not say is Distill's: its rule with that rule's update rate and masks
+  const distill = RULES.growing.defaults;
   const model: ModelFile = {
-    rule: { rule: parsed.rule ?? 'growing', hidden, rate: common.rate ?? parsed.rate ?? 0.5, perCell: common.perCell ?? parsed.perCell ?? true },
+    rule: { rule: parsed.rule ?? 'growing', hidden, rate: common.rate ?? parsed.rate ?? distill.rate, perCell: common.perCell ?? parsed.perCell ?? distill.perCell },
     grid: common.grid ?? parsed.grid ?? { ...DISTILL_GRID },
     weights: parsed.weights,
     training: { task: opts.task ?? 'growing' },

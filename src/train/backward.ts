@@ -31,6 +31,7 @@ import type { Atlas } from '../engine/layout';
 import type { RuleConfig } from '../engine/model';
 import { paramPasses } from '../engine/params';
 import { RULES } from '../engine/rules';
+import type { LossKind } from './options';
 import { layoutUniforms, ruleDefines, setLayers } from '../engine/step';
 
 export interface BackwardBuffers {
@@ -96,7 +97,7 @@ export class BackwardStep {
     readonly cfg: RuleConfig,
     readonly atlas: Atlas,
     readonly pl: PartialLayout,
-    loss: 'mse' | 'l1l2',
+    loss: LossKind,
   ) {
     const d: Defines = { ...ruleDefines(cfg), LOSS_L1L2: loss === 'l1l2', PACK, HPACK, HQ: hiddenQuadsEven(cfg.hidden) };
     this.perceive = rt.program('train/perceive.frag', d);

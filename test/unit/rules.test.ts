@@ -157,3 +157,23 @@ describe('rule registry', () => {
     }
   });
 });
+
+describe('seedState', () => {
+  it('is empty but for the centre cell of each grid, whose channels 3..15 are 1 (row 0 at the top)', async () => {
+    const { seedState, CHANNELS } = await import('../../src/engine/model');
+    const [batch, width, height] = [2, 5, 4];
+    const s = seedState(batch, width, height);
+    expect(s.length).toBe(batch * width * height * CHANNELS);
+    let ones = 0;
+    for (let b = 0; b < batch; b++)
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++)
+          for (let c = 0; c < CHANNELS; c++) {
+            const v = s[((b * height + y) * width + x) * CHANNELS + c];
+            const centre = x === 2 && y === 2; // ⌊5/2⌋, ⌊4/2⌋
+            expect(v).toBe(centre && c >= 3 ? 1 : 0);
+            ones += v!;
+          }
+    expect(ones).toBe(batch * (CHANNELS - 3));
+  });
+});
