@@ -10,6 +10,7 @@
 #include "common/layout.glsl"
 #include "common/packed.glsl"
 #include "common/hash.glsl"
+#include "common/mask.glsl"
 #include "common/perceive.glsl"
 #include "common/mlp.glsl"
 #include "common/atan.glsl"
