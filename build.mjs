@@ -54,7 +54,7 @@ function glslPlugin(keep = () => true, bare = false) {
 
 const common = { bundle: true, sourcemap: true, target: 'es2022', logLevel: 'warning', plugins: [glslPlugin()] };
 /** The widget bundles: inference passes only. */
-const widget = { ...common, entryPoints: ['src/widget/bundle.ts'], platform: 'browser', minify: true, plugins: [glslPlugin((f) => f.startsWith('engine/'), true)] };
+const widget = { ...common, entryPoints: ['src/widget/bundle.ts'], platform: 'browser', minify: true, plugins: [glslPlugin((f) => f.startsWith('engine/') || f.startsWith('rules/'), true)] };
 mkdirSync(join(root, 'dist'), { recursive: true });
 
 // the package's ES module (`import … from 'nca-gl'`): one file per source module (shared code in

@@ -29,9 +29,8 @@ export const PERCEPTION = 48;
 /** A cell whose alive signal is at or below this is dead (SPEC §2). */
 export const ALIVE_THRESHOLD = 0.1;
 
-/** Hidden activations the shaders know (glsl: ACT_<NAME> is 1 for the rule's, 0 for the others). */
+/** Hidden activation (the GLSL is the rule's file: ruleAct, ruleActBack). */
 export type Activation = 'atan' | 'relu';
-const ACTIVATIONS = ['atan', 'relu'] as const satisfies readonly Activation[];
 
 /** Perception stencils the shaders know (glsl: PERCEIVE_<NAME>). */
 export type Perception = 'moore' | 'sobel';
@@ -68,6 +67,11 @@ export interface RuleSpec {
   readonly alive: AliveTest;
   readonly aliveThreshold: number;
   readonly init: Init;
+  /**
+   * The rule's GLSL file (under glsl/): ruleAct, ruleActBack and ruleUpdate, which the generic
+   * passes (engine/update.frag, train/bw_hidden.frag) include as RULE_GLSL.
+   */
+  readonly glsl: string;
   /** GLSL passes (under glsl/) and what they need. */
   readonly passes: {
     readonly update: string;
@@ -130,7 +134,8 @@ export const RULES: Readonly<Record<Rule, RuleSpec>> = {
       const s1 = 100 / (hidden * CHANNELS);
       for (let i = 0; i < n1.length; i++) w.w1[i] = s1 * n1[i]!;
     },
-    passes: { update: 'engine/update_seed.frag', alive: 'engine/alive_seed.frag', bwOut: 'train/bw_out_seed.frag', bwOutReadsParams: true, storesAlive: false },
+    glsl: 'rules/seed.glsl',
+    passes: { update: 'engine/update.frag', alive: 'engine/alive_seed.frag', bwOut: 'train/bw_out_seed.frag', bwOutReadsParams: true, storesAlive: false },
     start: 'target',
     distillFormat: false,
   },
@@ -158,7 +163,8 @@ export const RULES: Readonly<Record<Rule, RuleSpec>> = {
         w.w0[i] = limit * (2 * ((draw24(k, 0) + 0.5) / 16777216) - 1);
       }
     },
-    passes: { update: 'engine/update_growing.frag', alive: 'engine/alive_growing.frag', bwOut: 'train/bw_out_growing.frag', bwOutReadsParams: false, storesAlive: true },
+    glsl: 'rules/growing.glsl',
+    passes: { update: 'engine/update.frag', alive: 'engine/alive_growing.frag', bwOut: 'train/bw_out_growing.frag', bwOutReadsParams: false, storesAlive: true },
     start: 'seed',
     distillFormat: true,
   },
@@ -179,16 +185,16 @@ function glslFloat(v: number): string {
 }
 
 /**
- * The rule's compile-time GLSL switches: ACT_<activation> and PERCEIVE_<perception>, each 1 for
- * the rule's choice and 0 for the others (GLSL ES has no undefined-is-zero in `#if`), and
- * ALIVE_THRESHOLD (a float literal).
+ * The rule's compile-time GLSL switches: PERCEIVE_<perception>, 1 for the rule's stencils and 0
+ * for the others (GLSL ES has no undefined-is-zero in `#if`), and
+ * ALIVE_THRESHOLD (a float literal), and RULE_GLSL, the rule's GLSL file (`#include RULE_GLSL`).
  */
 export function ruleGlslDefines(rule: Rule): Defines {
   const s = RULES[rule];
   const d: Defines = {};
-  for (const a of ACTIVATIONS) d[`ACT_${a.toUpperCase()}`] = a === s.activation;
   for (const p of PERCEPTIONS) d[`PERCEIVE_${p.toUpperCase()}`] = p === s.perception;
   d.ALIVE_THRESHOLD = glslFloat(s.aliveThreshold);
+  d.RULE_GLSL = s.glsl;
   return d;
 }
 

@@ -1,10 +1,13 @@
 // The rule registry (src/engine/rules.ts): one entry per rule, and the defaults the rest of the
 // library resolves are the registry's.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { assemble } from '../../src/gl/program';
 import { defaultRuleConfig, hasOutputBias, resolveRuleConfig, weightShapes } from '../../src/engine/model';
 import { isRule, perceptionStencil, RULE_NAMES, RULES, ruleGlslDefines, type Rule } from '../../src/engine/rules';
 import { resolveTrainerOptions, TRAINING_DEFAULTS, trainingDefaults } from '../../src/train/options';
 import { PRESETS, TASKS } from '../../src/train/presets';
+
+vi.mock('virtual:glsl', () => ({ default: {} }));
 
 const target = new Float32Array(8 * 8 * 4);
 
@@ -120,13 +123,13 @@ describe('rule registry', () => {
     expect(perceptionStencil('sobel', 2, 0, -1)).toBe(-0.25);
   });
 
-  it("sets exactly one of the shaders' activation and perception switches", () => {
+  it("sets exactly one of the shaders' perception switches, the threshold and the rule's GLSL file", () => {
     for (const r of RULE_NAMES) {
       const d = ruleGlslDefines(r);
       const on = (prefix: string) => Object.keys(d).filter((k) => k.startsWith(prefix) && d[k] === true);
-      expect(on('ACT_')).toEqual([`ACT_${RULES[r].activation.toUpperCase()}`]);
       expect(on('PERCEIVE_')).toEqual([`PERCEIVE_${RULES[r].perception.toUpperCase()}`]);
-      expect(Object.keys(d).filter((k) => k.startsWith('ACT_')).length).toBeGreaterThanOrEqual(2);
+      expect(Object.keys(d).filter((k) => k.startsWith('PERCEIVE_')).length).toBeGreaterThanOrEqual(2);
+      expect(d.RULE_GLSL).toBe(`rules/${r}.glsl`);
       // a float literal the shaders compare alpha with, the same number the CPU reference uses
       expect(d.ALIVE_THRESHOLD).toBe('0.1');
       expect(Number(d.ALIVE_THRESHOLD)).toBe(RULES[r].aliveThreshold);
@@ -153,7 +156,7 @@ describe('rule registry', () => {
     const { readFileSync } = await import('node:fs');
     for (const r of RULE_NAMES) {
       const p = RULES[r].passes;
-      for (const f of [p.update, p.alive, p.bwOut]) expect(readFileSync(new URL(`../../glsl/${f}`, import.meta.url), 'utf8')).toMatch(/^\/\/ /);
+      for (const f of [p.update, p.alive, p.bwOut, RULES[r].glsl]) expect(readFileSync(new URL(`../../glsl/${f}`, import.meta.url), 'utf8')).toMatch(/^\/\/ /);
     }
   });
 });
@@ -175,5 +178,22 @@ describe('seedState', () => {
             ones += v!;
           }
     expect(ones).toBe(batch * (CHANNELS - 3));
+  });
+});
+
+describe('#include RULE_GLSL', () => {
+  const files = { 'main.frag': '#include "common/a.glsl"\n#include RULE_GLSL\nvoid main() {}', 'common/a.glsl': 'float a() { return 2.0; }', 'rules/x.glsl': '#include "common/a.glsl"\nfloat f() { return 1.0; }' };
+
+  it('includes the file the define names, once, and does not write that define', () => {
+    const a = assemble('main.frag', { RULE_GLSL: 'rules/x.glsl', HIDDEN: 8 }, files);
+    expect(a.source).toContain('#define HIDDEN 8');
+    expect(a.source).not.toMatch(/#define RULE_GLSL/);
+    expect(a.source.match(/float a\(\)/g)).toHaveLength(1);
+    const at = a.source.split('\n').findIndex((l) => l.startsWith('float f()'));
+    expect(a.lines[at]).toEqual({ file: 'rules/x.glsl', line: 2 });
+  });
+
+  it('names the file and the missing define when no define names the rule file', () => {
+    expect(() => assemble('main.frag', { HIDDEN: 8 }, files)).toThrow(/^nca-gl: main\.frag includes RULE_GLSL, but no define RULE_GLSL names a GLSL file/);
   });
 });

@@ -1,20 +1,22 @@
-// update_seed.frag — the `seed` rule's stochastic replacement before alive masking, two cells per
-// fragment: u = m ? sigmoid(w1 · atan(w0 · p + b0) + b1) : x (docs/model.md). alive_seed.frag follows.
+// update.frag — a rule's update before alive masking, two cells per fragment:
+// u = ruleUpdate(x, m, w1 · ruleAct(w0 · p + b0) + b1) (docs/model.md, "Update rules"; the rule's
+// functions come from its GLSL file, rules/<rule>.glsl, named by RULE_GLSL). The rule's alive
+// pass (alive_*.frag) follows.
 //
 // Inputs:   u_state  sampler2DArray  x_t, 4 layers, atlas layout (layout.glsl)
-//           u_params sampler2D       parameters (mlp.glsl)
+//           u_params sampler2D       parameters (mlp.glsl; b1 texels are zero without HAS_B1)
 // Outputs:  location 2·q + k = quad q of cell k of the pair: u packed by 2 (pair.glsl), 8 layers
 // Uniforms: u_grid, u_tilesX, u_batch; u_atlasWidth int; u_seed, u_iteration, u_step (hash counters);
-//           u_threshold  uint  a channel (or cell) updates when its draw < u_threshold (rate · 2^24)
-// Defines:  PERCEIVE_*, HIDDEN, HIDDEN4, PER_CELL, PACK (= 2)
+//           u_threshold  uint  a cell (or channel) updates when its draw < u_threshold (rate · 2^24)
+// Defines:  RULE_GLSL, PERCEIVE_*, HIDDEN, HIDDEN4, PER_CELL, PACK (= 2)
 #include "common/layout.glsl"
 #include "common/packed.glsl"
 #include "common/hash.glsl"
 #include "common/mask.glsl"
 #include "common/perceive.glsl"
 #include "common/mlp.glsl"
-#include "common/atan.glsl"
 #include "common/pair.glsl"
+#include RULE_GLSL
 
 uniform sampler2DArray u_state;
 uniform sampler2D u_params;
@@ -35,14 +37,12 @@ void main() {
   for (int j4 = 0; j4 < HIDDEN4; j4++) {
     vec4 za, zb;
     hiddenPrePair(u_params, j4, pa, pb, za, zb);
-    outputAccumulatePair(u_params, j4, ncaAtan(za), ncaAtan(zb), ya, yb);
+    outputAccumulatePair(u_params, j4, ruleAct(za), ruleAct(zb), ya, yb);
   }
   vec4 ua[4], ub[4];
   for (int q = 0; q < 4; q++) {
-    vec4 sa = 1.0 / (1.0 + exp(-ya[q]));
-    vec4 sb = 1.0 / (1.0 + exp(-yb[q]));
-    ua[q] = pr.okA ? mix(pa[q], sa, updateMask(pr.a, q, u_seed, u_iteration, u_step, u_threshold)) : vec4(0.0);
-    ub[q] = pr.okB ? mix(pb[q], sb, updateMask(pr.b, q, u_seed, u_iteration, u_step, u_threshold)) : vec4(0.0);
+    ua[q] = pr.okA ? ruleUpdate(pa[q], updateMask(pr.a, q, u_seed, u_iteration, u_step, u_threshold), ya[q]) : vec4(0.0);
+    ub[q] = pr.okB ? ruleUpdate(pb[q], updateMask(pr.b, q, u_seed, u_iteration, u_step, u_threshold), yb[q]) : vec4(0.0);
   }
   outs[0] = ua[0]; outs[1] = ub[0]; outs[2] = ua[1]; outs[3] = ub[1];
   outs[4] = ua[2]; outs[5] = ub[2]; outs[6] = ua[3]; outs[7] = ub[3];
