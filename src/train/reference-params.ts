@@ -6,7 +6,7 @@ import { check, checkNumber, describe, NcaGlError } from '../errors';
 import { hasOutputBias, type RuleConfig, type TensorShape, weightShapes } from '../engine/model';
 import { RULES } from '../engine/rules';
 
-/** Float64 copies of parameter tensors, same names and shapes as Weights (b1 only for the seed rule). */
+/** Float64 copies of parameter tensors, same names and shapes as Weights (b1 when the rule has one: hasOutputBias). */
 export interface Grads {
   w0: Float64Array;
   b0: Float64Array;
