@@ -33,14 +33,19 @@ function glslEntries(keep) {
   return { entries: out, files: Object.keys(out).map((n) => join(dir, n)) };
 }
 
-/** `import sources from 'virtual:glsl'` → { 'engine/draw.frag': '…', … } for the files `keep` passes. */
-function glslPlugin(keep = () => true) {
+/**
+ * `import sources from 'virtual:glsl'` → { 'engine/draw.frag': '…', … } for the files `keep` passes.
+ * With `bare`, comment-only lines are emptied (not removed, so a compile error's line numbers still
+ * match the file): the widget bundle carries no shader prose.
+ */
+function glslPlugin(keep = () => true, bare = false) {
   return {
     name: 'glsl',
     setup(build) {
       build.onResolve({ filter: /^virtual:glsl$/ }, () => ({ path: 'glsl', namespace: 'virtual-glsl' }));
       build.onLoad({ filter: /.*/, namespace: 'virtual-glsl' }, () => {
         const { entries, files } = glslEntries(keep);
+        if (bare) for (const k of Object.keys(entries)) entries[k] = entries[k].replace(/^[ \t]*\/\/.*$/gm, '');
         return { contents: `export default ${JSON.stringify(entries)};`, loader: 'js', watchFiles: files };
       });
     },
@@ -49,7 +54,7 @@ function glslPlugin(keep = () => true) {
 
 const common = { bundle: true, sourcemap: true, target: 'es2022', logLevel: 'warning', plugins: [glslPlugin()] };
 /** The widget bundles: inference passes only. */
-const widget = { ...common, entryPoints: ['src/widget/bundle.ts'], platform: 'browser', minify: true, plugins: [glslPlugin((f) => f.startsWith('engine/'))] };
+const widget = { ...common, entryPoints: ['src/widget/bundle.ts'], platform: 'browser', minify: true, plugins: [glslPlugin((f) => f.startsWith('engine/') || f.startsWith('rules/'), true)] };
 mkdirSync(join(root, 'dist'), { recursive: true });
 
 // the package's ES module (`import … from 'nca-gl'`): one file per source module (shared code in

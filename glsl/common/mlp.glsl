@@ -2,9 +2,9 @@
 //
 // u_params (sampler2D, RGBA32F): a matrix M (out × in) with bias b takes out/4 rows of in+1 texels:
 // texel (i, r) = M[4r..4r+3][i], texel (in, r) = b[4r..4r+3].
-//   rows [0, HIDDEN4):           w0 | b0  (in = 48)
+//   rows [0, HIDDEN4):           w0 | b0  (in = PERCEPTION)
 //   rows [HIDDEN4, HIDDEN4 + 4): w1 | b1  (in = HIDDEN)
-// Defines: HIDDEN (hidden units), HIDDEN4 = HIDDEN / 4, PERCEPTION (= 48),
+// Defines: HIDDEN, HIDDEN4 = HIDDEN / 4, PERCEPTION (= 48), CHANNELS (= 16), HAS_B1,
 //          PARAMS_UBO (1: read the same texels from two uniform blocks instead of u_params).
 //
 // With PARAMS_UBO the runtime mirrors two rectangles of the parameter texture into uniform
@@ -73,16 +73,16 @@ void outputAccumulate(sampler2D P, int j4, vec4 a, inout vec4 y[4]) {
   y[3] += block1(P, 4 * j4, 3) * a;
 }
 
-// Output bias quad o4 (zero for the growing rule).
+// Output bias quad o4 (zero without HAS_B1).
 vec4 outputBias(sampler2D P, int o4) {
   return param1(P, HIDDEN, o4);
 }
 
 // Which parameter tensor texel t of the parameter texture belongs to:
-// 0 w0, 1 b0, 2 w1, 3 b1 (seed rule only, HAS_B1), -1 none (padding texel).
+// 0 w0, 1 b0, 2 w1, 3 b1 (only with HAS_B1), -1 none (padding texel).
 int paramTensor(ivec2 t) {
-  if (t.y < HIDDEN4) return t.x < 48 ? 0 : (t.x == 48 ? 1 : -1);
-  if (t.y < HIDDEN4 + 4) return t.x < HIDDEN ? 2 : (t.x == HIDDEN && HAS_B1 == 1 ? 3 : -1);
+  if (t.y < HIDDEN4) return t.x < PERCEPTION ? 0 : (t.x == PERCEPTION ? 1 : -1);
+  if (t.y < HIDDEN4 + CHANNELS / 4) return t.x < HIDDEN ? 2 : (t.x == HIDDEN && HAS_B1 == 1 ? 3 : -1);
   return -1;
 }
 

@@ -4,7 +4,7 @@
 // every weight fetch of the MLP serves two cells; they write the unmasked update u packed by 2
 // (packed.glsl: quad q of cell k at layer 2·q + k), and the alive pass (alive_*.frag) masks it and
 // writes the state back in the plain atlas layout.
-// Needs layout.glsl, packed.glsl (PACK = 2), perceive.glsl, hash.glsl.
+// Needs layout.glsl, packed.glsl (PACK = 2), perceive.glsl, mask.glsl.
 
 struct Pair {
   Cell a;
@@ -34,12 +34,5 @@ void perceiveBoth(sampler2DArray s, Pair pr, out vec4 pa[12], out vec4 pb[12]) {
 
 // The update mask of quad q of cell c: per cell (PER_CELL) or per channel.
 vec4 updateMask(Cell c, int q, uint seed, uint iteration, uint step, uint threshold) {
-  uint key = cellKey(seed, iteration, step, uint(c.b), cellIndex(c));
-#if PER_CELL
-  return vec4(draw24(key, 0u) < threshold ? 1.0 : 0.0);
-#else
-  uint ch = uint(4 * q);
-  return vec4(bvec4(draw24(key, ch) < threshold, draw24(key, ch + 1u) < threshold,
-                    draw24(key, ch + 2u) < threshold, draw24(key, ch + 3u) < threshold));
-#endif
+  return maskQuad(cellKey(seed, iteration, step, uint(c.b), cellIndex(c)), q, threshold);
 }

@@ -1,22 +1,24 @@
 // perceive.glsl — the 3×3 perception stencils (docs/model.md, "Perception").
 //
 // Fills p[12]: quads 0–3 the cell's own channels, 4–7 and 8–11 the second and third groups:
-//   RULE_SEED:    moore (mean of the 8 neighbours), sobel_x + sobel_y
-//   RULE_GROWING: sobel_x / 8, sobel_y / 8
+//   PERCEIVE_MOORE (seed):    moore (mean of the 8 neighbours), sobel_x + sobel_y
+//   PERCEIVE_SOBEL (growing): sobel_x / 8, sobel_y / 8
 // Correlation with dy pointing down the image; zero padding outside the grid.
-// Needs layout.glsl. Defines: RULE_SEED or RULE_GROWING.
+// Needs layout.glsl. Defines: PERCEIVE_* (src/engine/rules.ts).
 
 // The three features of one channel quad from its 3×3 neighbourhood (rows n*, centre row, s*).
 void features(vec4 nw, vec4 n, vec4 ne, vec4 w, vec4 m, vec4 e, vec4 sw, vec4 so, vec4 se, int q, inout vec4 p[12]) {
   vec4 gx = (ne - nw) + 2.0 * (e - w) + (se - sw);
   vec4 gy = (sw - nw) + 2.0 * (so - n) + (se - ne);
   p[q] = m;
-#if RULE_SEED
+#if PERCEIVE_MOORE
   p[4 + q] = (nw + n + ne + w + e + sw + so + se) * 0.125;
   p[8 + q] = gx + gy;
-#else
+#elif PERCEIVE_SOBEL
   p[4 + q] = gx * 0.125;
   p[8 + q] = gy * 0.125;
+#else
+#error unknown perception
 #endif
 }
 
@@ -34,10 +36,12 @@ float stencilWeight(int g, int dx, int dy) {
   int i = (dy + 1) * 3 + (dx + 1);
   float kx = float[9](-1.0, 0.0, 1.0, -2.0, 0.0, 2.0, -1.0, 0.0, 1.0)[i];
   float ky = float[9](-1.0, -2.0, -1.0, 0.0, 0.0, 0.0, 1.0, 2.0, 1.0)[i];
-#if RULE_SEED
+#if PERCEIVE_MOORE
   return g == 1 ? (i == 4 ? 0.0 : 0.125) : kx + ky;
-#else
+#elif PERCEIVE_SOBEL
   return (g == 1 ? kx : ky) * 0.125;
+#else
+#error unknown perception
 #endif
 }
 

@@ -7,7 +7,7 @@
 // Outputs:  locations 0–3 = layers 0–3 of x_{t+1}, atlas layout
 //           location 4 (with STORE_ALIVE) = the mask (1 alive, 0 dead) in .r, for backprop
 // Uniforms: u_grid, u_tilesX, u_batch
-// Defines:  STORE_ALIVE, PACK (= 2)
+// Defines:  STORE_ALIVE, PACK (= 2), ALIVE_THRESHOLD (= 0.1)
 #include "common/layout.glsl"
 #include "common/packed.glsl"
 
@@ -33,7 +33,7 @@ void main() {
         before = max(before, quadAt(u_prev, c, ivec2(dx, dy), 0).w);
         after = max(after, packedAt(u_next, c, ivec2(dx, dy), 0).w);
       }
-    alive = before > 0.1 && after > 0.1 ? 1.0 : 0.0;
+    alive = before > ALIVE_THRESHOLD && after > ALIVE_THRESHOLD ? 1.0 : 0.0;
   }
   ivec2 t = c.origin + c.xy;
   o0 = packedFetch(u_next, t, 0) * alive;

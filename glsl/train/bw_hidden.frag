@@ -1,6 +1,6 @@
 // bw_hidden.frag — hidden layer recompute and backward for hidden quads u_j4 and u_j4 + 1 of two
 // neighbouring cells at once (HPACK = 2: the cells share every weight fetch):
-//   z0 = w0·p + b0,  act = atan(z0) (seed) | relu(z0) (growing),
+//   z0 = w0·p + b0,  act = ruleAct(z0) (atan: seed; relu: growing; rules/<rule>.glsl),
 //   g_z0 = act'(z0) · (w1ᵀ g_out),  with g_out = g_z1 (seed) or g_dx (growing).
 //
 // Inputs:   u_state  sampler2DArray  x_t (perception quads 0–3), atlas layout
@@ -11,12 +11,13 @@
 //           (layer 2·(u_j4 + n) + k), location 4 + 2·n + k = act quad u_j4 + n of cell k (layer
 //           2·(HQ + u_j4 + n) + k). With an odd HIDDEN4 the last draw's second quad is zero.
 // Uniforms: u_grid, u_tilesX, u_batch; u_j4 int (even); u_atlasWidth int
-// Defines:  RULE_SEED / RULE_GROWING, HIDDEN, HIDDEN4, HQ (HIDDEN4 rounded up to even), PACK (= HPACK = 2)
+// Defines:  RULE_GLSL (ruleAct, ruleActBack), HIDDEN, HIDDEN4, HQ (HIDDEN4 rounded up to even), PACK (= HPACK = 2)
 #include "common/layout.glsl"
 #include "common/packed.glsl"
 #include "common/mlp.glsl"
 #include "common/atan.glsl"
 #include "common/train.glsl"
+#include RULE_GLSL
 
 uniform sampler2DArray u_state;
 uniform sampler2DArray u_perc;
@@ -28,13 +29,8 @@ uniform int u_atlasWidth;
 layout(location = 0) out vec4 outs[8];
 
 void activation(vec4 z, vec4 back, bool ok, out vec4 gz, out vec4 act) {
-#if RULE_SEED
-  act = ncaAtan(z);
-  gz = back / (1.0 + z * z);
-#else
-  act = max(z, 0.0);
-  gz = back * vec4(greaterThan(z, vec4(0.0)));
-#endif
+  act = ruleAct(z);
+  gz = ruleActBack(back, z);
   if (!ok) { gz = vec4(0.0); act = vec4(0.0); }
 }
 

@@ -8,9 +8,10 @@
 //           locations 4–7 = g_direct (its layers 4–7)
 // Uniforms: u_grid, u_tilesX, u_batch; u_seed, u_iteration, u_step (= t), u_threshold (hash.glsl)
 //           u_aliveLayer int
-// Defines:  PER_CELL
+// Defines:  PER_CELL (mask.glsl)
 #include "common/layout.glsl"
 #include "common/hash.glsl"
+#include "common/mask.glsl"
 
 uniform sampler2DArray u_grad;
 uniform sampler2DArray u_alive;
@@ -37,14 +38,7 @@ void main() {
   uint key = cellKey(u_seed, u_iteration, u_step, uint(c.b), cellIndex(c));
   for (int q = 0; q < 4; q++) {
     gu[q] = a * quadHere(u_grad, c, q);
-#if PER_CELL
-    vec4 m = vec4(draw24(key, 0u) < u_threshold ? 1.0 : 0.0);
-#else
-    uint ch = uint(4 * q);
-    vec4 m = vec4(bvec4(draw24(key, ch) < u_threshold, draw24(key, ch + 1u) < u_threshold,
-                        draw24(key, ch + 2u) < u_threshold, draw24(key, ch + 3u) < u_threshold));
-#endif
-    gdx[q] = m * gu[q];
+    gdx[q] = maskQuad(key, q, u_threshold) * gu[q];
   }
   o0 = gdx[0]; o1 = gdx[1]; o2 = gdx[2]; o3 = gdx[3];
   o4 = gu[0]; o5 = gu[1]; o6 = gu[2]; o7 = gu[3];

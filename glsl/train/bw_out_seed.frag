@@ -9,9 +9,10 @@
 // Outputs:  locations 0–3 = g_z1 (layers 0–3 of the output-gradient texture)
 //           locations 4–7 = g_direct (its layers 4–7)
 // Uniforms: u_grid, u_tilesX, u_batch; u_seed, u_iteration, u_step (= t), u_threshold
-// Defines:  RULE_SEED, HIDDEN, HIDDEN4, PER_CELL
+// Defines:  HIDDEN, HIDDEN4, PERCEPTION, PER_CELL, ALIVE_THRESHOLD (src/engine/rules.ts)
 #include "common/layout.glsl"
 #include "common/hash.glsl"
+#include "common/mask.glsl"
 #include "common/mlp.glsl"
 #include "common/atan.glsl"
 #include "common/train.glsl"
@@ -46,16 +47,10 @@ void main() {
   vec4 m[4];
   for (int q = 0; q < 4; q++) {
     y[q] = 1.0 / (1.0 + exp(-y[q]));
-#if PER_CELL
-    m[q] = vec4(draw24(key, 0u) < u_threshold ? 1.0 : 0.0);
-#else
-    uint ch = uint(4 * q);
-    m[q] = vec4(bvec4(draw24(key, ch) < u_threshold, draw24(key, ch + 1u) < u_threshold,
-                      draw24(key, ch + 2u) < u_threshold, draw24(key, ch + 3u) < u_threshold));
-#endif
+    m[q] = maskQuad(key, q, u_threshold);
   }
   float alpha = mix(p[0].w, y[0].w, m[0].w);
-  float alive = alpha > 0.1 ? 1.0 : 0.0;
+  float alive = alpha > ALIVE_THRESHOLD ? 1.0 : 0.0;
   vec4 gz1[4];
   vec4 gd[4];
   for (int q = 0; q < 4; q++) {

@@ -9,7 +9,7 @@
 //           u_target sampler2D       target RGBA, W×H, row 0 = top
 // Outputs:  locations 0–3 = g_t, 4 layers
 // Uniforms: u_grid, u_tilesX, u_batch; u_lossScale float  1/N inside the loss window, else 0
-// Defines:  RULE_SEED / RULE_GROWING, LOSS_L1L2, PACK
+// Defines:  PERCEIVE_MOORE / PERCEIVE_SOBEL (perceive.glsl), LOSS_L1L2, PACK
 #include "common/layout.glsl"
 #include "common/packed.glsl"
 #include "common/perceive.glsl"

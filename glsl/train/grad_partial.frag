@@ -1,8 +1,8 @@
 // grad_partial.frag — weight-gradient partial sums of one backward step, added to the running
 // partials of earlier steps. A texel of the parameter gradient (mlp.glsl layout) is a sum over
 // cells of an outer product:
-//   rows [0, HIDDEN4):   texel (i, r) += g_z0[quad r] · in_i,  in = [p (48), 1]
-//   rows [HIDDEN4, +4):  texel (i, r) += g_out[quad r − HIDDEN4] · in_i,  in = [act (HIDDEN), BIAS1]
+//   rows [0, HIDDEN4):   texel (i, r) += g_z0[quad r] · in_i,  in = [p (PERCEPTION = 48), 1]
+//   rows [HIDDEN4, +4):  texel (i, r) += g_out[quad r − HIDDEN4] · in_i,  in = [act (HIDDEN), HAS_B1]
 // Each fragment owns a 4×8 block — output row quad r, input column quads 2·i8 and 2·i8 + 1 — and
 // one chunk k of atlas rows: each cell then costs three fetches for 32 multiply-adds, the most
 // eight render targets allow.
@@ -14,8 +14,8 @@
 //           u_gout   sampler2DArray  layers 0–3 = g_out (bw_out_*.frag), atlas layout
 // Outputs:  locations 0–7 = the new partials (layers 0–7)
 // Uniforms: u_atlas ivec2 atlas size in texels; u_chunkRows int  atlas rows per chunk
-// Defines:  HIDDEN, HIDDEN4, HQ (HIDDEN4 rounded up to even), PH, BIAS1 (1.0 seed: output bias;
-//           0.0 growing: none), HPACK
+// Defines:  HIDDEN, HIDDEN4, HQ (HIDDEN4 rounded up to even), PH, HAS_B1 (1: the rule has an output
+//           bias b1, whose gradient is g_out; 0: none), HPACK
 // Padding cells hold zero gradients; cells past the atlas width are skipped.
 
 uniform sampler2DArray u_prev;
@@ -60,7 +60,7 @@ void main() {
   B0 = texelFetch(u_prev, ivec3(t, 4), 0); B1 = texelFetch(u_prev, ivec3(t, 5), 0);
   B2 = texelFetch(u_prev, ivec3(t, 6), 0); B3 = texelFetch(u_prev, ivec3(t, 7), 0);
   vec4 one = vec4(1.0, 0.0, 0.0, 0.0);
-  vec4 bias1 = vec4(BIAS1, 0.0, 0.0, 0.0);
+  vec4 bias1 = vec4(float(HAS_B1), 0.0, 0.0, 0.0);
   if (r < HIDDEN4) {
     // w0 | b0: inputs are the 12 perception quads, then the constant 1 (quad 12)
     if (i8 < 2) {

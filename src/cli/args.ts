@@ -4,7 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TASKS, type Task } from '../train/presets';
-import { RULES, type Rule } from '../engine/model';
+import { RULE_NAMES, type Rule } from '../engine/model';
 import type { LrSchedule } from '../train/schedule';
 import { WEBGL_MODES, type WebGLMode } from '../node/browser';
 import { UsageError } from './errors';
@@ -320,7 +320,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     help,
     image: onePositional(c, positionals, 'image (a file, or one of lizard, dragon, pig, mouse, heart)'),
     task: oneOf(c, 'task', v.task, TASKS) ?? 'growth',
-    rule: oneOf(c, 'rule', v.rule, RULES),
+    rule: oneOf(c, 'rule', v.rule, RULE_NAMES),
     width: size ?? intFlag(c, 'width', v.width, 3, 1024),
     height: size ?? intFlag(c, 'height', v.height, 3, 1024),
     padding: intFlag(c, 'padding', v.padding, 0, 500),

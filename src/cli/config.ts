@@ -17,6 +17,7 @@ import { MAX_POOL, MAX_ROLLOUT } from '../engine/budget';
 import { describe, NcaGlError } from '../errors';
 import { MAX_ITERATIONS } from './args';
 import { SHIPPED_TARGETS, shippedTargetNames } from '../io/shipped-targets';
+import { TRAINING_DEFAULTS } from '../train/options';
 import { preset, TASKS, type Task } from '../train/presets';
 import { checkSchedule, type LrSchedule } from '../train/schedule';
 import type { TrainArgs } from './args';
@@ -91,7 +92,7 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   const rule = a.rule ?? (!full && a.task === 'growth' ? QUICK.growthRule : p.rule);
   if (rule !== p.rule) {
     c.rule = rule;
-    if (rule === 'growing') c.normalizeGrads = true;
+    if (TRAINING_DEFAULTS[rule].normalizeGrads) c.normalizeGrads = true; // the rule's published regimen normalises
   }
   const radius = p.curriculum?.radius;
   if (!full && radius) c.radiusStart = Math.min(radius.start, side / 2);

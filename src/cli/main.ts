@@ -7,8 +7,8 @@ import { parseExport, parseImport, parseStrip, runExport, runImport, runStrip } 
 import { EXIT, exitCodeOf, messageOf, UsageError } from './errors';
 import { info, type Io, render } from './render';
 import { train } from './train';
+import { VERSION } from '../version';
 
-export const VERSION = '0.1.0';
 /** The atomic file write the commands use (scripts/evaluate-zoo.mjs --write uses it too). */
 export { writeFileAtomic } from './atomic';
 

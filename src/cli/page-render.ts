@@ -42,7 +42,7 @@ export function installRenderApi(): void {
     let label = o.start === 'seed' ? 'the seed (one live cell)' : 'the target';
     if (o.start === 'task') {
       if (!p || p.regimen === 'distill' || !p.curriculum) {
-        start = model.rule.rule === 'growing' || (p && p.regimen === 'distill') ? 'seed' : 'target';
+        start = N.RULES[model.rule.rule].start === 'seed' || (p && p.regimen === 'distill') ? 'seed' : 'target';
         label = start === 'seed' ? `the seed (one live cell), the start of task '${task ?? model.rule.rule}'` : 'the target (the file names no article task)';
       } else {
         const cur = new N.Curriculum(p.curriculum);

@@ -11,6 +11,7 @@ import type { EvaluationEvent, FaultEvent, ProgressEvent, TrainingSession } from
 import type { Quality } from '../train/keep-best';
 import type { LrSchedule } from '../train/schedule';
 import type { Task } from '../train/presets';
+import type { Rule } from '../engine/rules';
 
 /** Everything that decides a training run; saved in the model (resume.cli) so --resume repeats it. */
 export interface TrainConfig {
@@ -34,7 +35,7 @@ export interface TrainConfig {
   /** Growth: the curriculum's first truncation radius (the grid's half diagonal on small grids). */
   radiusStart?: number;
   /** The update rule when it is not the task's (the quick growth job: 'growing'). */
-  rule?: 'seed' | 'growing';
+  rule?: Rule;
   /** Per-tensor gradient normalisation when it is not the task's (the quick growth job: true). */
   normalizeGrads?: boolean;
   /** Article tasks: the curriculum's ladder shortened to this many levels (shortenLadder). */

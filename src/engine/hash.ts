@@ -49,3 +49,22 @@ export function unit(d24: number): number {
  * (perturbations, pool damage), so those draws never coincide with a mask draw.
  */
 export const STREAM_BASE = 0xf0000000;
+
+/** Deterministic standard normal draws from the hash (Box–Muller), on stream STREAM_BASE + `stream`. */
+export function normals(seed: number, stream: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = cellKey(seed, 0, STREAM_BASE + stream, 0, i);
+    const u1 = (draw24(k, 0) + 0.5) / 16777216;
+    const u2 = (draw24(k, 1) + 0.5) / 16777216;
+    out[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  }
+  return out;
+}
+
+/** The counters that key a step's draws (cellKey): run seed, training iteration, step. */
+export interface Counters {
+  seed: number;
+  iteration: number;
+  step: number;
+}

@@ -24,7 +24,7 @@
  */
 import { check } from '../errors';
 import type { AtlasOrder } from '../gl/context';
-import { CHANNELS, PERCEPTION, type Rule, type Weights } from './model';
+import { CHANNELS, hasOutputBias, PERCEPTION, type Rule, type Weights } from './model';
 
 export interface Atlas {
   /** Grid width and height in cells. */
@@ -129,7 +129,7 @@ export function unpackCells(a: Atlas, src: Float32Array, channels = CHANNELS): F
  * (in, r) = (b[4r], …, b[4r+3]). Then a layer's output quad r is Σ_i texel(i, r)·x_i + texel(in, r),
  * and the transposed product reads the same texels.
  *   rows [0, hidden/4):            w0 | b0   (in = 48)
- *   rows [hidden/4, hidden/4 + 4): w1 | b1   (in = hidden; b1 is zero for a growing rule without outputBias)
+ *   rows [hidden/4, hidden/4 + 4): w1 | b1   (in = hidden; b1 is zero for a rule without one)
  * Unused texels are zero.
  */
 export interface ParamLayout {
@@ -160,7 +160,7 @@ export function packParams(pl: ParamLayout, w: Weights): Float32Array {
   return out;
 }
 
-/** Parameter texture data → weights of `rule` (with b1 for the seed rule, or with `outputBias`). */
+/** Parameter texture data → weights of `rule` (with b1 when the rule has it: hasOutputBias). */
 export function unpackParams(pl: ParamLayout, rule: Rule, data: Float32Array, outputBias = false): Weights {
   const get = (rows: number, cols: number, row0: number) => {
     const m = new Float32Array(rows * cols);
@@ -176,6 +176,6 @@ export function unpackParams(pl: ParamLayout, rule: Rule, data: Float32Array, ou
   const l0 = get(pl.hidden, PERCEPTION, 0);
   const l1 = get(CHANNELS, pl.hidden, pl.w1Row);
   const w: Weights = { w0: l0.m, b0: l0.b, w1: l1.m };
-  if (rule === 'seed' || outputBias) w.b1 = l1.b;
+  if (hasOutputBias({ rule, outputBias })) w.b1 = l1.b;
   return w;
 }

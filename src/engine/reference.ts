@@ -7,12 +7,15 @@
  */
 import * as hash from './hash';
 import * as model from './model';
+import type { Counters } from './hash';
 import type { RuleConfig, Weights } from './model';
+import * as rules from './rules';
 
 // Local copies: under vitest's module runner every use of an imported binding is a getter call,
 // which costs ~4× in these loops.
 const { cellKey, draw24, rateThreshold } = hash;
-const { ALIVE_THRESHOLD, CHANNELS, PERCEPTION, hasOutputBias } = model;
+const { CHANNELS, PERCEPTION, hasOutputBias } = model;
+const { RULES, perceptionStencil } = rules;
 
 export interface Dims {
   batch: number;
@@ -20,11 +23,7 @@ export interface Dims {
   width: number;
 }
 
-export interface Counters {
-  seed: number;
-  iteration: number;
-  step: number;
-}
+export type { Counters };
 
 /** Channel c of cell (x, y) of grid b, zero outside the grid. */
 export function at(s: ArrayLike<number>, d: Dims, b: number, y: number, x: number, c: number): number {
@@ -32,28 +31,13 @@ export function at(s: ArrayLike<number>, d: Dims, b: number, y: number, x: numbe
   return s[((b * d.height + y) * d.width + x) * CHANNELS + c]!;
 }
 
-/** Sobel kernels as [dy + 1][dx + 1], dy pointing down the image. */
-export const KX = [
-  [-1, 0, 1],
-  [-2, 0, 2],
-  [-1, 0, 1],
-];
-export const KY = [
-  [-1, -2, -1],
-  [0, 0, 0],
-  [1, 2, 1],
-];
-
 /**
  * The perception weight of neighbour (dx, dy) for feature group g (0: self, 1, 2) of `rule`:
- * feature p[16 g + c] = Σ_{dx,dy} stencil(g, dx, dy) · s_c(x + dx, y + dy).
+ * feature p[16 g + c] = Σ_{dx,dy} stencil(g, dx, dy) · s_c(x + dx, y + dy) (rules.ts,
+ * perceptionStencil, with the rule's perception).
  */
 export function stencil(rule: RuleConfig['rule'], g: number, dx: number, dy: number): number {
-  if (g === 0) return dx === 0 && dy === 0 ? 1 : 0;
-  const kx = KX[dy + 1]![dx + 1]!;
-  const ky = KY[dy + 1]![dx + 1]!;
-  if (rule === 'seed') return g === 1 ? (dx === 0 && dy === 0 ? 0 : 0.125) : kx + ky;
-  return (g === 1 ? kx : ky) * 0.125;
+  return perceptionStencil(RULES[rule].perception, g, dx, dy);
 }
 
 /** The 48 perception features of one cell. */
@@ -78,29 +62,30 @@ export function perceive(rule: RuleConfig['rule'], s: ArrayLike<number>, d: Dims
 export interface MlpActivations {
   /** Hidden pre-activation w0·p + b0. */
   z0: Float64Array;
-  /** Hidden activation: atan(z0) (seed) or relu(z0) (growing). */
+  /** Hidden activation: the rule's act(z0), e.g. atan (seed) or relu (growing). */
   a: Float64Array;
-  /** Output: sigmoid(w1·a + b1) (seed) or w1·a (+ b1 with outputBias) (growing). */
+  /** Output: the rule's output(w1·a (+ b1)), e.g. sigmoid (seed) or the identity (growing). */
   y: Float64Array;
 }
 
 /** The MLP of one cell. */
 export function mlp(cfg: RuleConfig, w: Weights, p: ArrayLike<number>): MlpActivations {
   const H = cfg.hidden;
+  const spec = RULES[cfg.rule];
   const z0 = new Float64Array(H);
   const a = new Float64Array(H);
   for (let j = 0; j < H; j++) {
     let z = w.b0[j]!;
     for (let i = 0; i < PERCEPTION; i++) z += w.w0[j * PERCEPTION + i]! * p[i]!;
     z0[j] = z;
-    a[j] = cfg.rule === 'seed' ? Math.atan(z) : Math.max(z, 0);
+    a[j] = spec.act(z);
   }
   const y = new Float64Array(CHANNELS);
   const bias = hasOutputBias(cfg) && w.b1 !== undefined;
   for (let o = 0; o < CHANNELS; o++) {
     let z = bias ? w.b1![o]! : 0;
     for (let j = 0; j < H; j++) z += w.w1[o * H + j]! * a[j]!;
-    y[o] = cfg.rule === 'seed' ? 1 / (1 + Math.exp(-z)) : z;
+    y[o] = spec.output(z);
   }
   return { z0, a, y };
 }
@@ -129,8 +114,20 @@ export interface StepRecord {
   alive: Float64Array;
 }
 
+/** Whether cell i = (b, y, x) lives after the step x → u, by the rule's alive test. */
+function isAlive(spec: rules.RuleSpec, s: ArrayLike<number>, u: Float64Array, d: Dims, b: number, y: number, x: number, i: number): boolean {
+  const t = spec.aliveThreshold;
+  switch (spec.alive) {
+    case 'self':
+      return u[i * CHANNELS + 3]! > t;
+    case 'neighbourhood':
+      return maxAlpha(s, d, b, y, x) > t && maxAlpha(u, d, b, y, x) > t;
+  }
+}
+
 /** One CA step with its intermediates. */
 export function stepDetailed(cfg: RuleConfig, w: Weights, s: ArrayLike<number>, d: Dims, k: Counters): StepRecord {
+  const spec = RULES[cfg.rule];
   const n = d.batch * d.height * d.width;
   const u = new Float64Array(n * CHANNELS);
   const p = new Float64Array(PERCEPTION);
@@ -144,7 +141,7 @@ export function stepDetailed(cfg: RuleConfig, w: Weights, s: ArrayLike<number>, 
         const o = ((b * d.height + y) * d.width + x) * CHANNELS;
         for (let c = 0; c < CHANNELS; c++) {
           const xc = s[o + c]!;
-          u[o + c] = cfg.rule === 'seed' ? (m[c] ? out[c]! : xc) : xc + m[c]! * out[c]!;
+          u[o + c] = spec.update(xc, m[c]!, out[c]!);
         }
       }
     }
@@ -155,10 +152,7 @@ export function stepDetailed(cfg: RuleConfig, w: Weights, s: ArrayLike<number>, 
     for (let y = 0; y < d.height; y++) {
       for (let x = 0; x < d.width; x++) {
         const i = (b * d.height + y) * d.width + x;
-        const live =
-          cfg.rule === 'seed'
-            ? u[i * CHANNELS + 3]! > ALIVE_THRESHOLD
-            : maxAlpha(s, d, b, y, x) > ALIVE_THRESHOLD && maxAlpha(u, d, b, y, x) > ALIVE_THRESHOLD;
+        const live = isAlive(spec, s, u, d, b, y, x, i);
         alive[i] = live ? 1 : 0;
         if (live) for (let c = 0; c < CHANNELS; c++) next[i * CHANNELS + c] = u[i * CHANNELS + c]!;
       }

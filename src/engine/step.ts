@@ -1,22 +1,21 @@
 /**
  * The forward CA step on the GPU as a list of passes, shared by the engine (running a model) and
  * the trainer (rolling out before backprop):
- *   update_<rule>.frag   x_t → u, the unmasked update, two cells per fragment (every weight fetch
- *                        serves two cells), written packed by 2 into a scratch texture
- *   alive_<rule>.frag    u (and x_t) → x_{t+1} in the plain atlas layout (+ the alive mask)
+ *   update   x_t → u, the unmasked update, two cells per fragment (every weight fetch serves two
+ *            cells), written packed by 2 into a scratch texture
+ *   alive    u (and x_t) → x_{t+1} in the plain atlas layout (+ the alive mask)
+ * The rule's registry entry (rules.ts, RuleSpec.passes) names the two GLSL files.
  */
 import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { rateThreshold } from './hash';
 import type { Atlas } from './layout';
-import { hasOutputBias, PERCEPTION, type RuleConfig } from './model';
+import type { Counters } from './hash';
+import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig } from './model';
 import { paramPasses } from './params';
+import { RULES, ruleGlslDefines } from './rules';
 
-export interface Counters {
-  seed: number;
-  iteration: number;
-  step: number;
-}
+export type { Counters };
 
 /** Cells per fragment of the forward update passes (their output is packed by this). */
 export const UPDATE_PACK = 2;
@@ -27,13 +26,13 @@ export function layoutUniforms(a: Atlas): Uniforms {
 
 export function ruleDefines(cfg: RuleConfig): Defines {
   return {
-    RULE_SEED: cfg.rule === 'seed',
-    RULE_GROWING: cfg.rule === 'growing',
+    ...ruleGlslDefines(cfg.rule),
     HIDDEN: cfg.hidden,
     HIDDEN4: cfg.hidden / 4,
     PER_CELL: cfg.perCell,
     HAS_B1: hasOutputBias(cfg),
     PERCEPTION,
+    CHANNELS,
   };
 }
 
@@ -71,9 +70,11 @@ export class ForwardStep {
   ) {
     const pp = paramPasses(rt, cfg.hidden);
     const defs = { ...ruleDefines(cfg), ...pp.defines, PACK: UPDATE_PACK };
-    this.update = rt.program(`engine/update_${cfg.rule}.frag`, defs, undefined, pp.blocks);
-    this.alive = rt.program(`engine/alive_${cfg.rule}.frag`, { PACK: UPDATE_PACK, STORE_ALIVE: false });
-    this.aliveStore = cfg.rule === 'growing' ? rt.program('engine/alive_growing.frag', { PACK: UPDATE_PACK, STORE_ALIVE: true }) : this.alive;
+    const passes = RULES[cfg.rule].passes;
+    this.update = rt.program(passes.update, defs, undefined, pp.blocks);
+    const aliveDefs = { PACK: UPDATE_PACK, ALIVE_THRESHOLD: ruleGlslDefines(cfg.rule).ALIVE_THRESHOLD! };
+    this.alive = rt.program(passes.alive, { ...aliveDefs, STORE_ALIVE: false });
+    this.aliveStore = passes.storesAlive ? rt.program(passes.alive, { ...aliveDefs, STORE_ALIVE: true }) : this.alive;
     this.uUpdate = { ...layoutUniforms(atlas), u_threshold: rateThreshold(cfg.rate), u_atlasWidth: atlas.atlasWidth };
     this.uAlive = { ...layoutUniforms(atlas) };
   }
@@ -85,7 +86,8 @@ export class ForwardStep {
 
   /**
    * x_{t+1} = step(x_t): reads `src`, writes `dst` (4 layers each) through `scratch`
-   * (ForwardStep.scratch). The growing rule writes its alive mask to `aliveOut` when given.
+   * (ForwardStep.scratch). A rule whose backward pass needs the alive mask (RuleSpec.passes.storesAlive)
+   * writes it to `aliveOut` when given.
    */
   run(params: GpuTexture, src: GpuTexture, dst: GpuTexture, k: Counters, scratch: GpuTexture, aliveOut?: Target): void {
     const u = this.uUpdate;

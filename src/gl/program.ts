@@ -1,7 +1,9 @@
 /**
  * Shader programs from the GLSL files under glsl/ (bundled as text by build.mjs).
  *
- * A fragment file may `#include "common/x.glsl"` (each file at most once per program). The assembled
+ * A fragment file may `#include "common/x.glsl"` (each file at most once per program), or
+ * `#include NAME` where the define NAME (ending in `_GLSL`, e.g. the rule's RULE_GLSL) holds the
+ * file's path; such defines name files and are not written as `#define`s. The assembled
  * source keeps a map from its lines back to (file, line), so a compile error names the pass, the
  * file and the line, and prints the numbered source around it.
  */
@@ -16,7 +18,7 @@ export interface Assembled {
 
 export type Defines = Record<string, number | boolean | string>;
 
-const INCLUDE = /^\s*#include\s+"([^"]+)"\s*$/;
+const INCLUDE = /^\s*#include\s+(?:"([^"]+)"|([A-Za-z_]\w*_GLSL))\s*$/;
 
 /** Text of a GLSL file under glsl/, or an error naming it. */
 export function glslSource(file: string, extra?: Record<string, string>): string {
@@ -42,6 +44,7 @@ export function assemble(file: string, defines: Defines = {}, extra?: Record<str
   push('precision highp sampler2D;', '<prelude>', 4);
   push('precision highp sampler2DArray;', '<prelude>', 5);
   for (const [k, v] of Object.entries(defines)) {
+    if (k.endsWith('_GLSL')) continue;
     push(`#define ${k} ${v === true ? 1 : v === false ? 0 : v}`, '<defines>', out.length + 1);
   }
   const seen = new Set<string>();
@@ -53,8 +56,9 @@ export function assemble(file: string, defines: Defines = {}, extra?: Record<str
       .forEach((text, i) => {
         const m = INCLUDE.exec(text);
         if (m) {
-          if (!seen.has(m[1]!)) expand(m[1]!, [...from, f]);
-          push(`// (included ${m[1]})`, f, i + 1);
+          const name = m[1] ?? includeDefine(m[2]!, defines, f);
+          if (!seen.has(name)) expand(name, [...from, f]);
+          push(`// (included ${name})`, f, i + 1);
         } else if (/^\s*#version/.test(text)) {
           push('// (#version is added by nca-gl)', f, i + 1);
         } else {
@@ -64,6 +68,13 @@ export function assemble(file: string, defines: Defines = {}, extra?: Record<str
   };
   expand(file, []);
   return { source: out.join('\n'), lines };
+}
+
+/** The file a `#include NAME_GLSL` line names: the define's value, or an error naming the file that asked. */
+function includeDefine(name: string, defines: Defines, file: string): string {
+  const v = defines[name];
+  if (typeof v !== 'string' || v === '') throw new NcaGlError('shader-compile', `${file} includes ${name}, but no define ${name} names a GLSL file (the rule's registry entry sets RULE_GLSL)`);
+  return v;
 }
 
 /** Numbered excerpt of `a` around assembled line `at` (1-based), the failing line marked. */

@@ -10,6 +10,7 @@
  * the weights come back within half a quantisation step (exactly, when m came from a Distill file).
  */
 import { CHANNELS, PERCEPTION, weightShapes, type Weights } from '../engine/model';
+import { isRule, RULE_NAMES, RULES } from '../engine/rules';
 import { describe, NcaGlError } from '../errors';
 import { bytesToBase64 } from './base64';
 import { DISTILL_ZERO } from './import';
@@ -62,7 +63,7 @@ function packDistillLayer(w: Float32Array, b: Float32Array | undefined, outs: nu
 
 function exportDistill(m: ModelFile): string {
   const { rule, hidden, rate, perCell } = m.rule ?? {};
-  if (rule !== 'growing') fail(`Distill's format holds the growing rule only; this model uses rule '${rule}'`);
+  if (!isRule(rule) || !RULES[rule].distillFormat) fail(`Distill's format holds the ${RULE_NAMES.filter((r) => RULES[r].distillFormat).join(' and ')} rule only; this model uses rule '${rule}'`);
   if (rate !== 0.5 || !perCell) fail(`Distill's demo updates every cell with probability 0.5; this model was made for rate ${rate} per ${perCell ? 'cell' : 'channel'}, and would not run the same there`);
   const w = checkWeightsOf(m);
   const q = m.quantization ?? {};

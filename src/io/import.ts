@@ -14,6 +14,7 @@
  * an NcaGlError (code `bad-model`) naming what is wrong.
  */
 import { CHANNELS, MAX_HIDDEN, PERCEPTION, type Rule, type Weights } from '../engine/model';
+import { RULE_NAMES, RULES } from '../engine/rules';
 import { describe, NcaGlError } from '../errors';
 import { base64ToBytes } from './base64';
 import type { ModelFile, Q8, Quantization } from './model-file';
@@ -117,13 +118,15 @@ export function importModel(input: Uint8Array | ArrayBuffer | string, opts: Impo
   const common = checkCommonOptions(opts, fail);
   const parsed = format === 'distill' ? readDistill(bytes, opts.keep8bit ?? true, fail) : readSafetensors(bytes, opts, fail);
   const hidden = parsed.weights.b0.length;
+  // what the file does not say is Distill's: its rule with that rule's update rate and masks
+  const distill = RULES.growing.defaults;
   const model: ModelFile = {
-    rule: { rule: parsed.rule ?? 'growing', hidden, rate: common.rate ?? parsed.rate ?? 0.5, perCell: common.perCell ?? parsed.perCell ?? true },
+    rule: { rule: parsed.rule ?? 'growing', hidden, rate: common.rate ?? parsed.rate ?? distill.rate, perCell: common.perCell ?? parsed.perCell ?? distill.perCell },
     grid: common.grid ?? parsed.grid ?? { ...DISTILL_GRID },
     weights: parsed.weights,
     training: { task: opts.task ?? 'growing' },
   };
-  if (parsed.weights.b1 && model.rule.rule === 'growing') model.rule.outputBias = true;
+  if (parsed.weights.b1 && RULES[model.rule.rule].outputBias === 'optional') model.rule.outputBias = true;
   if (parsed.quantization) model.quantization = parsed.quantization;
   const origin: OriginMeta = { format: format === 'distill' ? 'distill-json' : 'safetensors' };
   if (name) origin.file = name;
@@ -413,9 +416,9 @@ function readSafetensors(bytes: Uint8Array, opts: ImportOptions, fail: (m: strin
   if (e.b1) weights.b1 = finite('b1', readTensor(dv, e.b1, dataStart));
   const out: Parsed = { weights };
   // Settings nca-gl's own export records (read as data; ignored when odd).
-  const rule = metaChoice(metadata['nca-gl.rule'], ['growing', 'seed']);
+  const rule = metaChoice(metadata['nca-gl.rule'], RULE_NAMES);
   if (rule) out.rule = rule;
-  if (rule === 'seed' && !weights.b1) fail(`the file says rule 'seed', which needs an output bias b1`);
+  if (rule && RULES[rule].outputBias === 'always' && !weights.b1) fail(`the file says rule '${rule}', which needs an output bias b1`);
   const rate = Number(metadata['nca-gl.rate']);
   if (metadata['nca-gl.rate'] !== undefined && rate >= 0 && rate <= 1) out.rate = rate;
   const perCell = metaChoice(metadata['nca-gl.perCell'], ['true', 'false']);

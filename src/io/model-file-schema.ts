@@ -5,7 +5,8 @@
  * See docs/model-file.md for the format.
  */
 import { describe } from '../errors';
-import { MAX_HIDDEN, RULES, type Rule, type RuleConfig, weightShapes } from '../engine/model';
+import { MAX_HIDDEN, RULE_NAMES, ruleChoices, type Rule, type RuleConfig, weightShapes } from '../engine/model';
+import { optionalBiasRules, RULES } from '../engine/rules';
 
 /** Limits a loader enforces (and the encoder refuses to exceed). */
 export const MODEL_FILE_LIMITS = {
@@ -226,7 +227,7 @@ function checkRecord<T>(v: unknown, path: string, value: (x: unknown, p: string)
 export function checkRuleConfig(v: unknown, path: string, fail: Fail, version = MODEL_FORMAT_VERSION, inMemory = false): RuleConfig {
   const o = checkObject(v, path, version >= 2 ? ['rule', 'hidden', 'rate', 'perCell', 'outputBias'] : ['rule', 'hidden', 'rate', 'perCell'], fail);
   const rule = required(o, path, 'rule', fail);
-  if (!RULES.includes(rule as Rule)) fail(`'${path}.rule' must be 'seed' or 'growing', got ${describe(rule)}`);
+  if (!RULE_NAMES.includes(rule as Rule)) fail(`'${path}.rule' must be ${ruleChoices()}, got ${describe(rule)}`);
   const hidden = checkIntField(required(o, path, 'hidden', fail), `${path}.hidden`, 4, MAX_HIDDEN, fail);
   if (hidden % 4 !== 0) fail(`'${path}.hidden' must be a multiple of 4, got ${hidden}`);
   const rate = checkFinite(required(o, path, 'rate', fail), `${path}.rate`, 0, 1, fail);
@@ -237,7 +238,7 @@ export function checkRuleConfig(v: unknown, path: string, fail: Fail, version = 
   if (bias !== undefined) {
     // The writer writes only `true`; an object in memory may say false.
     if (bias !== true && !(inMemory && bias === false)) fail(`'${path}.outputBias' must be true when present (leave it out for a model without an output bias), got ${describe(bias)}`);
-    if (bias && rule !== 'growing') fail(`'${path}.outputBias' is for the growing rule only (the seed rule always has an output bias)`);
+    if (bias && RULES[rule as Rule].outputBias !== 'optional') fail(`'${path}.outputBias' is for the ${optionalBiasRules()} rule only (the ${rule} rule always has an output bias)`);
     if (bias) cfg.outputBias = true;
   }
   return cfg;
@@ -349,7 +350,7 @@ export function sectionLabel(name: string): string {
 }
 
 function whyUnexpected(name: string, meta: ModelMeta): string {
-  if (name === 'b1' || name.endsWith('.b1')) return `rule '${meta.rule.rule}' has no output bias b1 here${meta.rule.rule === 'growing' ? " (a growing model with one says 'rule.outputBias': true)" : ''}`;
+  if (name === 'b1' || name.endsWith('.b1')) return `rule '${meta.rule.rule}' has no output bias b1 here${RULES[meta.rule.rule].outputBias === 'optional' ? ` (a ${meta.rule.rule} model with one says 'rule.outputBias': true)` : ''}`;
   if (name.startsWith('m.') || name.startsWith('v.')) return `the header has no 'optimizer' field`;
   if (name === 'target') return `the header has no 'target' field`;
   if (name === 'lossHistory') return `the header has no 'training' field`;

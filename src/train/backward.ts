@@ -4,7 +4,8 @@
  * g_t. Pass by pass (glsl/train/):
  *
  *   perceive        x_t → perception quads 4..11                       (1 draw, 8 targets)
- *   bw_out_<rule>   g_{t+1} → g_out (to the MLP), g_direct (to x_t)   (1 draw, 8 targets)
+ *   bw_out          g_{t+1} → g_out (to the MLP), g_direct (to x_t)   (1 draw, 8 targets; the
+ *                   rule's file, RuleSpec.passes.bwOut)
  *   bw_hidden       → g_z0 and the hidden activation, one hidden quad of 4 cells a draw (hidden/4 draws)
  *   grad_partial    partials += g_z0 ⊗ [p, 1] and g_out ⊗ [act, 1]     (1 draw)
  *   bw_input        g_p = w0ᵀ g_z0, two feature quads of 4 cells a draw (6 draws)
@@ -25,10 +26,12 @@ export const PACK = 4;
 export const HPACK = 2;
 import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
-import { rateThreshold } from '../engine/hash';
+import { type Counters, rateThreshold } from '../engine/hash';
 import type { Atlas } from '../engine/layout';
-import { hasOutputBias, type RuleConfig } from '../engine/model';
+import type { RuleConfig } from '../engine/model';
 import { paramPasses } from '../engine/params';
+import { RULES } from '../engine/rules';
+import type { LossKind } from './options';
 import { layoutUniforms, ruleDefines, setLayers } from '../engine/step';
 
 export interface BackwardBuffers {
@@ -46,14 +49,14 @@ export interface StepInputs {
   grad: GpuTexture;
   /** where g_t goes (null at t = 0) */
   gradOut: GpuTexture | null;
-  /** growing: stored alive masks, layer t */
+  /** stored alive masks, layer t (rules whose passes store them, RuleSpec.passes.storesAlive) */
   alive: GpuTexture | null;
   target: GpuTexture;
   /** 1/N when t is in the loss window, else 0 */
   lossScale: number;
   partialIn: GpuTexture;
   partialOut: GpuTexture;
-  counters: { seed: number; iteration: number; step: number };
+  counters: Counters;
 }
 
 /** Rows of the parameter texture (hidden/4 + 4) and chunking of the gradient partials. */
@@ -94,18 +97,19 @@ export class BackwardStep {
     readonly cfg: RuleConfig,
     readonly atlas: Atlas,
     readonly pl: PartialLayout,
-    loss: 'mse' | 'l1l2',
+    loss: LossKind,
   ) {
     const d: Defines = { ...ruleDefines(cfg), LOSS_L1L2: loss === 'l1l2', PACK, HPACK, HQ: hiddenQuadsEven(cfg.hidden) };
     this.perceive = rt.program('train/perceive.frag', d);
     // the passes that multiply by the weights read them as paramPasses says (texture or uniform blocks)
     const pp = paramPasses(rt, cfg.hidden);
     const dw = { ...d, ...pp.defines };
-    this.out = cfg.rule === 'seed' ? rt.program('train/bw_out_seed.frag', dw, undefined, pp.blocks) : rt.program('train/bw_out_growing.frag', d);
+    const passes = RULES[cfg.rule].passes;
+    this.out = passes.bwOutReadsParams ? rt.program(passes.bwOut, dw, undefined, pp.blocks) : rt.program(passes.bwOut, d);
     this.hidden = rt.program('train/bw_hidden.frag', { ...dw, PACK: HPACK }, undefined, pp.blocks);
     this.input = rt.program('train/bw_input.frag', dw, undefined, pp.blocks);
     this.bwPerceive = rt.program('train/bw_perceive.frag', d);
-    this.partial = rt.program('train/grad_partial.frag', { ...d, PH: pl.ph, BIAS1: hasOutputBias(cfg) ? '1.0' : '0.0' });
+    this.partial = rt.program('train/grad_partial.frag', { ...d, PH: pl.ph });
     this.u = {
       ...layoutUniforms(atlas),
       u_threshold: rateThreshold(cfg.rate),

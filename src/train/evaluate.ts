@@ -11,7 +11,7 @@
  */
 import { check, checkInt, NcaGlError } from '../errors';
 import type { Engine } from '../engine/engine';
-import { CHANNELS } from '../engine/model';
+import { CHANNELS, seedState } from '../engine/model';
 import { type Perturbation, perturbReference, targetState } from './perturb';
 
 export interface EvalOptions {
@@ -90,14 +90,7 @@ export function displayMse(state: ArrayLike<number>, target: ArrayLike<number>, 
 }
 
 export function startState(start: 'seed' | Perturbation, target: ArrayLike<number>, batch: number, width: number, height: number, seed: number): Float32Array {
-  if (start === 'seed') {
-    const s = new Float32Array(batch * width * height * CHANNELS);
-    for (let b = 0; b < batch; b++) {
-      const o = ((b * height + Math.floor(height / 2)) * width + Math.floor(width / 2)) * CHANNELS;
-      for (let c = 3; c < CHANNELS; c++) s[o + c] = 1;
-    }
-    return s;
-  }
+  if (start === 'seed') return seedState(batch, width, height);
   return Float32Array.from(perturbReference(targetState(Float32Array.from(target), batch, width, height), batch, height, width, start, seed, 0));
 }
 

@@ -1,11 +1,37 @@
-/** Trainer options: defaults per rule (Distill's regimen for `growing`, the article's for `seed`) and checks. */
+/** Trainer options: defaults per rule (TRAINING_DEFAULTS: Distill's regimen for `growing`, the article's for `seed`) and checks. */
 import { check, checkInt, checkNumber, describe, NcaGlError } from '../errors';
 import { MAX_ROLLOUT, resolveMemoryBudget } from '../engine/budget';
 import { resolveRuleConfig, type Rule, type RuleConfig, type Weights } from '../engine/model';
 import type { AtlasOrder, ParamStorage } from '../gl/runtime';
 import { checkSchedule, type LrSchedule } from './schedule';
 
+/** 'mse' = mean(e²); 'l1l2' = mean(|e| + e²). */
 export type LossKind = 'mse' | 'l1l2';
+
+/** The training settings a rule brings when the options (or a task preset) do not set them. */
+export interface TrainingDefaults {
+  batch: number;
+  steps: [number, number];
+  lossSteps: number;
+  loss: LossKind;
+  weightDecay: number;
+  normalizeGrads: boolean;
+  lr: LrSchedule;
+}
+
+/**
+ * Per rule, the regimen it was published with: the seed article's (`seed`) and Distill's
+ * (`growing`). resolveTrainerOptions and the task presets (presets.ts) both take them from here.
+ */
+export const TRAINING_DEFAULTS: Readonly<Record<Rule, Readonly<TrainingDefaults>>> = {
+  seed: { batch: 1, steps: [16, 16], lossSteps: 8, loss: 'l1l2', weightDecay: 1e-6, normalizeGrads: false, lr: 3e-4 },
+  growing: { batch: 8, steps: [64, 96], lossSteps: 1, loss: 'mse', weightDecay: 0, normalizeGrads: true, lr: { boundaries: [2000], values: [2e-3, 2e-4] } },
+};
+
+/** A fresh copy of `rule`'s training defaults (callers may change it). */
+export function trainingDefaults(rule: Rule): TrainingDefaults {
+  return structuredClone(TRAINING_DEFAULTS[rule]) as TrainingDefaults;
+}
 
 export interface TargetLike {
   width: number;
@@ -27,7 +53,7 @@ export interface TrainerOptions {
   seed?: number;
   /** The image to grow: W×H premultiplied RGBA (row 0 at the top), the same for every grid. */
   target: TargetLike | Float32Array;
-  /** Rollout length, or [min, max] drawn per iteration from the hash (growing: [64, 96]; seed: 16). */
+  /** Rollout length, or [min, max] drawn per iteration from the hash (default TRAINING_DEFAULTS: growing [64, 96]; seed 16). */
   steps?: number | [number, number];
   /** Loss over the last K states of the rollout (growing: 1; seed: 8). */
   lossSteps?: number;
@@ -80,35 +106,35 @@ export const MAX_STEPS = MAX_ROLLOUT;
 export function resolveTrainerOptions(o: TrainerOptions): ResolvedTrainerOptions {
   check(typeof o === 'object' && o !== null, `createTrainer needs options {width, height, target, ...}, got ${describe(o)}`);
   const rule = resolveRuleConfig(o);
-  const seedRule = rule.rule === 'seed';
+  const d = trainingDefaults(rule.rule);
   const width = checkInt('width', o.width, 3, 4096);
   const height = checkInt('height', o.height, 3, 4096);
   let steps: [number, number];
-  const s = o.steps ?? (seedRule ? 16 : [64, 96]);
+  const s = o.steps ?? d.steps;
   if (typeof s === 'number') steps = [checkInt('steps', s, 1, MAX_STEPS), s];
   else {
     check(Array.isArray(s) && s.length === 2, `option 'steps' must be a number or [min, max], got ${describe(s)}`);
     steps = [checkInt('steps[0]', s[0], 1, MAX_STEPS), checkInt('steps[1]', s[1], 1, MAX_STEPS)];
     check(steps[0] <= steps[1], `option 'steps' [min, max] needs min <= max, got [${steps[0]}, ${steps[1]}]`);
   }
-  const lossSteps = checkInt('lossSteps', o.lossSteps ?? (seedRule ? 8 : 1), 1, MAX_STEPS);
-  const loss = o.loss ?? (seedRule ? 'l1l2' : 'mse');
+  const lossSteps = checkInt('lossSteps', o.lossSteps ?? d.lossSteps, 1, MAX_STEPS);
+  const loss = o.loss ?? d.loss;
   check(loss === 'mse' || loss === 'l1l2', `option 'loss' must be 'mse' or 'l1l2', got ${describe(loss)}`);
-  const normalizeGrads = o.normalizeGrads ?? !seedRule;
+  const normalizeGrads = o.normalizeGrads ?? d.normalizeGrads;
   check(typeof normalizeGrads === 'boolean', `option 'normalizeGrads' must be true or false`);
   const every = checkInt('checkpointEvery', o.checkpointEvery ?? 0, 0, MAX_STEPS);
   return {
     rule,
     width,
     height,
-    batch: checkInt('batch', o.batch ?? (seedRule ? 1 : 8), 1, 1024),
+    batch: checkInt('batch', o.batch ?? d.batch, 1, 1024),
     seed: checkInt('seed', o.seed ?? 0, 0, 0xffffffff),
     steps,
     lossSteps,
     loss,
-    weightDecay: checkNumber('weightDecay', o.weightDecay ?? (seedRule ? 1e-6 : 0), 0, 1),
+    weightDecay: checkNumber('weightDecay', o.weightDecay ?? d.weightDecay, 0, 1),
     normalizeGrads,
-    lr: checkSchedule(o.lr ?? (seedRule ? 3e-4 : { boundaries: [2000], values: [2e-3, 2e-4] })),
+    lr: checkSchedule(o.lr ?? d.lr),
     beta1: checkNumber('beta1', o.beta1 ?? 0.9, 0, 0.999999),
     beta2: checkNumber('beta2', o.beta2 ?? 0.999, 0, 0.9999999),
     eps: checkNumber('eps', o.eps ?? 1e-8, 1e-12, 1),

@@ -1,5 +1,8 @@
 /**
- * Task presets: named starting points a user can train from and override.
+ * Task presets: named starting points a user can train from and override. The rule's settings
+ * (hidden units; batch, rollout, loss, optimiser) come from the rule's defaults (rules.ts,
+ * RULES[rule].defaults; options.ts, TRAINING_DEFAULTS); a preset adds the grid, the curriculum or
+ * pool and the length of a training.
  *
  *   persistence, growth, healing   the seed article's three tasks (SPEC §3): `seed` rule, 64×64,
  *                                  hidden 64, batch 1, loss mean(|e| + e²) over the last 8 steps,
@@ -13,8 +16,9 @@
  */
 import { check, describe } from '../errors';
 import type { Rule } from '../engine/model';
+import { RULES } from '../engine/rules';
 import { ARTICLE_AXES, type CurriculumConfig, shortenLadder } from './curriculum';
-import type { LossKind } from './options';
+import { type LossKind, trainingDefaults } from './options';
 import type { LrSchedule } from './schedule';
 
 export type Task = 'persistence' | 'growth' | 'healing' | 'growing' | 'regenerating';
@@ -60,46 +64,53 @@ export interface Preset {
   iterations: number;
 }
 
-const article = (task: Task, description: string, axes: Partial<CurriculumConfig>): Preset => ({
+/** A preset's fields in their order: the rule's defaults, then the grid, curriculum and pool of `p`. */
+function withRule(rule: Rule, p: Omit<Preset, 'rule' | 'hidden' | 'batch' | 'loss' | 'lossSteps' | 'weightDecay' | 'normalizeGrads' | 'lr' | 'steps'>): Preset {
+  const t = trainingDefaults(rule);
+  const { task, description, regimen, width, height, padding, curriculum, ...rest } = p;
+  return {
+    task,
+    description,
+    regimen,
+    rule,
+    hidden: RULES[rule].defaults.hidden,
+    width,
+    height,
+    padding,
+    batch: t.batch,
+    loss: t.loss,
+    lossSteps: t.lossSteps,
+    weightDecay: t.weightDecay,
+    normalizeGrads: t.normalizeGrads,
+    lr: t.lr,
+    curriculum,
+    steps: t.steps,
+    ...rest,
+  };
+}
+
+const article = (task: Task, description: string, axes: Partial<CurriculumConfig>): Preset => withRule('seed', {
   task,
   description,
   regimen: 'article',
-  rule: 'seed',
-  hidden: 64,
   width: 64,
   height: 64,
   padding: 6,
-  batch: 1,
-  loss: 'l1l2',
-  lossSteps: 8,
-  weightDecay: 1e-6,
-  normalizeGrads: false,
-  lr: 3e-4,
   curriculum: { threshold: 0.025, noise: null, radius: null, ablation: null, circles: 3, steps: { ...ARTICLE_AXES.steps }, ...axes },
-  steps: [16, 16],
   pool: 0,
   damage: 0,
   fresh: 0,
   iterations: 60000,
 });
 
-const distill = (task: Task, description: string, pool: number, damage: number): Preset => ({
+const distill = (task: Task, description: string, pool: number, damage: number): Preset => withRule('growing', {
   task,
   description,
   regimen: 'distill',
-  rule: 'growing',
-  hidden: 128,
   width: 72,
   height: 72,
   padding: 16,
-  batch: 8,
-  loss: 'mse',
-  lossSteps: 1,
-  weightDecay: 0,
-  normalizeGrads: true,
-  lr: { boundaries: [2000], values: [2e-3, 2e-4] },
   curriculum: null,
-  steps: [64, 96],
   pool,
   damage,
   fresh: 1,

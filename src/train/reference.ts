@@ -12,6 +12,8 @@
 import { check, checkInt, describe, NcaGlError } from '../errors';
 import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig, weightShapes, type Weights } from '../engine/model';
 import { type Counters, type Dims, mlp, perceive, stencil, stepDetailed, updateMask } from '../engine/reference';
+import { RULES } from '../engine/rules';
+import type { LossKind } from './options';
 import { type ParamsLike, type Grads, toFloat64Params, zeroGrads, sumOfSquares } from './reference-params';
 
 export { adamInit, adamStep, normalizeGrads, type AdamOptions, type AdamState } from './reference-params';
@@ -24,7 +26,7 @@ export type { Grads, ParamsLike } from './reference-params';
 const C = CHANNELS;
 const P = PERCEPTION;
 
-export type LossKind = 'mse' | 'l1l2';
+export type { LossKind };
 
 export interface TrainSpec {
   /** Rollout length T ≥ 1. */
@@ -152,7 +154,8 @@ export interface LossAndPattern {
   perSample: Float64Array;
   /**
    * Every discrete decision of the forward pass, as small integers: per step the alive mask of each
-   * cell and, for the growing rule, the relu sign [z0 > 0] of every hidden unit of every live cell;
+   * cell and, for a rule with a kinked activation (RuleSpec.kinked: relu, the growing rule), the
+   * sign [z0 > 0] of every hidden unit of every live cell;
    * then sign(e) of every loss error. The loss is smooth around w (and finite differences around w are
    * valid) where this pattern does not change; tests compare it at w ± h against w.
    */
@@ -169,7 +172,7 @@ export function lossAndPattern(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<num
   const p = new Float64Array(P);
   for (let t = 0; t < spec.steps; t++) {
     for (const a of alive[t]!) out.push(a);
-    if (cfg.rule !== 'growing') continue;
+    if (!RULES[cfg.rule].kinked) continue;
     for (let b = 0; b < d.batch; b++) {
       for (let y = 0; y < d.height; y++) {
         for (let x = 0; x < d.width; x++) {
@@ -190,10 +193,11 @@ export function lossAndPattern(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<num
  */
 function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Array, gNext: Float64Array, d: Dims, k: Counters, g: Grads): Float64Array {
   const H = cfg.hidden;
+  const spec = RULES[cfg.rule];
   const gx = new Float64Array(x.length);
   const p = new Float64Array(P);
   const m = new Float64Array(C);
-  const gOut = new Float64Array(C); // dL/d(dx) (growing) or dL/dz1 (seed)
+  const gOut = new Float64Array(C); // dL/dz1, the output layer's pre-activation
   const gz0 = new Float64Array(H);
   const gp = new Float64Array(P);
   for (let b = 0; b < d.batch; b++) {
@@ -207,18 +211,13 @@ function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Arra
         const act = mlp(cfg, asWeights(w), p);
         updateMask(cfg, d, k, b, y, xx, m);
         // g_u = gNext on this live cell.
+        // u = update(x, m, output(z1)): the rule gives both partials.
         for (let c = 0; c < C; c++) {
           const gu = gNext[o + c]!;
-          if (cfg.rule === 'growing') {
-            gx[o + c]! += gu; // u = x + m·dx
-            gOut[c] = m[c]! * gu;
-          } else {
-            gx[o + c]! += (1 - m[c]!) * gu; // u = m ? y : x
-            const yc = act.y[c]!;
-            gOut[c] = m[c]! * gu * yc * (1 - yc);
-          }
+          gx[o + c]! += spec.updateDx(gu, m[c]!);
+          gOut[c] = spec.updateDz(gu, m[c]!, act.y[c]!);
         }
-        // Output layer: growing dx = w1·h (+ b1 with outputBias); seed z1 = w1·a + b1.
+        // Output layer: z1 = w1·a (+ b1 when the rule has it).
         for (let j = 0; j < H; j++) {
           let ga = 0;
           for (let c = 0; c < C; c++) {
@@ -226,7 +225,7 @@ function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Arra
             ga += w.w1[c * H + j]! * gOut[c]!;
           }
           const z = act.z0[j]!;
-          gz0[j] = cfg.rule === 'growing' ? (z > 0 ? ga : 0) : ga / (1 + z * z);
+          gz0[j] = spec.actBack(ga, z);
         }
         if (g.b1) for (let c = 0; c < C; c++) g.b1[c]! += gOut[c]!;
         // Hidden layer z0 = w0·p + b0.

@@ -38,6 +38,7 @@ import { DIVERGED_LOSS, diverged } from './divergence';
 import { evaluate, type EvalReport } from './evaluate';
 import { type BestMark, considerBest, EVAL_SEED, KEEP_BEST_DRAWS, type Quality, QUALITY_DRAWS, qualityEvalOptions, qualityFromReport, storedPsnr } from './keep-best';
 import type { Perturbation } from './perturb';
+import { VERSION } from '../version';
 
 /** The snapshot keep-best kept: its iteration and figures, and its weights. */
 export interface KeptSnapshot extends BestMark {
@@ -83,7 +84,8 @@ export interface SessionOptions extends RegimenOptions {
   evalDraws?: number;
 }
 
-export const SOFTWARE = 'nca-gl 0.1.0';
+/** What a saved model file says made it (its `software` field). */
+export const SOFTWARE = `nca-gl ${VERSION}`;
 
 export class TrainingSession {
   regimen: Regimen;

@@ -16,7 +16,8 @@ import { type GpuTexture, type PassProgram, Runtime, type Uniforms } from '../gl
 import { Engine } from '../engine/engine';
 import { cellKey, STREAM_BASE } from '../engine/hash';
 import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from '../engine/layout';
-import { CHANNELS, checkWeights, hasOutputBias, initWeights, type RuleConfig, type Weights, zeroWeights } from '../engine/model';
+import { CHANNELS, checkWeights, hasOutputBias, initWeights, type RuleConfig, seedState, type Weights, zeroWeights } from '../engine/model';
+import { RULES } from '../engine/rules';
 import { ForwardStep, layoutUniforms, ruleDefines } from '../engine/step';
 import { type BackwardBuffers, BackwardStep, type PartialLayout, partialLayout } from './backward';
 import { type ResolvedTrainerOptions, resolveTrainerOptions, targetData, type TrainerOptions } from './options';
@@ -100,7 +101,7 @@ export class Trainer {
       rt.upload(this.target, targetRGBA);
       const maxSteps = o.steps[1];
       this.store = new StateStore(rt, a, maxSteps, o.checkpointEvery);
-      this.alive = o.rule.rule === 'growing' ? rt.texture(a.atlasWidth, a.atlasHeight, maxSteps, 'r8', 'alive masks') : null;
+      this.alive = RULES[o.rule.rule].passes.storesAlive ? rt.texture(a.atlasWidth, a.atlasHeight, maxSteps, 'r8', 'alive masks') : null;
       const st = (label: string) => rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', label);
       this.scratch = ForwardStep.scratch(rt, a);
       this.bw = BackwardStep.buffers(rt, a, o.rule.hidden);
@@ -169,15 +170,10 @@ export class Trainer {
   setStart(start: 'seed' | ArrayLike<number>): void {
     const a = this.atlas;
     let s: ArrayLike<number>;
-    if (start === 'seed') {
-      const seed = new Float32Array(stateLength(a));
-      const cx = Math.floor(a.width / 2);
-      const cy = Math.floor(a.height / 2);
-      for (let b = 0; b < a.batch; b++) for (let c = 3; c < CHANNELS; c++) seed[((b * a.height + cy) * a.width + cx) * CHANNELS + c] = 1;
-      s = seed;
-    } else {
+    if (start === 'seed') s = seedState(a.batch, a.width, a.height);
+    else {
       if (!start || start.length !== stateLength(a)) {
-        throw new NcaGlError('bad-shape', `start state must hold ${stateLength(a)} values (batch ${a.batch} × ${a.height} × ${a.width} × 16), got ${start?.length}`);
+        throw new NcaGlError('bad-shape', `start state must hold ${stateLength(a)} values (batch ${a.batch} × ${a.height} × ${a.width} × ${CHANNELS}), got ${start?.length}`);
       }
       s = start;
     }

@@ -7,6 +7,7 @@
  * the view) and starts closed, instead of floating over the view.
  */
 import GUI, { type Controller } from 'lil-gui';
+import { RULE_NAMES } from '../engine/rules';
 import { SHIPPED_TARGETS, shippedTargetNames } from '../io/shipped-targets';
 import { PRESETS, TASKS } from '../train/presets';
 import { webmMimeType } from './record';
@@ -70,7 +71,7 @@ export function buildPanel(actions: DemoActions, container?: HTMLElement): Panel
     showSteps();
     void restart();
   });
-  k.add(s, 'rule', ['preset', 'seed', 'growing']).onChange(restart);
+  k.add(s, 'rule', ['preset', ...RULE_NAMES]).onChange(restart);
   k.add(s, 'grid', GRIDS).name('grid (cells)').onChange(restart);
   k.add(s, 'hidden', HIDDENS).name('hidden units').onChange(restart);
   k.add(s, 'batch', BATCHES).onChange(restart);

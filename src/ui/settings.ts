@@ -10,7 +10,7 @@
  *   task, rule, target (a shipped name), grid, hidden, batch, steps (e.g. 16-24), lr, speed,
  *   profile (normal | light), autostart (0 | 1), model (URL of a .nca to show), autosave (iterations)
  */
-import type { Rule } from '../engine/model';
+import { isRule, type Rule } from '../engine/rules';
 import { shippedTargetNames } from '../io/shipped-targets';
 import { PRESETS, TASKS, type Task } from '../train/presets';
 
@@ -84,7 +84,7 @@ export function settingsFromQuery(search: string, software: boolean): Settings {
   const task = q.get('task');
   if (task && (TASKS as readonly string[]).includes(task)) s.task = task as Task;
   const rule = q.get('rule');
-  if (rule === 'seed' || rule === 'growing' || rule === 'preset') s.rule = rule;
+  if (isRule(rule) || rule === 'preset') s.rule = rule;
   const target = q.get('target');
   if (target && shippedTargetNames().includes(target)) s.target = target;
   s.grid = int('grid', (v) => v >= 8 && v <= 128) ?? s.grid;

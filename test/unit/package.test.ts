@@ -170,7 +170,8 @@ describe('the published package', () => {
       console.log(`${f}: ${(text.length / 1024).toFixed(1)} KiB, ${(gz / 1024).toFixed(1)} KiB gzipped`);
       expect(gz).toBeLessThanOrEqual(50 * 1000);
       const s = text.toString('utf8');
-      expect(s).toMatch(/engine\/update_seed\.frag/);
+      expect(s).toMatch(/engine\/update\.frag/);
+      expect(s).toMatch(/rules\/seed\.glsl/);
       expect(s).not.toMatch(/train\/bw_hidden\.frag|regimen\/perturb\.frag|train\/adam\.frag/);
     }
   });

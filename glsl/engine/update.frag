@@ -1,19 +1,22 @@
-// update_growing.frag — the `growing` rule's residual update before alive masking, two cells per
-// fragment: u = x + m · w1 · relu(w0 · p + b0) (docs/model.md, "Update rules"). alive_growing.frag
-// follows.
+// update.frag — a rule's update before alive masking, two cells per fragment:
+// u = ruleUpdate(x, m, w1 · ruleAct(w0 · p + b0) + b1) (docs/model.md, "Update rules"; the rule's
+// functions come from its GLSL file, rules/<rule>.glsl, named by RULE_GLSL). The rule's alive
+// pass (alive_*.frag) follows.
 //
 // Inputs:   u_state  sampler2DArray  x_t, 4 layers, atlas layout (layout.glsl)
-//           u_params sampler2D       parameters (mlp.glsl)
+//           u_params sampler2D       parameters (mlp.glsl; b1 texels are zero without HAS_B1)
 // Outputs:  location 2·q + k = quad q of cell k of the pair: u packed by 2 (pair.glsl), 8 layers
 // Uniforms: u_grid, u_tilesX, u_batch; u_atlasWidth int; u_seed, u_iteration, u_step (hash counters);
 //           u_threshold  uint  a cell (or channel) updates when its draw < u_threshold (rate · 2^24)
-// Defines:  RULE_GROWING, HIDDEN, HIDDEN4, PER_CELL, PACK (= 2)
+// Defines:  RULE_GLSL, PERCEIVE_*, HIDDEN, HIDDEN4, PER_CELL, PACK (= 2)
 #include "common/layout.glsl"
 #include "common/packed.glsl"
 #include "common/hash.glsl"
+#include "common/mask.glsl"
 #include "common/perceive.glsl"
 #include "common/mlp.glsl"
 #include "common/pair.glsl"
+#include RULE_GLSL
 
 uniform sampler2DArray u_state;
 uniform sampler2D u_params;
@@ -29,17 +32,17 @@ void main() {
   Pair pr = fragPair(u_atlasWidth);
   vec4 pa[12], pb[12];
   perceiveBoth(u_state, pr, pa, pb);
-  vec4 da[4], db[4];
-  for (int o4 = 0; o4 < 4; o4++) { da[o4] = outputBias(u_params, o4); db[o4] = da[o4]; }
+  vec4 ya[4], yb[4];
+  for (int o4 = 0; o4 < 4; o4++) { ya[o4] = outputBias(u_params, o4); yb[o4] = ya[o4]; }
   for (int j4 = 0; j4 < HIDDEN4; j4++) {
     vec4 za, zb;
     hiddenPrePair(u_params, j4, pa, pb, za, zb);
-    outputAccumulatePair(u_params, j4, max(za, 0.0), max(zb, 0.0), da, db);
+    outputAccumulatePair(u_params, j4, ruleAct(za), ruleAct(zb), ya, yb);
   }
   vec4 ua[4], ub[4];
   for (int q = 0; q < 4; q++) {
-    ua[q] = pr.okA ? pa[q] + updateMask(pr.a, q, u_seed, u_iteration, u_step, u_threshold) * da[q] : vec4(0.0);
-    ub[q] = pr.okB ? pb[q] + updateMask(pr.b, q, u_seed, u_iteration, u_step, u_threshold) * db[q] : vec4(0.0);
+    ua[q] = pr.okA ? ruleUpdate(pa[q], updateMask(pr.a, q, u_seed, u_iteration, u_step, u_threshold), ya[q]) : vec4(0.0);
+    ub[q] = pr.okB ? ruleUpdate(pb[q], updateMask(pr.b, q, u_seed, u_iteration, u_step, u_threshold), yb[q]) : vec4(0.0);
   }
   outs[0] = ua[0]; outs[1] = ub[0]; outs[2] = ua[1]; outs[3] = ub[1];
   outs[4] = ua[2]; outs[5] = ub[2]; outs[6] = ua[3]; outs[7] = ub[3];

@@ -1,0 +1,204 @@
+/**
+ * The update rules, one entry each: everything that differs between the seed article's rule
+ * (`seed`) and Distill's (`growing`) lives here, and every other module asks this registry instead
+ * of comparing rule names. `RULES` is a `Record<Rule, RuleSpec>`, so a new name in `Rule` does not
+ * compile until it has an entry (docs/model.md, "Update rules").
+ *
+ * Per rule:
+ *   shapes     whether the output bias b1 is part of the rule ('always') or an option ('optional')
+ *   defaults   hidden units, update rate, per-cell or per-channel masks
+ *   perception the two stencil groups after the identity (`stencil`)
+ *   MLP        hidden activation and its slope, output nonlinearity (CPU; GLSL via `defines`)
+ *   update     how u combines x, the mask m and the MLP output y, and its two partial derivatives
+ *   alive      which alpha decides whether a cell lives, and the threshold
+ *   init       the initial weights
+ *   passes     the GLSL files of the forward update, the alive masking and the first backward pass,
+ *              and what the backward pass needs from the forward one
+ *
+ * This module is a leaf of the engine: it imports only the hash and types, so model.ts, the CPU
+ * references, the passes and the io layer can all import it.
+ */
+import type { Defines } from '../gl/program';
+import { cellKey, draw24, normals, STREAM_BASE } from './hash';
+
+export type Rule = 'seed' | 'growing';
+/** Channels per cell: RGBA then 12 hidden channels. */
+export const CHANNELS = 16;
+/** Perception features per cell (3 per channel). */
+export const PERCEPTION = 48;
+/** A cell whose alive signal is at or below this is dead (SPEC §2). */
+export const ALIVE_THRESHOLD = 0.1;
+
+/** Hidden activation (the GLSL is the rule's file: ruleAct, ruleActBack). */
+export type Activation = 'atan' | 'relu';
+
+/** Perception stencils the shaders know (glsl: PERCEIVE_<NAME>). */
+export type Perception = 'moore' | 'sobel';
+const PERCEPTIONS = ['moore', 'sobel'] as const satisfies readonly Perception[];
+
+/** Whose alpha decides life: the cell's own update (`self`), or the 3×3 max before and after (`neighbourhood`). */
+export type AliveTest = 'self' | 'neighbourhood';
+
+/** Initial weights, written into zeroed tensors of the rule's shapes. */
+type Init = (w: { w0: Float32Array; w1: Float32Array }, hidden: number, seed: number) => void;
+
+export interface RuleSpec {
+  readonly name: Rule;
+  /** 'always': b1 is part of the rule; 'optional': b1 only with `outputBias: true`. */
+  readonly outputBias: 'always' | 'optional';
+  /** RuleConfig defaults. */
+  readonly defaults: { readonly hidden: number; readonly rate: number; readonly perCell: boolean };
+  readonly perception: Perception;
+  readonly activation: Activation;
+  /** Whether the activation has kinks (relu's sign): lossAndPattern records them. */
+  readonly kinked: boolean;
+  /** Hidden activation a(z) (CPU reference). */
+  act(z: number): number;
+  /** ∂L/∂z through the activation, given g = ∂L/∂a at pre-activation z. */
+  actBack(g: number, z: number): number;
+  /** Output nonlinearity y(z1) of the MLP (CPU reference). */
+  output(z: number): number;
+  /** The unmasked update u of one channel from its value x, mask m (0/1) and MLP output y. */
+  update(x: number, m: number, y: number): number;
+  /** ∂L/∂x through `update`, given g = ∂L/∂u. */
+  updateDx(g: number, m: number): number;
+  /** ∂L/∂z1 (the MLP's output pre-activation) through `update` and `output`, given g = ∂L/∂u and y. */
+  updateDz(g: number, m: number, y: number): number;
+  readonly alive: AliveTest;
+  readonly aliveThreshold: number;
+  readonly init: Init;
+  /**
+   * The rule's GLSL file (under glsl/): ruleAct, ruleActBack and ruleUpdate, which the generic
+   * passes (engine/update.frag, train/bw_hidden.frag) include as RULE_GLSL.
+   */
+  readonly glsl: string;
+  /** GLSL passes (under glsl/) and what they need. */
+  readonly passes: {
+    readonly update: string;
+    readonly alive: string;
+    readonly bwOut: string;
+    /** bw_out recomputes the MLP: it reads the parameters (as texture or uniform blocks). */
+    readonly bwOutReadsParams: boolean;
+    /** The forward pass stores each step's alive mask for the backward pass (r8, one layer a step). */
+    readonly storesAlive: boolean;
+  };
+  /** Where a model of this rule starts when a task does not say: the seed or the target. */
+  readonly start: 'seed' | 'target';
+  /** Distill's JSON format can hold this rule. */
+  readonly distillFormat: boolean;
+}
+
+const sobel = (dx: number, dy: number) => ({
+  kx: [-1, 0, 1, -2, 0, 2, -1, 0, 1][(dy + 1) * 3 + dx + 1]!,
+  ky: [-1, -2, -1, 0, 0, 0, 1, 2, 1][(dy + 1) * 3 + dx + 1]!,
+});
+
+/**
+ * The perception weight of neighbour (dx, dy) for feature group g (0: self, 1, 2):
+ * feature p[16 g + c] = Σ_{dx,dy} stencil(g, dx, dy) · s_c(x + dx, y + dy). dy points down the image.
+ */
+export function perceptionStencil(kind: Perception, g: number, dx: number, dy: number): number {
+  if (g === 0) return dx === 0 && dy === 0 ? 1 : 0;
+  const { kx, ky } = sobel(dx, dy);
+  switch (kind) {
+    case 'moore':
+      return g === 1 ? (dx === 0 && dy === 0 ? 0 : 0.125) : kx + ky;
+    case 'sobel':
+      return (g === 1 ? kx : ky) * 0.125;
+  }
+}
+
+export const RULES: Readonly<Record<Rule, RuleSpec>> = {
+  // u = m ? sigmoid(w1·atan(w0·p + b0) + b1) : x; alive when u's own alpha > 0.1;
+  // init: every weight 100·N(0,1)/(fan_in·fan_out), biases 0
+  seed: {
+    name: 'seed',
+    outputBias: 'always',
+    defaults: { hidden: 64, rate: 0.8, perCell: false },
+    perception: 'moore',
+    activation: 'atan',
+    kinked: false,
+    act: (z) => Math.atan(z),
+    actBack: (g, z) => g / (1 + z * z),
+    output: (z) => 1 / (1 + Math.exp(-z)),
+    update: (x, m, y) => (m ? y : x),
+    updateDx: (g, m) => (1 - m) * g,
+    updateDz: (g, m, y) => m * g * y * (1 - y),
+    alive: 'self',
+    aliveThreshold: ALIVE_THRESHOLD,
+    init: (w, hidden, seed) => {
+      const n0 = normals(seed, 1, w.w0.length);
+      const s0 = 100 / (PERCEPTION * hidden);
+      for (let i = 0; i < n0.length; i++) w.w0[i] = s0 * n0[i]!;
+      const n1 = normals(seed, 2, w.w1.length);
+      const s1 = 100 / (hidden * CHANNELS);
+      for (let i = 0; i < n1.length; i++) w.w1[i] = s1 * n1[i]!;
+    },
+    glsl: 'rules/seed.glsl',
+    passes: { update: 'engine/update.frag', alive: 'engine/alive_seed.frag', bwOut: 'train/bw_out_seed.frag', bwOutReadsParams: true, storesAlive: false },
+    start: 'target',
+    distillFormat: false,
+  },
+  // u = x + m·(w1·relu(w0·p + b0) (+ b1)); alive when the 3×3 max alpha > 0.1 before and after;
+  // init: w0 Glorot-uniform, b0 0, w1 0 and b1 (with outputBias) 0, so the first model does nothing
+  growing: {
+    name: 'growing',
+    outputBias: 'optional',
+    defaults: { hidden: 128, rate: 0.5, perCell: true },
+    perception: 'sobel',
+    activation: 'relu',
+    kinked: true,
+    act: (z) => Math.max(z, 0),
+    actBack: (g, z) => (z > 0 ? g : 0),
+    output: (z) => z,
+    update: (x, m, y) => x + m * y,
+    updateDx: (g) => g,
+    updateDz: (g, m) => m * g,
+    alive: 'neighbourhood',
+    aliveThreshold: ALIVE_THRESHOLD,
+    init: (w, hidden, seed) => {
+      const limit = Math.sqrt(6 / (PERCEPTION + hidden));
+      for (let i = 0; i < w.w0.length; i++) {
+        const k = cellKey(seed, 0, STREAM_BASE + 1, 0, i);
+        w.w0[i] = limit * (2 * ((draw24(k, 0) + 0.5) / 16777216) - 1);
+      }
+    },
+    glsl: 'rules/growing.glsl',
+    passes: { update: 'engine/update.frag', alive: 'engine/alive_growing.frag', bwOut: 'train/bw_out_growing.frag', bwOutReadsParams: false, storesAlive: true },
+    start: 'seed',
+    distillFormat: true,
+  },
+};
+
+/** The rule names, in the registry's order. */
+export const RULE_NAMES: readonly Rule[] = Object.keys(RULES) as Rule[];
+
+/** Whether `v` names a rule of the registry. */
+export function isRule(v: unknown): v is Rule {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(RULES, v);
+}
+
+/** `v` as a GLSL float literal (always with a point or exponent): 0.1 → "0.1", 1 → "1.0". */
+function glslFloat(v: number): string {
+  const s = String(v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+/**
+ * The rule's compile-time GLSL switches: PERCEIVE_<perception>, 1 for the rule's stencils and 0
+ * for the others (GLSL ES has no undefined-is-zero in `#if`), and
+ * ALIVE_THRESHOLD (a float literal), and RULE_GLSL, the rule's GLSL file (`#include RULE_GLSL`).
+ */
+export function ruleGlslDefines(rule: Rule): Defines {
+  const s = RULES[rule];
+  const d: Defines = {};
+  for (const p of PERCEPTIONS) d[`PERCEIVE_${p.toUpperCase()}`] = p === s.perception;
+  d.ALIVE_THRESHOLD = glslFloat(s.aliveThreshold);
+  d.RULE_GLSL = s.glsl;
+  return d;
+}
+
+/** The rules whose output bias is optional, for messages: "growing". */
+export function optionalBiasRules(): string {
+  return RULE_NAMES.filter((r) => RULES[r].outputBias === 'optional').join(' and ');
+}

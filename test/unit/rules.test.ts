@@ -1,0 +1,199 @@
+// The rule registry (src/engine/rules.ts): one entry per rule, and the defaults the rest of the
+// library resolves are the registry's.
+import { describe, expect, it, vi } from 'vitest';
+import { assemble } from '../../src/gl/program';
+import { defaultRuleConfig, hasOutputBias, resolveRuleConfig, weightShapes } from '../../src/engine/model';
+import { isRule, perceptionStencil, RULE_NAMES, RULES, ruleGlslDefines, type Rule } from '../../src/engine/rules';
+import { resolveTrainerOptions, TRAINING_DEFAULTS, trainingDefaults } from '../../src/train/options';
+import { PRESETS, TASKS } from '../../src/train/presets';
+
+vi.mock('virtual:glsl', () => ({ default: {} }));
+
+const target = new Float32Array(8 * 8 * 4);
+
+describe('rule registry', () => {
+  it('has one entry per rule, keyed by its own name', () => {
+    expect([...RULE_NAMES].sort()).toEqual(['growing', 'seed']);
+    for (const r of RULE_NAMES) {
+      expect(RULES[r].name).toBe(r);
+      expect(TRAINING_DEFAULTS[r]).toBeDefined();
+      expect(isRule(r)).toBe(true);
+    }
+    expect(isRule('glider')).toBe(false);
+    expect(isRule('toString')).toBe(false);
+    expect(isRule(undefined)).toBe(false);
+  });
+
+  it('gives the rule configuration defaults that resolveRuleConfig resolves', () => {
+    for (const r of RULE_NAMES) {
+      const d = RULES[r].defaults;
+      expect(defaultRuleConfig(r)).toEqual({ rule: r, ...d });
+      expect(resolveRuleConfig({ rule: r })).toEqual({ rule: r, hidden: d.hidden, rate: d.rate, perCell: d.perCell });
+    }
+    // the library's default rule is Distill's
+    expect(resolveRuleConfig({}).rule).toBe('growing');
+  });
+
+  it('gives the training defaults that resolveTrainerOptions and the task presets resolve', () => {
+    for (const r of RULE_NAMES) {
+      const t = TRAINING_DEFAULTS[r];
+      const o = resolveTrainerOptions({ rule: r, width: 8, height: 8, target });
+      expect({ batch: o.batch, steps: o.steps, lossSteps: o.lossSteps, loss: o.loss, weightDecay: o.weightDecay, normalizeGrads: o.normalizeGrads, lr: o.lr }).toEqual(t);
+      expect(o.rule.hidden).toBe(RULES[r].defaults.hidden);
+    }
+    const byRule = new Map<Rule, number>();
+    for (const task of TASKS) {
+      const p = PRESETS[task];
+      byRule.set(p.rule, (byRule.get(p.rule) ?? 0) + 1);
+      const t = TRAINING_DEFAULTS[p.rule];
+      expect({ batch: p.batch, steps: p.steps, lossSteps: p.lossSteps, loss: p.loss, weightDecay: p.weightDecay, normalizeGrads: p.normalizeGrads, lr: p.lr }).toEqual(t);
+      expect(p.hidden).toBe(RULES[p.rule].defaults.hidden);
+    }
+    // the five tasks: three article ones on the seed rule, Distill's two on the growing rule
+    expect(Object.fromEntries(byRule)).toEqual({ seed: 3, growing: 2 });
+  });
+
+  it('hands out copies of the training defaults', () => {
+    const a = trainingDefaults('growing');
+    (a.lr as { values: number[] }).values[0] = 1;
+    a.steps[0] = 1;
+    expect(TRAINING_DEFAULTS.growing.lr).toEqual({ boundaries: [2000], values: [2e-3, 2e-4] });
+    expect(TRAINING_DEFAULTS.growing.steps).toEqual([64, 96]);
+    const o = resolveTrainerOptions({ rule: 'growing', width: 8, height: 8, target });
+    expect(o.lr).not.toBe(TRAINING_DEFAULTS.growing.lr);
+  });
+
+  it('decides the output bias: always part of seed, optional for growing', () => {
+    expect(RULES.seed.outputBias).toBe('always');
+    expect(RULES.growing.outputBias).toBe('optional');
+    for (const r of RULE_NAMES) {
+      const always = RULES[r].outputBias === 'always';
+      expect(hasOutputBias({ rule: r })).toBe(always);
+      expect(hasOutputBias({ rule: r, outputBias: true })).toBe(true);
+      expect(weightShapes(r, 8).map((s) => s.name)).toEqual(always ? ['w0', 'b0', 'w1', 'b1'] : ['w0', 'b0', 'w1']);
+      expect(resolveRuleConfig({ rule: r, outputBias: true }).outputBias).toBe(always ? undefined : true);
+    }
+  });
+
+  it("has update partials and activation backward that match finite differences of the rule's forward", () => {
+    const h = 1e-6;
+    const zs = [-2.5, -0.7, -0.1, 0.3, 1.2, 4];
+    for (const r of RULE_NAMES) {
+      const s = RULES[r];
+      for (const z of zs) {
+        const fd = (s.act(z + h) - s.act(z - h)) / (2 * h);
+        expect(s.actBack(1, z)).toBeCloseTo(fd, 6);
+        expect(s.actBack(-3, z)).toBeCloseTo(-3 * fd, 5);
+        for (const m of [0, 1]) {
+          for (const x of [-0.4, 0, 0.8]) {
+            const u = (xx: number, zz: number) => s.update(xx, m, s.output(zz));
+            const dx = (u(x + h, z) - u(x - h, z)) / (2 * h);
+            const dz = (u(x, z + h) - u(x, z - h)) / (2 * h);
+            expect(s.updateDx(1, m)).toBeCloseTo(dx, 6);
+            expect(s.updateDz(1, m, s.output(z))).toBeCloseTo(dz, 6);
+            expect(s.updateDx(2.5, m)).toBeCloseTo(2.5 * dx, 5);
+            expect(s.updateDz(2.5, m, s.output(z))).toBeCloseTo(2.5 * dz, 5);
+          }
+        }
+      }
+    }
+    // relu's kink: no slope at or below 0, and the pattern test records its sign
+    expect(RULES.growing.actBack(1, 0)).toBe(0);
+    expect(RULES.growing.kinked).toBe(true);
+    expect(RULES.seed.kinked).toBe(false);
+  });
+
+  it('has perception stencils with the documented sums and orientation', () => {
+    const sum = (k: 'moore' | 'sobel', g: number) => {
+      let t = 0;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) t += perceptionStencil(k, g, dx, dy);
+      return t;
+    };
+    for (const k of ['moore', 'sobel'] as const) {
+      expect(sum(k, 0)).toBe(1);
+      expect(perceptionStencil(k, 0, 0, 0)).toBe(1);
+    }
+    expect(sum('moore', 1)).toBe(1); // the mean of the 8 neighbours
+    expect(perceptionStencil('moore', 1, 0, 0)).toBe(0);
+    expect(sum('moore', 2)).toBe(0);
+    expect(perceptionStencil('moore', 2, 1, 1)).toBe(2); // sobel_x + sobel_y, dy down
+    expect(sum('sobel', 1)).toBe(0);
+    expect(perceptionStencil('sobel', 1, 1, 0)).toBe(0.25); // sobel_x / 8: right minus left
+    expect(perceptionStencil('sobel', 2, 0, 1)).toBe(0.25); // sobel_y / 8: row below minus row above
+    expect(perceptionStencil('sobel', 2, 0, -1)).toBe(-0.25);
+  });
+
+  it("sets exactly one of the shaders' perception switches, the threshold and the rule's GLSL file", () => {
+    for (const r of RULE_NAMES) {
+      const d = ruleGlslDefines(r);
+      const on = (prefix: string) => Object.keys(d).filter((k) => k.startsWith(prefix) && d[k] === true);
+      expect(on('PERCEIVE_')).toEqual([`PERCEIVE_${RULES[r].perception.toUpperCase()}`]);
+      expect(Object.keys(d).filter((k) => k.startsWith('PERCEIVE_')).length).toBeGreaterThanOrEqual(2);
+      expect(d.RULE_GLSL).toBe(`rules/${r}.glsl`);
+      // a float literal the shaders compare alpha with, the same number the CPU reference uses
+      expect(d.ALIVE_THRESHOLD).toBe('0.1');
+      expect(Number(d.ALIVE_THRESHOLD)).toBe(RULES[r].aliveThreshold);
+    }
+  });
+
+  it('leaves the numbers TS owns and the rule names out of the shaders', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../../glsl/', import.meta.url);
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(glsl|frag)$/.test(f));
+    expect(files.length).toBeGreaterThan(20);
+    for (const f of files) {
+      const code = readFileSync(new URL(f, dir), 'utf8')
+        .split('\n')
+        .map((l) => l.replace(/\/\/.*$/, ''))
+        .join('\n');
+      expect(code, f).not.toMatch(/RULE_SEED|RULE_GROWING|BIAS1/);
+      expect(code, f).not.toMatch(/[<>]=?\s*0\.1\b/); // the alive threshold is ALIVE_THRESHOLD
+      expect(code, f).not.toMatch(/\b48\b/); // the perception width is PERCEPTION
+    }
+  });
+
+  it('names GLSL passes that exist', async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const r of RULE_NAMES) {
+      const p = RULES[r].passes;
+      for (const f of [p.update, p.alive, p.bwOut, RULES[r].glsl]) expect(readFileSync(new URL(`../../glsl/${f}`, import.meta.url), 'utf8')).toMatch(/^\/\/ /);
+    }
+  });
+});
+
+describe('seedState', () => {
+  it('is empty but for the centre cell of each grid, whose channels 3..15 are 1 (row 0 at the top)', async () => {
+    const { seedState, CHANNELS } = await import('../../src/engine/model');
+    const [batch, width, height] = [2, 5, 4];
+    const s = seedState(batch, width, height);
+    expect(s.length).toBe(batch * width * height * CHANNELS);
+    let ones = 0;
+    for (let b = 0; b < batch; b++)
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++)
+          for (let c = 0; c < CHANNELS; c++) {
+            const v = s[((b * height + y) * width + x) * CHANNELS + c];
+            const centre = x === 2 && y === 2; // ⌊5/2⌋, ⌊4/2⌋
+            expect(v).toBe(centre && c >= 3 ? 1 : 0);
+            ones += v!;
+          }
+    expect(ones).toBe(batch * (CHANNELS - 3));
+  });
+});
+
+describe('#include RULE_GLSL', () => {
+  const files = { 'main.frag': '#include "common/a.glsl"\n#include RULE_GLSL\nvoid main() {}', 'common/a.glsl': 'float a() { return 2.0; }', 'rules/x.glsl': '#include "common/a.glsl"\nfloat f() { return 1.0; }' };
+
+  it('includes the file the define names, once, and does not write that define', () => {
+    const a = assemble('main.frag', { RULE_GLSL: 'rules/x.glsl', HIDDEN: 8 }, files);
+    expect(a.source).toContain('#define HIDDEN 8');
+    expect(a.source).not.toMatch(/#define RULE_GLSL/);
+    expect(a.source.match(/float a\(\)/g)).toHaveLength(1);
+    const at = a.source.split('\n').findIndex((l) => l.startsWith('float f()'));
+    expect(a.lines[at]).toEqual({ file: 'rules/x.glsl', line: 2 });
+  });
+
+  it('names the file and the missing define when no define names the rule file', () => {
+    expect(() => assemble('main.frag', { HIDDEN: 8 }, files)).toThrow(/^nca-gl: main\.frag includes RULE_GLSL, but no define RULE_GLSL names a GLSL file/);
+  });
+});
