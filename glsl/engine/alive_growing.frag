@@ -3,7 +3,7 @@
 // Also turns the packed update back into the plain atlas layout.
 //
 // Inputs:   u_prev  sampler2DArray  x_t, 4 layers, atlas layout (layout.glsl)
-//           u_next  sampler2DArray  u packed by 2 (update_growing.frag; packed.glsl)
+//           u_next  sampler2DArray  u packed by 2 (engine/update.frag; packed.glsl)
 // Outputs:  locations 0–3 = layers 0–3 of x_{t+1}, atlas layout
 //           location 4 (with STORE_ALIVE) = the mask (1 alive, 0 dead) in .r, for backprop
 // Uniforms: u_grid, u_tilesX, u_batch

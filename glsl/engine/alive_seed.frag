@@ -1,7 +1,7 @@
 // alive_seed.frag — the `seed` rule's alive masking: a cell whose own updated alpha is ≤ 0.1 is
 // zeroed; also turns the packed update back into the plain atlas layout.
 //
-// Inputs:   u_next  sampler2DArray  u packed by 2 (update_seed.frag; packed.glsl)
+// Inputs:   u_next  sampler2DArray  u packed by 2 (engine/update.frag; packed.glsl)
 // Outputs:  locations 0–3 = layers 0–3 of x_{t+1}, atlas layout
 // Uniforms: u_grid, u_tilesX, u_batch
 // Defines:  PACK (= 2), ALIVE_THRESHOLD (= 0.1)
