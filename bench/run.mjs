@@ -97,7 +97,7 @@ const tfjs = (b, cfg) => inPage(b, '/bench/tfjs/page.html', () => window.tfjsRea
 
 /** Multiply-adds ×2 per cell and CA step of the passes that run the MLP (H hidden units). */
 function passFlops(name, H) {
-  if (/update_/.test(name) || name === 'train/bw_out_seed') return 2 * (48 * H + 16 * H); // w0·p, w1·a
+  if (name === 'engine/update' || name === 'train/bw_out_seed') return 2 * (48 * H + 16 * H); // w0·p, w1·a
   if (name === 'train/bw_hidden') return 2 * (48 * H + 16 * H); // recomputed w0·p, w1ᵀ·g
   if (name === 'train/bw_input') return 2 * 48 * H; // w0ᵀ·g
   if (name === 'train/grad_partial') return 2 * (48 * H + 16 * H); // outer products
