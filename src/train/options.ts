@@ -82,18 +82,12 @@ export interface TrainerOptions {
   memoryBudget?: number;
 }
 
-export interface ResolvedTrainerOptions {
+/** The options with every default filled in (the regimen fields are TrainingDefaults'). */
+export interface ResolvedTrainerOptions extends TrainingDefaults {
   rule: RuleConfig;
   width: number;
   height: number;
-  batch: number;
   seed: number;
-  steps: [number, number];
-  lossSteps: number;
-  loss: LossKind;
-  weightDecay: number;
-  normalizeGrads: boolean;
-  lr: LrSchedule;
   beta1: number;
   beta2: number;
   eps: number;

@@ -142,17 +142,24 @@ describe.each([
   });
 });
 
+/**
+ * Two 2-iteration runs of one small configuration (hidden 20, weights/state/target from seeds
+ * s, s+1, s+2) that differ only by the options `a` and `b`.
+ */
+async function twoRuns(rule: Rule, s: number, steps: number, seed: number, a: Record<string, unknown>, b: Record<string, unknown>): Promise<[PageRun, PageRun]> {
+  const hidden = 20;
+  const w = randomWeights(rule, hidden, s, SCALES[rule]);
+  const x0 = randomState(B, H, W, s + 1);
+  const target = randomTarget(s + 2);
+  const opts = { rule, hidden, width: W, height: H, batch: B, steps, lossSteps: 2, loss: 'mse', normalizeGrads: rule === 'growing', lr: 1e-3, seed };
+  return [await gpuTrain({ ...opts, ...a }, 2, x0, target, w), await gpuTrain({ ...opts, ...b }, 2, x0, target, w)];
+}
+
 describe.each(['seed', 'growing'] as Rule[])('weight storage, %s rule', (rule) => {
   // the MLP passes read the weights from the parameter texture or from uniform buffers mirrored
   // from it (RuntimeOptions.paramStorage, chosen per renderer): the same products in the same order
   it('uniform-buffer and texture weights give bit-identical losses, gradients and Adam updates over 2 iterations', async () => {
-    const hidden = 20;
-    const w = randomWeights(rule, hidden, 31, SCALES[rule]);
-    const x0 = randomState(B, H, W, 32);
-    const target = randomTarget(33);
-    const opts = { rule, hidden, width: W, height: H, batch: B, steps: 8, lossSteps: 2, loss: 'mse', normalizeGrads: rule === 'growing', lr: 1e-3, seed: 5 };
-    const tex = await gpuTrain({ ...opts, paramStorage: 'texture' }, 2, x0, target, w);
-    const ubo = await gpuTrain({ ...opts, paramStorage: 'uniform-buffer' }, 2, x0, target, w);
+    const [tex, ubo] = await twoRuns(rule, 31, 8, 5, { paramStorage: 'texture' }, { paramStorage: 'uniform-buffer' });
     expect(ubo.losses).toEqual(tex.losses);
     expect(ubo.grads).toEqual(tex.grads);
     expect(ubo.weights).toEqual(tex.weights);
@@ -168,13 +175,7 @@ describe.each(['seed', 'growing'] as Rule[])('atlas order, %s rule', (rule) => {
   // pass is per cell (bit-identical); the weight gradient sums the cells in atlas order, so it may
   // differ by float32 rounding only.
   it("'rows' and 'columns' give the same losses, and gradients and weights within float32 rounding, over 2 iterations", async () => {
-    const hidden = 20;
-    const w = randomWeights(rule, hidden, 41, SCALES[rule]);
-    const x0 = randomState(B, H, W, 42);
-    const target = randomTarget(43);
-    const opts = { rule, hidden, width: W, height: H, batch: B, steps: 6, lossSteps: 2, loss: 'mse', normalizeGrads: rule === 'growing', lr: 1e-3, seed: 7 };
-    const rows = await gpuTrain({ ...opts, atlasOrder: 'rows' }, 2, x0, target, w);
-    const cols = await gpuTrain({ ...opts, atlasOrder: 'columns' }, 2, x0, target, w);
+    const [rows, cols] = await twoRuns(rule, 41, 6, 7, { atlasOrder: 'rows' }, { atlasOrder: 'columns' });
     expect(cols.losses[0]).toBe(rows.losses[0]);
     expect(Math.abs(cols.losses[1]! - rows.losses[1]!)).toBeLessThanOrEqual(1e-6 * Math.abs(rows.losses[1]!));
     for (const i of [0, 1]) {
