@@ -12,4 +12,8 @@ export const CONFIGS = Object.freeze({
   reduced: Object.freeze({ rule: 'growing', batch: 4, size: 40, hidden: 64, steps: 32, lossSteps: 1, loss: 'mse', normalizeGrads: true }),
   // the seed article's regimen (SPEC §3): 64×64, batch 1, loss (|e| + e²) over the last 8 of 24 steps
   seed: Object.freeze({ rule: 'seed', batch: 1, size: 64, hidden: 64, steps: 24, lossSteps: 8, loss: 'l1l2', normalizeGrads: false }),
+  seedFlat: Object.freeze({ rule: 'seed', batch: 1, size: 64, hidden: 64, steps: 24, lossSteps: 8, loss: 'l1l2', normalizeGrads: false, rasterTile: 0 }),
+  reducedFlat: Object.freeze({ rule: 'growing', batch: 4, size: 40, hidden: 64, steps: 32, lossSteps: 1, loss: 'mse', normalizeGrads: true, rasterTile: 0 }),
+  quick: Object.freeze({ rule: 'growing', batch: 2, size: 32, hidden: 64, steps: 32, lossSteps: 1, loss: 'mse', normalizeGrads: true }),
+  quickFlat: Object.freeze({ rule: 'growing', batch: 2, size: 32, hidden: 64, steps: 32, lossSteps: 1, loss: 'mse', normalizeGrads: true, rasterTile: 0 }),
 });

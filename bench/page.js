@@ -73,7 +73,7 @@
     const { rule, batch, size, hidden, steps, lossSteps, loss, normalizeGrads, checkpointEvery } = cfg;
     return NcaGl.createTrainer(canvas(), {
       rule, width: size, height: size, batch, hidden, steps, lossSteps, loss, normalizeGrads, seed: 1,
-      target: target(size), checkpointEvery: checkpointEvery ?? 0,
+      target: target(size), checkpointEvery: checkpointEvery ?? 0, rasterTile: cfg.rasterTile ?? 'auto',
     });
   }
 

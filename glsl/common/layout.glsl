@@ -1,7 +1,9 @@
 // layout.glsl — where a cell of a batched grid sits in an atlas texture (src/engine/layout.ts).
 //
 // A texture array holds B grids of W×H cells as tiles: grid b at tile (b % tilesX, b / tilesX),
-// cell (x, y) at texel (tx*W + x, ty*H + y); row y = 0 is the image's top row. Layer k of a
+// cell (x, y) at texel (tx*W + x, row0 + ty*H + y); row y = 0 is the image's top row. Rows above
+// row0 are padding (row0 > 0 spreads a small atlas over a software renderer's thread squares;
+// draws cover the atlas rows only). Layer k of a
 // per-cell tensor holds its values 4k..4k+3 (the state: layer q = channels 4q..4q+3).
 // Reads outside the grid are zero (zero padding).
 //
@@ -9,10 +11,17 @@
 //   u_grid   ivec2  grid size (W, H) in cells
 //   u_tilesX int    tiles per atlas row
 //   u_batch  int    number of grids B; texels of tiles b >= B are padding
+//   u_row0   int    texel row of the atlas's first row
 
 uniform ivec2 u_grid;
 uniform int u_tilesX;
 uniform int u_batch;
+uniform int u_row0;
+
+// Texel of cell (0, 0) of grid b in an atlas of `tilesX` tiles a row starting at texel row `row0`.
+ivec2 gridOrigin(int b, int tilesX, int row0) {
+  return ivec2(b % tilesX, b / tilesX) * u_grid + ivec2(0, row0);
+}
 
 struct Cell {
   ivec2 origin; // texel of the tile's cell (0, 0)
@@ -21,11 +30,13 @@ struct Cell {
 };
 
 Cell cellAtTexel(ivec2 t) {
+  t.y -= u_row0;
   ivec2 tile = t / u_grid;
   Cell c;
   c.origin = tile * u_grid;
   c.xy = t - c.origin;
   c.b = tile.y * u_tilesX + tile.x;
+  c.origin.y += u_row0;
   return c;
 }
 

@@ -2,7 +2,7 @@
 //
 // Inputs:   u_state sampler2DArray  the state, atlas layout; only layer 0 (RGBA) is read
 // Output:   the canvas (default framebuffer), premultiplied RGBA
-// Uniforms: u_grid, u_tilesX (layout.glsl)
+// Uniforms: u_grid, u_tilesX, u_row0 (layout.glsl)
 //           u_show       int    which grid of the batch to show
 //           u_viewport   vec4   (x, y, width, height) of the drawing rectangle in canvas pixels
 //           u_background vec4   premultiplied colour under the cells; (0,0,0,0) keeps transparency
@@ -20,7 +20,7 @@ out vec4 color;
 void main() {
   vec2 f = (gl_FragCoord.xy - u_viewport.xy) / u_viewport.zw;   // 0..1, y up
   ivec2 xy = clamp(ivec2(floor(vec2(f.x, 1.0 - f.y) * vec2(u_grid))), ivec2(0), u_grid - 1);
-  ivec2 origin = ivec2(u_show % u_tilesX, u_show / u_tilesX) * u_grid;
+  ivec2 origin = gridOrigin(u_show, u_tilesX, u_row0);
   vec4 s = texelFetch(u_state, ivec3(origin + xy, 0), 0);
   float a = clamp(s.a, 0.0, 1.0);
   vec3 rgb = clamp(s.rgb, 0.0, a);

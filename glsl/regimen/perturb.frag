@@ -9,7 +9,8 @@
 //           u_tileFrom sampler2D  R of texel (b, 0) = which tile of u_src grid b reads (pool gathers);
 //                                 used when u_gather == 1, else grid b reads tile b
 // Outputs:  locations 0–3 = the damaged states, atlas layout
-// Uniforms: u_grid, u_tilesX, u_batch (layout.glsl); u_srcTilesX int  tiles per row of u_src
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0 (layout.glsl); u_srcTilesX int, u_srcRow0 int  tiles per
+//           row and first texel row of u_src's atlas
 //           u_seed, u_iteration uint  hash counters; u_stream uint  STREAM_BASE + perturbation stream
 //           u_trunc4 float  (2r)² for truncation, or a negative value for none
 //           u_circles int  circles per grid; u_radius2 float  ρ²
@@ -21,6 +22,7 @@
 uniform sampler2DArray u_src;
 uniform sampler2D u_tileFrom;
 uniform int u_srcTilesX;
+uniform int u_srcRow0;
 uniform uint u_seed;
 uniform uint u_iteration;
 uniform uint u_stream;
@@ -38,7 +40,7 @@ void main() {
   Cell c = fragCell();
   if (c.b >= u_batch) { outs[0] = outs[1] = outs[2] = outs[3] = vec4(0.0); return; }
   int from = u_gather == 1 ? int(texelFetch(u_tileFrom, ivec2(c.b, 0), 0).r) : c.b;
-  ivec2 origin = ivec2(from % u_srcTilesX, from / u_srcTilesX) * u_grid;
+  ivec2 origin = gridOrigin(from, u_srcTilesX, u_srcRow0);
   vec4 s[4];
   for (int q = 0; q < 4; q++) s[q] = texelFetch(u_src, ivec3(origin + c.xy, q), 0);
   {

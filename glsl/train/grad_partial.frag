@@ -13,7 +13,8 @@
 //           u_hidden sampler2DArray  packed by HPACK (packed.glsl): quads 0..HIDDEN4-1 = g_z0, HQ.. = act
 //           u_gout   sampler2DArray  layers 0–3 = g_out (bw_out_*.frag), atlas layout
 // Outputs:  locations 0–7 = the new partials (layers 0–7)
-// Uniforms: u_atlas ivec2 atlas size in texels; u_chunkRows int  atlas rows per chunk
+// Uniforms: u_atlas ivec2 atlas size in texels; u_row0 int  its first texel row; u_chunkRows int  atlas
+//           rows per chunk
 // Defines:  HIDDEN, HIDDEN4, HQ (HIDDEN4 rounded up to even), PH, HAS_B1 (1: the rule has an output
 //           bias b1, whose gradient is g_out; 0: none), HPACK
 // Padding cells hold zero gradients; cells past the atlas width are skipped.
@@ -24,6 +25,7 @@ uniform sampler2DArray u_perc;
 uniform sampler2DArray u_hidden;
 uniform sampler2DArray u_gout;
 uniform ivec2 u_atlas;
+uniform int u_row0;
 uniform int u_chunkRows;
 
 layout(location = 0) out vec4 outs[8];
@@ -52,8 +54,8 @@ void main() {
   ivec2 t = ivec2(gl_FragCoord.xy);
   int i8 = t.x;
   int r = t.y % PH;
-  int y0 = (t.y / PH) * u_chunkRows;
-  int y1 = min(y0 + u_chunkRows, u_atlas.y);
+  int y0 = u_row0 + (t.y / PH) * u_chunkRows;
+  int y1 = min(y0 + u_chunkRows, u_row0 + u_atlas.y);
   int packedWidth = (u_atlas.x + HPACK - 1) / HPACK;
   A0 = texelFetch(u_prev, ivec3(t, 0), 0); A1 = texelFetch(u_prev, ivec3(t, 1), 0);
   A2 = texelFetch(u_prev, ivec3(t, 2), 0); A3 = texelFetch(u_prev, ivec3(t, 3), 0);

@@ -5,7 +5,7 @@
 //           u_target sampler2D       target RGBA, W×H, row 0 = top
 //           u_prev   sampler2D       row sums so far, tilesX × atlas height (.r)
 // Outputs:  location 0 = (new row sum, 0, 0, 0)
-// Uniforms: u_grid, u_tilesX, u_batch
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0 (layout.glsl; the row sums have no row offset)
 // Defines:  LOSS_L1L2
 #include "common/layout.glsl"
 #include "common/train.glsl"
@@ -23,7 +23,7 @@ void main() {
   if (b < u_batch) {
     int y = t.y % u_grid.y;
     for (int x = 0; x < u_grid.x; x++) {
-      vec4 e = texelFetch(u_state, ivec3(t.x * u_grid.x + x, t.y, 0), 0) - texelFetch(u_target, ivec2(x, y), 0);
+      vec4 e = texelFetch(u_state, ivec3(t.x * u_grid.x + x, u_row0 + t.y, 0), 0) - texelFetch(u_target, ivec2(x, y), 0);
       vec4 l = lossValue(e);
       s += (l.x + l.y) + (l.z + l.w);
     }

@@ -10,8 +10,7 @@
  * byte for byte as Runtime.memoryBytes() counts them; the browser tests compare the two.
  */
 import { check, describe, NcaGlError } from '../errors';
-import type { AtlasOrder } from '../gl/context';
-import { atlasTiles } from './layout';
+import { atlasTiles, type Placement } from './layout';
 import { CHANNELS, MAX_HIDDEN, PERCEPTION } from './model';
 
 /** GPU memory (textures) an engine or trainer may take unless the caller raises it: 1 GiB. */
@@ -46,8 +45,8 @@ export interface Shape {
   height: number;
   batch: number;
   hidden: number;
-  /** The atlas order (Runtime.atlasOrder); default 'rows'. */
-  order?: AtlasOrder;
+  /** How the atlas is placed in textures (Runtime.placement); default rows, no row offset. */
+  place?: Placement;
 }
 
 /** How the caller names each size in messages ('grid.width', '--size', 'width', …). */
@@ -88,8 +87,8 @@ export function checkCount(name: string, value: unknown, min: number, max: numbe
 }
 
 /** Texel layout of a batch of grids (layout.ts atlasTiles, which makeAtlas uses). */
-export function atlasSize(s: Shape, maxTextureSize: number): { tilesX: number; tilesY: number; atlasWidth: number; atlasHeight: number } {
-  return atlasTiles(s.width, s.height, s.batch, maxTextureSize, s.order);
+export function atlasSize(s: Shape, maxTextureSize: number): ReturnType<typeof atlasTiles> {
+  return atlasTiles(s.width, s.height, s.batch, maxTextureSize, s.place);
 }
 
 /** Bytes of the parameter texture of a model with `hidden` units (rgba32f). */
@@ -100,8 +99,8 @@ export function paramBytes(hidden: number): number {
 /** Bytes an Engine allocates: parameters, two 4-layer states and the packed 8-layer update scratch. */
 export function engineBytes(s: Shape, maxTextureSize = MAX_GRID_SIDE, texelBytes = 16): number {
   const a = atlasSize(s, maxTextureSize);
-  const state = a.atlasWidth * a.atlasHeight * 4 * texelBytes;
-  const scratch = Math.ceil(a.atlasWidth / 2) * a.atlasHeight * 8 * texelBytes;
+  const state = a.atlasWidth * a.texHeight * 4 * texelBytes;
+  const scratch = Math.ceil(a.atlasWidth / 2) * a.texHeight * 8 * texelBytes;
   return paramBytes(s.hidden) + 2 * state + scratch;
 }
 
@@ -114,10 +113,10 @@ export function checkTextureLimits(s: Shape, limits: DeviceLimits, names: FieldN
   if (s.width > max) throw over(`'${names.width}' is ${s.width}, over this device's texture limit of ${max} (MAX_TEXTURE_SIZE): use a smaller grid`);
   if (s.height > max) throw over(`'${names.height}' is ${s.height}, over this device's texture limit of ${max} (MAX_TEXTURE_SIZE): use a smaller grid`);
   const a = atlasSize(s, max);
-  if (a.atlasWidth > max || a.atlasHeight > max) {
+  if (a.atlasWidth > max || a.texHeight > max) {
     const fits = Math.floor(max / s.width) * Math.floor(max / s.height);
     throw over(
-      `'${names.batch}' is ${s.batch}: ${s.batch} grids of ${s.width}×${s.height} need a ${a.atlasWidth}×${a.atlasHeight} texture, over this device's limit of ${max} (MAX_TEXTURE_SIZE); at most ${fits} fit: use a smaller batch or grid`,
+      `'${names.batch}' is ${s.batch}: ${s.batch} grids of ${s.width}×${s.height} need a ${a.atlasWidth}×${a.texHeight} texture, over this device's limit of ${max} (MAX_TEXTURE_SIZE); at most ${fits} fit: use a smaller batch or grid`,
     );
   }
 }

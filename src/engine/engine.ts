@@ -11,7 +11,7 @@ import { check, checkInt, describe, NcaGlError } from '../errors';
 import { type ContextTarget, releaseContext } from '../gl/context';
 import { Profiler } from '../gl/profiler';
 import { type AtlasOrder, type GpuTexture, type ParamStorage, Runtime, type RuntimeOptions } from '../gl/runtime';
-import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
+import { type Atlas, atlasTexture, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from './layout';
 import { checkEngineBudget, type FieldNames, MAX_GRID_SIDE, MODEL_FIELD_NAMES, OPTION_NAMES, resolveMemoryBudget } from './budget';
 import { CHANNELS, checkWeights, hasOutputBias, initWeights, resolveRuleConfig, type Rule, type RuleConfig, type Weights } from './model';
 import { ForwardStep, layoutUniforms } from './step';
@@ -42,6 +42,8 @@ export interface EngineOptions {
   paramStorage?: ParamStorage | 'auto';
   /** How the batch is laid out in textures (default 'auto': the faster order for the renderer; RuntimeOptions). */
   atlasOrder?: AtlasOrder | 'auto';
+  /** Spread small atlases over the renderer's thread squares (default 'auto': 64 on llvmpipe, else 0 = off; RuntimeOptions). */
+  rasterTile?: number | 'auto';
   /**
    * GPU memory the engine may take, in bytes (default 1 GiB, `DEFAULT_MEMORY_BUDGET`): a larger
    * grid or batch is refused with an `over-budget` error before anything is allocated.
@@ -97,17 +99,17 @@ export class Engine {
     this.ownsRuntime = !(target instanceof Runtime);
     this.releaseOnDispose = opts.releaseContext;
     this.canvas = target instanceof Runtime || isGL(target) ? null : target;
-    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: halfOk, paramStorage: opts.paramStorage ?? 'auto', atlasOrder: opts.atlasOrder ?? 'auto' };
+    const rtOpts: RuntimeOptions = { debug: opts.debug ?? false, allowHalfFloat: halfOk, paramStorage: opts.paramStorage ?? 'auto', atlasOrder: opts.atlasOrder ?? 'auto', rasterTile: opts.rasterTile ?? 'auto' };
     this.rt = target instanceof Runtime ? target : new Runtime(target, rtOpts);
     try {
-      checkEngineBudget({ ...shape, order: this.rt.atlasOrder }, { limits: this.rt.caps, budget, texelBytes: this.rt.format === 'rgba16f' ? 8 : 16, names });
-      this.atlas = makeAtlas(width, height, batch, this.rt.caps.maxTextureSize, this.rt.atlasOrder);
+      checkEngineBudget({ ...shape, place: this.rt.placement }, { limits: this.rt.caps, budget, texelBytes: this.rt.format === 'rgba16f' ? 8 : 16, names });
+      this.atlas = makeAtlas(width, height, batch, this.rt.caps.maxTextureSize, this.rt.placement);
       this.pl = paramLayout(this.config.hidden);
       this.params = this.rt.texture(this.pl.width, this.pl.height, 0, 'rgba32f', 'parameters');
       this.rt.upload(this.params, packParams(this.pl, weights));
       const fmt = this.rt.format;
-      this.cur = this.rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, fmt, 'state A');
-      this.next = this.rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, fmt, 'state B');
+      this.cur = atlasTexture(this.rt, this.atlas, 4, fmt, 'state A');
+      this.next = atlasTexture(this.rt, this.atlas, 4, fmt, 'state B');
       this.forward = new ForwardStep(this.rt, this.config, this.atlas);
       this.scratch = ForwardStep.scratch(this.rt, this.atlas);
     } catch (e) {

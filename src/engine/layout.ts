@@ -17,6 +17,14 @@
  * so that targets packed along x stay several squares high). Host arrays and files do not depend
  * on it.
  *
+ * Row offset (Runtime.rasterTile, also per renderer): llvmpipe's threads share a draw by 64×64
+ * squares, so an atlas that fits in one square (a single 64×64 grid, two 32×32 grids) runs on one
+ * thread. Such atlases start at texel row `row0` instead of 0 (spreadRows), chosen so that their
+ * rows fall evenly into squares for the renderer's threads: a 64-row atlas at row 32 is two squares
+ * of 32 rows. The textures are then `row0 + atlasHeight` rows tall; rows above row0 and below the
+ * atlas are padding no pass reads or writes (draws cover rows [row0, row0 + atlasHeight) only,
+ * GpuTexture.rows).
+ *
  * Per-cell intermediates (perception, hidden activations, gradients) use the same atlas with more
  * layers: layer k holds values 4k..4k+3 of the vector at each cell.
  *
@@ -24,6 +32,8 @@
  */
 import { check } from '../errors';
 import type { AtlasOrder } from '../gl/context';
+import type { Runtime } from '../gl/runtime';
+import type { GpuTexture, TexFormat } from '../gl/texture';
 import { CHANNELS, hasOutputBias, PERCEPTION, type Rule, type Weights } from './model';
 
 export interface Atlas {
@@ -33,13 +43,52 @@ export interface Atlas {
   batch: number;
   tilesX: number;
   tilesY: number;
-  /** Atlas size in texels. */
+  /** Atlas size in texels (the rows the grids use). */
   atlasWidth: number;
   atlasHeight: number;
+  /** Texture row of the atlas's first row (0 unless spread over the renderer's squares). */
+  row0: number;
+  /** Texture height: row0 + atlasHeight. */
+  texHeight: number;
+}
+
+/**
+ * The first texture row for an atlas of `rows` rows so that a renderer splitting draws by squares of
+ * `tile` rows among `threads` threads (taking the next square as each finishes, in row order) has
+ * the shortest longest share; ties go to the smaller offset. `tile` = 0: no splitting, row 0.
+ */
+export function spreadRows(rows: number, tile: number, threads: number): number {
+  if (tile <= 0 || threads < 2) return 0;
+  let best = 0;
+  let bestSpan = Infinity;
+  for (let r0 = 0; r0 < tile; r0++) {
+    const free = new Array<number>(threads).fill(0);
+    for (let y = Math.floor(r0 / tile) * tile; y < r0 + rows; y += tile) {
+      const n = Math.min(y + tile, r0 + rows) - Math.max(y, r0);
+      const k = free.indexOf(Math.min(...free));
+      free[k]! += n;
+    }
+    const span = Math.max(...free);
+    if (span < bestSpan) {
+      bestSpan = span;
+      best = r0;
+    }
+  }
+  return best;
+}
+
+/** How a batch is placed in textures: tile order, and the renderer's thread squares (0: none). */
+export interface Placement {
+  order?: AtlasOrder;
+  /** Side of the squares the renderer's threads share a draw by (Runtime.rasterTile); 0: none. */
+  tile?: number;
+  /** The renderer's threads (Runtime.rasterThreads). */
+  threads?: number;
 }
 
 /** How many tiles across and down a batch of grids takes in `order`, and the atlas size. No checks. */
-export function atlasTiles(width: number, height: number, batch: number, maxTextureSize: number, order: AtlasOrder = 'rows'): Omit<Atlas, 'width' | 'height' | 'batch'> {
+export function atlasTiles(width: number, height: number, batch: number, maxTextureSize: number, place: Placement = {}): Omit<Atlas, 'width' | 'height' | 'batch'> {
+  const order = place.order ?? 'rows';
   let tilesX: number;
   let tilesY: number;
   if (order === 'columns') {
@@ -49,21 +98,32 @@ export function atlasTiles(width: number, height: number, batch: number, maxText
     tilesX = Math.max(1, Math.min(batch, Math.floor(maxTextureSize / width)));
     tilesY = Math.ceil(batch / tilesX);
   }
-  return { tilesX, tilesY, atlasWidth: tilesX * width, atlasHeight: tilesY * height };
+  const atlasHeight = tilesY * height;
+  let row0 = spreadRows(atlasHeight, place.tile ?? 0, place.threads ?? 1);
+  if (row0 + atlasHeight > maxTextureSize) row0 = 0;
+  return { tilesX, tilesY, atlasWidth: tilesX * width, atlasHeight, row0, texHeight: row0 + atlasHeight };
 }
 
-export function makeAtlas(width: number, height: number, batch: number, maxTextureSize: number, order: AtlasOrder = 'rows'): Atlas {
-  const { tilesX, tilesY, atlasWidth, atlasHeight } = atlasTiles(width, height, batch, maxTextureSize, order);
+export function makeAtlas(width: number, height: number, batch: number, maxTextureSize: number, place: Placement = {}): Atlas {
+  const t = atlasTiles(width, height, batch, maxTextureSize, place);
   check(
-    atlasWidth <= maxTextureSize && atlasHeight <= maxTextureSize,
-    `a batch of ${batch} grids of ${width}×${height} needs a ${atlasWidth}×${atlasHeight} texture, over this GPU's limit of ${maxTextureSize}: use a smaller batch or grid`,
+    t.atlasWidth <= maxTextureSize && t.texHeight <= maxTextureSize,
+    `a batch of ${batch} grids of ${width}×${height} needs a ${t.atlasWidth}×${t.texHeight} texture, over this GPU's limit of ${maxTextureSize}: use a smaller batch or grid`,
   );
-  return { width, height, batch, tilesX, tilesY, atlasWidth, atlasHeight };
+  return { width, height, batch, ...t };
 }
 
 /** Texel coordinates of cell (x, y) of grid b. */
 export function atlasTexel(a: Atlas, b: number, x: number, y: number): [number, number] {
-  return [(b % a.tilesX) * a.width + x, Math.floor(b / a.tilesX) * a.height + y];
+  return [(b % a.tilesX) * a.width + x, a.row0 + Math.floor(b / a.tilesX) * a.height + y];
+}
+
+/**
+ * A texture holding a per-cell tensor of `a` in `layers` layers, `pack` cells to a texel along x
+ * (packed.glsl); draws into it cover the atlas's rows only.
+ */
+export function atlasTexture(rt: Runtime, a: Atlas, layers: number, format: TexFormat, label: string, pack = 1): GpuTexture {
+  return rt.texture(Math.ceil(a.atlasWidth / pack), a.texHeight, layers, format, label, { rows: [a.row0, a.atlasHeight] });
 }
 
 /** Number of floats in a host state array. */
@@ -78,7 +138,7 @@ export function stateLength(a: Atlas): number {
 export function packCells(a: Atlas, src: ArrayLike<number>, channels = CHANNELS): Float32Array {
   const layers = channels / 4;
   const aw = a.atlasWidth;
-  const ah = a.atlasHeight;
+  const ah = a.texHeight;
   const out = new Float32Array(layers * aw * ah * 4);
   for (let b = 0; b < a.batch; b++) {
     for (let y = 0; y < a.height; y++) {
@@ -102,7 +162,7 @@ export function packCells(a: Atlas, src: ArrayLike<number>, channels = CHANNELS)
 export function unpackCells(a: Atlas, src: Float32Array, channels = CHANNELS): Float32Array {
   const layers = channels / 4;
   const aw = a.atlasWidth;
-  const ah = a.atlasHeight;
+  const ah = a.texHeight;
   const out = new Float32Array(a.batch * a.height * a.width * channels);
   for (let b = 0; b < a.batch; b++) {
     for (let y = 0; y < a.height; y++) {

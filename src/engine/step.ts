@@ -9,7 +9,7 @@
 import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { rateThreshold } from './hash';
-import type { Atlas } from './layout';
+import { type Atlas, atlasTexture } from './layout';
 import type { Counters } from './hash';
 import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig } from './model';
 import { paramPasses } from './params';
@@ -21,7 +21,7 @@ export type { Counters };
 export const UPDATE_PACK = 2;
 
 export function layoutUniforms(a: Atlas): Uniforms {
-  return { u_grid: [a.width, a.height], u_tilesX: a.tilesX, u_batch: a.batch };
+  return { u_grid: [a.width, a.height], u_tilesX: a.tilesX, u_batch: a.batch, u_row0: a.row0 };
 }
 
 export function ruleDefines(cfg: RuleConfig): Defines {
@@ -81,7 +81,7 @@ export class ForwardStep {
 
   /** The scratch texture the update goes through: the atlas packed by 2, 8 layers. */
   static scratch(rt: Runtime, a: Atlas): GpuTexture {
-    return rt.texture(Math.ceil(a.atlasWidth / UPDATE_PACK), a.atlasHeight, 4 * UPDATE_PACK, rt.format, 'update scratch (packed)');
+    return atlasTexture(rt, a, 4 * UPDATE_PACK, rt.format, 'update scratch (packed)', UPDATE_PACK);
   }
 
   /**

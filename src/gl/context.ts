@@ -156,6 +156,16 @@ export function preferredAtlasOrder(caps: Capabilities): AtlasOrder {
   return /llvmpipe/i.test(caps.renderer) ? 'columns' : 'rows';
 }
 
+/**
+ * The side of the squares among which `caps`'s renderer shares a draw between its threads, when
+ * small atlases should be spread over several of them (layout.ts spreadRows); 0: don't. llvmpipe
+ * bins every draw by 64×64 pixels and hands the bins to its threads (one per CPU core); GPUs and
+ * SwiftShader need no help.
+ */
+export function preferredRasterTile(caps: Capabilities): number {
+  return /llvmpipe/i.test(caps.renderer) ? 64 : 0;
+}
+
 /** Where the MLP passes read their weights: a texture, or uniform buffers mirrored from it. */
 export type ParamStorage = 'texture' | 'uniform-buffer';
 

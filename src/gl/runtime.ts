@@ -18,6 +18,7 @@ import {
   type AtlasOrder,
   type ParamStorage,
   preferredAtlasOrder,
+  preferredRasterTile,
   preferredParamStorage,
   type StorageFormat,
   wasReleased,
@@ -25,7 +26,7 @@ import {
 import { assemble, type Defines, linkProgram } from './program';
 import { FORMAT_INFO, GpuTexture, halfToFloat, type TexFormat } from './texture';
 
-export { type AtlasOrder, type ParamStorage, preferredAtlasOrder, preferredParamStorage } from './context';
+export { type AtlasOrder, type ParamStorage, preferredAtlasOrder, preferredParamStorage, preferredRasterTile } from './context';
 
 export { GpuTexture, halfToFloat, type TexFormat } from './texture';
 
@@ -115,6 +116,11 @@ export interface RuntimeOptions {
   paramStorage?: ParamStorage | 'auto';
   /** How batches of grids are laid out in atlas textures (default 'auto': per renderer, preferredAtlasOrder). */
   atlasOrder?: AtlasOrder | 'auto';
+  /**
+   * Side of the squares the renderer's threads share draws by, over which small atlases are spread
+   * (default 'auto': preferredRasterTile, 64 on llvmpipe, else 0 = no spreading).
+   */
+  rasterTile?: number | 'auto';
 }
 
 export class Runtime {
@@ -135,6 +141,10 @@ export class Runtime {
   readonly paramStorage: ParamStorage;
   /** How batches of grids are laid out in atlas textures (RuntimeOptions.atlasOrder). */
   readonly atlasOrder: AtlasOrder;
+  /** Squares the renderer's threads share a draw by (RuntimeOptions.rasterTile); 0: none. */
+  readonly rasterTile: number;
+  /** Threads the renderer shares a draw among (its CPU cores for a software renderer). */
+  readonly rasterThreads: number;
   private disposed = false;
   private readonly values: Record<string, unknown> = {};
 
@@ -162,6 +172,13 @@ export class Runtime {
       throw new NcaGlError('bad-argument', `atlasOrder must be 'auto', 'rows' or 'columns', got ${JSON.stringify(order)}`);
     }
     this.atlasOrder = order === 'auto' ? preferredAtlasOrder(this.caps) : order;
+    const tile = opts.rasterTile ?? 'auto';
+    if (tile !== 'auto' && !(Number.isInteger(tile) && tile >= 0 && tile <= 1024)) {
+      throw new NcaGlError('bad-argument', `rasterTile must be 'auto' or an integer 0..1024, got ${JSON.stringify(tile)}`);
+    }
+    this.rasterTile = tile === 'auto' ? preferredRasterTile(this.caps) : tile;
+    const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : 0;
+    this.rasterThreads = Math.max(2, Math.min(16, cores || 2));
     const vao = this.gl.createVertexArray();
     if (!vao) throw new NcaGlError('context-lost', 'could not create a vertex array: the WebGL context is lost');
     this.vao = vao;
@@ -182,12 +199,20 @@ export class Runtime {
     return this.disposed;
   }
 
+  /** How atlases are placed in this runtime's textures (layout.ts makeAtlas). */
+  get placement(): { order: AtlasOrder; tile: number; threads: number } {
+    return { order: this.atlasOrder, tile: this.rasterTile, threads: this.rasterThreads };
+  }
+
   private alive(): void {
     if (this.disposed) throw new NcaGlError('disposed', 'this object was disposed; create a new one');
   }
 
-  /** A texture array (layers ≥ 1) or, with `layers` = 0, a plain 2D texture; contents zero. */
-  texture(width: number, height: number, layers: number, format: TexFormat, label: string): GpuTexture {
+  /**
+   * A texture array (layers ≥ 1) or, with `layers` = 0, a plain 2D texture; contents zero.
+   * `opts.rows` = [first, count]: the rows draws into it cover by default (an atlas's rows).
+   */
+  texture(width: number, height: number, layers: number, format: TexFormat, label: string, opts: { rows?: [number, number] } = {}): GpuTexture {
     this.alive();
     const gl = this.gl;
     const info = FORMAT_INFO[format];
@@ -221,6 +246,7 @@ export class Runtime {
     gl.texParameteri(target, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     gl.bindTexture(target, null);
     const t = new GpuTexture(tex, width, height, Math.max(1, layers), format, isArray, label);
+    if (opts.rows) t.rows = opts.rows;
     this.textures.add(t);
     // WebGL hands out new textures zeroed; the clear is kept where the format renders, and skipped for
     // rgba32f on devices without float32 render targets (the parameters of a half-float engine)
@@ -415,13 +441,16 @@ export class Runtime {
     return p;
   }
 
-  /** Runs pass `p` into `opts.targets`: one draw of a fullscreen triangle over the viewport. */
+  /**
+   * Runs pass `p` into `opts.targets`: one draw of a fullscreen triangle over the viewport (default:
+   * the first target's rows, GpuTexture.rows, else all of it).
+   */
   run(p: PassProgram, opts: RunOptions): void {
     this.alive();
     const gl = this.gl;
     const first = opts.targets[0]!.tex;
     gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, this.framebuffer(opts.targets));
-    const [x, y, w, h] = opts.viewport ?? [0, 0, first.width, first.height];
+    const [x, y, w, h] = opts.viewport ?? (first.rows ? [0, first.rows[0], first.width, first.rows[1]] : [0, 0, first.width, first.height]);
     gl.viewport(x, y, w, h);
     this.draw(p, opts.uniforms ?? {});
     for (const t of opts.targets) t.tex.version++;

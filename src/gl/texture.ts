@@ -19,6 +19,8 @@ export class GpuTexture {
   readonly id = nextTextureId++;
   /** Bumped by the Runtime whenever the contents change (uniform-block mirrors compare it). */
   version = 0;
+  /** Rows [first, count] that draws cover when the pass gives no viewport; null: all rows. */
+  rows: [number, number] | null = null;
   constructor(
     readonly texture: WebGLTexture,
     readonly width: number,

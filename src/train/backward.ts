@@ -27,7 +27,7 @@ export const HPACK = 2;
 import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { type Counters, rateThreshold } from '../engine/hash';
-import type { Atlas } from '../engine/layout';
+import { type Atlas, atlasTexture } from '../engine/layout';
 import type { RuleConfig } from '../engine/model';
 import { paramPasses } from '../engine/params';
 import { RULES } from '../engine/rules';
@@ -121,8 +121,8 @@ export class BackwardStep {
 
   /** Allocates the per-step scratch textures. */
   static buffers(rt: Runtime, a: Atlas, hidden: number): BackwardBuffers {
-    const tex = (layers: number, label: string) => rt.texture(a.atlasWidth, a.atlasHeight, layers, 'rgba32f', label);
-    const packed = (pack: number, quads: number, label: string) => rt.texture(Math.ceil(a.atlasWidth / pack), a.atlasHeight, quads * pack, 'rgba32f', label);
+    const tex = (layers: number, label: string) => atlasTexture(rt, a, layers, 'rgba32f', label);
+    const packed = (pack: number, quads: number, label: string) => atlasTexture(rt, a, quads * pack, 'rgba32f', label, pack);
     return {
       perc: tex(8, 'perception'),
       gout: tex(8, 'output gradients'),

@@ -24,7 +24,7 @@ import {
 } from '../engine/budget';
 import { MAX_HIDDEN, type Rule } from '../engine/model';
 import { RULES } from '../engine/rules';
-import type { AtlasOrder } from '../gl/context';
+import type { Placement } from '../engine/layout';
 import { HPACK, hiddenQuadsEven, PACK } from './backward';
 
 export interface TrainShape {
@@ -41,14 +41,14 @@ export interface TrainShape {
   pool?: number;
   /** Article regimen: a batch of target states is kept on the GPU. */
   targetStates?: boolean;
-  /** The atlas order (Runtime.atlasOrder); default 'rows'. */
-  order?: AtlasOrder;
+  /** How the atlas is placed in textures (Runtime.placement); default rows, no row offset. */
+  place?: Placement;
 }
 
 /** Bytes a Trainer allocates (its textures, as Runtime.memoryBytes counts them). */
 export function trainerBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): number {
   const a = atlasSize(s, maxTextureSize);
-  const texels = a.atlasWidth * a.atlasHeight;
+  const texels = a.atlasWidth * a.texHeight;
   const state = texels * 4 * 16;
   const every = (s.checkpointEvery ?? 0) > 1 ? s.checkpointEvery! : 0;
   const stored = every ? Math.floor(s.steps / every) + 1 + (every - 1) : s.steps + 1;
@@ -57,7 +57,7 @@ export function trainerBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): num
   let chunkRows = 1;
   while (Math.ceil(a.atlasHeight / chunkRows) * ph > maxTextureSize) chunkRows++;
   const chunks = Math.ceil(a.atlasHeight / chunkRows);
-  const packed = (pack: number, layers: number) => Math.ceil(a.atlasWidth / pack) * a.atlasHeight * layers * 16;
+  const packed = (pack: number, layers: number) => Math.ceil(a.atlasWidth / pack) * a.texHeight * layers * 16;
   return (
     7 * paramBytes(s.hidden) + // parameters, Adam m and v (two of each), gradient
     4 * 16 + // gradient norms
@@ -77,9 +77,9 @@ export function trainerBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): num
 
 /** Bytes a pool of `size` states allocates (RGBA16F storage, plus its batch buffers). */
 export function poolBytes(s: TrainShape, size: number, maxTextureSize = MAX_GRID_SIDE, texelBytes = 8): number {
-  const p = atlasSize({ ...s, batch: size }, maxTextureSize);
+  const p = atlasSize({ ...s, batch: size, place: { order: s.place?.order } }, maxTextureSize);
   const b = atlasSize(s, maxTextureSize);
-  return p.atlasWidth * p.atlasHeight * 4 * texelBytes + (3 * s.batch + 1) * 16 + b.atlasWidth * b.atlasHeight * 4 * 16;
+  return p.atlasWidth * p.atlasHeight * 4 * texelBytes + (3 * s.batch + 1) * 16 + b.atlasWidth * b.texHeight * 4 * 16;
 }
 
 /**
@@ -88,7 +88,7 @@ export function poolBytes(s: TrainShape, size: number, maxTextureSize = MAX_GRID
  */
 export function regimenBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): number {
   const a = atlasSize(s, maxTextureSize);
-  const batchBytes = a.atlasWidth * a.atlasHeight * 4 * 16;
+  const batchBytes = a.atlasWidth * a.texHeight * 4 * 16;
   const article = s.targetStates ? batchBytes * (s.pool ? 3 : 1) : 0;
   return trainerBytes(s, maxTextureSize) + (s.pool ? poolBytes(s, s.pool, maxTextureSize) : 0) + article;
 }

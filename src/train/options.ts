@@ -78,6 +78,8 @@ export interface TrainerOptions {
   paramStorage?: ParamStorage | 'auto';
   /** How the batch is laid out in textures (default 'auto': the faster order for the renderer; RuntimeOptions). */
   atlasOrder?: AtlasOrder | 'auto';
+  /** Spread small atlases over the renderer's thread squares (default 'auto': 64 on llvmpipe, else 0 = off; RuntimeOptions). */
+  rasterTile?: number | 'auto';
   /** GPU memory the trainer may take, in bytes (default 1 GiB; see engine/budget.ts). */
   memoryBudget?: number;
 }

@@ -107,14 +107,14 @@ export class PerturbPass {
     readonly atlas: Atlas,
   ) {
     this.prog = rt.program('regimen/perturb.frag');
-    this.u = { ...layoutUniforms(atlas), u_srcTilesX: atlas.tilesX, u_gather: 0, u_stream: PERTURB_STREAM };
+    this.u = { ...layoutUniforms(atlas), u_srcTilesX: atlas.tilesX, u_srcRow0: atlas.row0, u_gather: 0, u_stream: PERTURB_STREAM };
   }
 
   /**
    * dst = perturb(src). With `gather` (a 1-row R32F texture of tile indices, and the source's
-   * tiles per row) grid b reads tile gather[b] of src: how batches are drawn from a pool.
+   * atlas) grid b reads tile gather[b] of src: how batches are drawn from a pool.
    */
-  run(src: GpuTexture, dst: GpuTexture, p: Perturbation, seed: number, iteration: number, gather?: { tiles: GpuTexture; tilesX: number }): void {
+  run(src: GpuTexture, dst: GpuTexture, p: Perturbation, seed: number, iteration: number, gather?: { tiles: GpuTexture; atlas: Atlas }): void {
     const u = this.u;
     u.u_src = src;
     u.u_seed = seed >>> 0;
@@ -124,7 +124,9 @@ export class PerturbPass {
     u.u_radius2 = f32sq(p.ablation);
     u.u_noise = p.noise;
     u.u_gather = gather ? 1 : 0;
-    u.u_srcTilesX = gather ? gather.tilesX : this.atlas.tilesX;
+    const from = gather ? gather.atlas : this.atlas;
+    u.u_srcTilesX = from.tilesX;
+    u.u_srcRow0 = from.row0;
     u.u_tileFrom = gather ? gather.tiles : null; // read only when u_gather is 1
     this.rt.run(this.prog, { targets: setLayers(this.targets, dst), uniforms: u });
   }

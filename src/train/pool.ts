@@ -18,7 +18,7 @@ import { checkInt, NcaGlError } from '../errors';
 import type { StorageFormat } from '../gl/context';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { cellKey, STREAM_BASE } from '../engine/hash';
-import { type Atlas, atlasTexel, makeAtlas } from '../engine/layout';
+import { type Atlas, atlasTexel, atlasTexture, makeAtlas } from '../engine/layout';
 import { layoutUniforms, setLayers } from '../engine/step';
 import { NO_PERTURBATION, type Perturbation, PerturbPass } from './perturb';
 
@@ -72,12 +72,12 @@ export class Pool {
   ) {
     checkInt('pool', size, batchAtlas.batch, 1 << 16);
     if (format === 'rgba16f' && !rt.caps.float16Render) format = 'rgba32f';
-    this.atlas = makeAtlas(batchAtlas.width, batchAtlas.height, size, rt.caps.maxTextureSize, rt.atlasOrder);
-    this.texture = rt.texture(this.atlas.atlasWidth, this.atlas.atlasHeight, 4, format, `pool of ${size}`);
+    this.atlas = makeAtlas(batchAtlas.width, batchAtlas.height, size, rt.caps.maxTextureSize, { order: rt.atlasOrder });
+    this.texture = atlasTexture(rt, this.atlas, 4, format, `pool of ${size}`);
     this.indices = rt.texture(batchAtlas.batch, 1, 0, 'rgba32f', 'pool indices');
     this.ranks = rt.texture(batchAtlas.batch, 1, 0, 'rgba32f', 'batch ranks');
     this.losses = rt.texture(batchAtlas.batch + 1, 1, 0, 'rgba32f', 'batch start losses');
-    this.scratch = rt.texture(batchAtlas.atlasWidth, batchAtlas.atlasHeight, 4, 'rgba32f', 'pool batch');
+    this.scratch = atlasTexture(rt, batchAtlas, 4, 'rgba32f', 'pool batch');
     this.perturb = new PerturbPass(rt, batchAtlas);
     this.rank = rt.program('regimen/rank.frag');
     this.reseed = rt.program('regimen/reseed.frag');
@@ -85,7 +85,7 @@ export class Pool {
     this.u = { ...layoutUniforms(batchAtlas) };
     if (fill) {
       this.select = rt.program('regimen/select.frag');
-      this.damaged = rt.texture(batchAtlas.atlasWidth, batchAtlas.atlasHeight, 4, 'rgba32f', 'pool batch damaged');
+      this.damaged = atlasTexture(rt, batchAtlas, 4, 'rgba32f', 'pool batch damaged');
     }
     this.reset();
   }
@@ -129,7 +129,7 @@ export class Pool {
     const idx = new Float32Array(B * 4);
     this.drawn.forEach((v, i) => (idx[i * 4] = v));
     this.rt.upload(this.indices, idx);
-    this.perturb.run(this.texture, this.scratch, NO_PERTURBATION, seed, it, { tiles: this.indices, tilesX: this.atlas.tilesX });
+    this.perturb.run(this.texture, this.scratch, NO_PERTURBATION, seed, it, { tiles: this.indices, atlas: this.atlas });
     rankBy(this.scratch, this.losses);
     this.u.u_losses = this.losses;
     this.rt.run(this.rank, { targets: [{ tex: this.ranks }], uniforms: this.u });

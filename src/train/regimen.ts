@@ -15,7 +15,7 @@ import type { AtlasOrder, ParamStorage } from '../gl/runtime';
 import { check, checkInt, describe, NcaGlError } from '../errors';
 import type { ContextTarget } from '../gl/context';
 import { type GpuTexture, Runtime } from '../gl/runtime';
-import { packCells } from '../engine/layout';
+import { atlasTexture, packCells } from '../engine/layout';
 import type { Weights } from '../engine/model';
 import { Curriculum, type CurriculumState } from './curriculum';
 import type { TargetLike } from './options';
@@ -44,6 +44,8 @@ export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'descripti
   paramStorage?: ParamStorage | 'auto';
   /** How the batch is laid out in textures (TrainerOptions.atlasOrder). */
   atlasOrder?: AtlasOrder | 'auto';
+  /** Spread small atlases over the renderer's thread squares (TrainerOptions.rasterTile). */
+  rasterTile?: number | 'auto';
   /** GPU memory the regimen (trainer and pool) may take, in bytes (default 1 GiB; engine/budget.ts). */
   memoryBudget?: number;
 }
@@ -114,23 +116,24 @@ export class Regimen {
       debug: opts.debug,
       paramStorage: opts.paramStorage,
       atlasOrder: opts.atlasOrder,
+      rasterTile: opts.rasterTile,
       memoryBudget: budget,
     });
     const rt = this.trainer.rt;
     try {
-      checkTrainingBudget({ ...shape, order: rt.atlasOrder }, { budget, limits: rt.caps });
+      checkTrainingBudget({ ...shape, place: rt.placement }, { budget, limits: rt.caps });
       const a = this.trainer.atlas;
       if (p.regimen === 'article') {
         if (!p.curriculum) throw new NcaGlError('bad-argument', `task '${p.task}' needs a curriculum`);
         this.curriculum = new Curriculum(p.curriculum);
         this.perturb = new PerturbPass(rt, a);
-        this.targetStates = rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', 'target states');
+        this.targetStates = atlasTexture(rt, a, 4, 'rgba32f', 'target states');
         const rgba = opts.target instanceof Float32Array ? opts.target : Float32Array.from(opts.target.rgba);
         rt.upload(this.targetStates, packCells(a, targetState(rgba, p.batch, p.width, p.height)));
         if (p.pool > 0) {
           checkInt('fresh', p.fresh, 1, p.batch);
           checkInt('damage', p.damage, 0, p.batch - p.fresh);
-          this.freshStates = rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', 'fresh starts');
+          this.freshStates = atlasTexture(rt, a, 4, 'rgba32f', 'fresh starts');
           this.pool = new Pool(rt, a, checkInt('pool', p.pool, p.batch, 1 << 16), 'rgba16f', this.targetStates);
         } else this.pool = null;
       } else {

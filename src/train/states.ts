@@ -5,7 +5,7 @@
  * the segment's checkpoint: ⌈T/k⌉ + k textures instead of T + 1, for about one extra forward pass.
  */
 import type { GpuTexture, Runtime } from '../gl/runtime';
-import type { Atlas } from '../engine/layout';
+import { type Atlas, atlasTexture } from '../engine/layout';
 
 export class StateStore {
   readonly every: number;
@@ -20,7 +20,7 @@ export class StateStore {
     every: number,
   ) {
     this.every = every > 1 ? every : 0;
-    const tex = (label: string) => rt.texture(a.atlasWidth, a.atlasHeight, 4, rt.format, label);
+    const tex = (label: string) => atlasTexture(rt, a, 4, rt.format, label);
     if (!this.every) {
       for (let t = 0; t <= maxSteps; t++) this.all.push(tex(`state x_${t}`));
     } else {

@@ -15,7 +15,7 @@ import { AsyncReader } from '../gl/readback';
 import { type GpuTexture, type PassProgram, Runtime, type Uniforms } from '../gl/runtime';
 import { Engine } from '../engine/engine';
 import { cellKey, STREAM_BASE } from '../engine/hash';
-import { type Atlas, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from '../engine/layout';
+import { type Atlas, atlasTexture, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from '../engine/layout';
 import { CHANNELS, checkWeights, hasOutputBias, initWeights, type RuleConfig, seedState, type Weights, zeroWeights } from '../engine/model';
 import { RULES } from '../engine/rules';
 import { ForwardStep, layoutUniforms, ruleDefines } from '../engine/step';
@@ -79,14 +79,14 @@ export class Trainer {
     const bias = hasOutputBias(o.rule);
     const weights = checkWeights(options.weights ?? initWeights(o.rule.rule, o.rule.hidden, o.seed, bias), o.rule.rule, o.rule.hidden, bias);
     this.ownsRuntime = !(target instanceof Runtime);
-    this.rt = target instanceof Runtime ? target : new Runtime(target, { debug: options.debug ?? false, drawBuffers: 8, paramStorage: options.paramStorage ?? 'auto', atlasOrder: options.atlasOrder ?? 'auto' });
+    this.rt = target instanceof Runtime ? target : new Runtime(target, { debug: options.debug ?? false, drawBuffers: 8, paramStorage: options.paramStorage ?? 'auto', atlasOrder: options.atlasOrder ?? 'auto', rasterTile: options.rasterTile ?? 'auto' });
     const rt = this.rt;
     try {
       if (rt.format !== 'rgba32f' || rt.maxTargets < 8) {
         throw new NcaGlError('missing-capability', `training needs float32 render targets and 8 draw buffers; this device (${rt.caps.renderer}) offers ${rt.format} and ${rt.maxTargets}`);
       }
-      checkTrainingBudget({ ...shape, order: rt.atlasOrder }, { budget: o.memoryBudget, limits: rt.caps });
-      this.atlas = makeAtlas(o.width, o.height, o.batch, rt.caps.maxTextureSize, rt.atlasOrder);
+      checkTrainingBudget({ ...shape, place: rt.placement }, { budget: o.memoryBudget, limits: rt.caps });
+      this.atlas = makeAtlas(o.width, o.height, o.batch, rt.caps.maxTextureSize, rt.placement);
       const a = this.atlas;
       this.pl = paramLayout(o.rule.hidden);
       this.part = partialLayout(a, o.rule.hidden, this.pl.width, rt.caps.maxTextureSize);
@@ -101,8 +101,8 @@ export class Trainer {
       rt.upload(this.target, targetRGBA);
       const maxSteps = o.steps[1];
       this.store = new StateStore(rt, a, maxSteps, o.checkpointEvery);
-      this.alive = RULES[o.rule.rule].passes.storesAlive ? rt.texture(a.atlasWidth, a.atlasHeight, maxSteps, 'r8', 'alive masks') : null;
-      const st = (label: string) => rt.texture(a.atlasWidth, a.atlasHeight, 4, 'rgba32f', label);
+      this.alive = RULES[o.rule.rule].passes.storesAlive ? atlasTexture(rt, a, maxSteps, 'r8', 'alive masks') : null;
+      const st = (label: string) => atlasTexture(rt, a, 4, 'rgba32f', label);
       this.scratch = ForwardStep.scratch(rt, a);
       this.bw = BackwardStep.buffers(rt, a, o.rule.hidden);
       this.g = [st('state gradient A'), st('state gradient B')];

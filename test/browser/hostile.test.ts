@@ -46,11 +46,11 @@ describe('the budget counts what is allocated', () => {
     const got = await h.page.evaluate(() => {
       const N = (window as any).NcaGl;
       const T = (window as any).T;
-      const out: Record<string, number> = {};
+      const out: Record<string, any> = {};
       const e = N.createEngine(T.canvas(8, 8), { rule: 'growing', width: 24, height: 20, batch: 3, hidden: 36 });
       out.engine = e.memoryBytes();
       out.maxTex = e.rt.caps.maxTextureSize;
-      out.columns = e.rt.atlasOrder === 'columns' ? 1 : 0;
+      out.place = e.rt.placement;
       e.dispose();
       const target = new Float32Array(16 * 12 * 4);
       for (const [k, o] of [
@@ -71,16 +71,16 @@ describe('the budget counts what is allocated', () => {
       a.dispose();
       return out;
     });
-    // the runtime's atlas order (per renderer) changes the gradient partials' size: the estimate takes it
-    const order = got.columns ? ('columns' as const) : ('rows' as const);
-    expect(got.engine).toBe(engineBytes({ width: 24, height: 20, batch: 3, hidden: 36, order }, got.maxTex));
-    expect(got.seedTrainer).toBe(trainerBytes({ rule: 'seed', width: 16, height: 12, batch: 2, hidden: 12, steps: 6, order }, got.maxTex));
-    expect(got.growingTrainer).toBe(trainerBytes({ rule: 'growing', width: 16, height: 12, batch: 3, hidden: 20, steps: 9, checkpointEvery: 3, order }, got.maxTex));
+    // the runtime's placement (order and row offset, per renderer) changes the textures' sizes: the estimate takes it
+    const place = got.place;
+    expect(got.engine).toBe(engineBytes({ width: 24, height: 20, batch: 3, hidden: 36, place }, got.maxTex));
+    expect(got.seedTrainer).toBe(trainerBytes({ rule: 'seed', width: 16, height: 12, batch: 2, hidden: 12, steps: 6, place }, got.maxTex));
+    expect(got.growingTrainer).toBe(trainerBytes({ rule: 'growing', width: 16, height: 12, batch: 3, hidden: 20, steps: 9, checkpointEvery: 3, place }, got.maxTex));
     // the regimen's runtime also holds the pool and the perturbation pass's few small textures
-    const want = regimenBytes({ rule: 'growing', width: 16, height: 12, batch: 2, hidden: 12, steps: 6, pool: 5, order }, got.maxTex);
+    const want = regimenBytes({ rule: 'growing', width: 16, height: 12, batch: 2, hidden: 12, steps: 6, pool: 5, place }, got.maxTex);
     expect(got.regimen).toBeGreaterThanOrEqual(want);
     expect(got.regimen).toBeLessThan(want * 1.02);
-    const article = regimenBytes({ rule: 'seed', width: 16, height: 12, batch: 3, hidden: 12, steps: 6, pool: 7, targetStates: true, order }, got.maxTex);
+    const article = regimenBytes({ rule: 'seed', width: 16, height: 12, batch: 3, hidden: 12, steps: 6, pool: 7, targetStates: true, place }, got.maxTex);
     expect(got.articlePool).toBeGreaterThanOrEqual(article);
     expect(got.articlePool).toBeLessThan(article * 1.02);
   });
