@@ -77,11 +77,17 @@
     });
   }
 
+  /** trainerFor, with the seed rule's start (the target: the seed article trains from it). */
+  function startedTrainer(cfg) {
+    const tr = trainerFor(cfg);
+    if (cfg.rule === 'seed') tr.setStart(NcaGl.targetState(target(cfg.size), cfg.batch, cfg.size, cfg.size));
+    return tr;
+  }
+
   /** Training: ms per iteration (each awaited, as a training loop reading its loss does). */
   async function train(cfg) {
-    const { rule, batch, size, iterations, warmup } = cfg;
-    const tr = trainerFor(cfg);
-    if (rule === 'seed') tr.setStart(NcaGl.targetState(target(size), batch, size, size));
+    const { iterations, warmup } = cfg;
+    const tr = startedTrainer(cfg);
     const warm = [];
     for (let i = 0; i < warmup; i++) {
       const t0 = performance.now();
@@ -198,6 +204,6 @@ void main() {
     return { alu, fetch };
   }
 
-  window.ncaBench = { forward, train, memory, peak };
+  window.ncaBench = { forward, train, memory, peak, trainer: startedTrainer };
   window.ncaBenchReady = true;
 })();

@@ -17,6 +17,7 @@
 import { check, describe } from '../errors';
 import type { Rule } from '../engine/model';
 import { RULES } from '../engine/rules';
+import { DISTILL_GRID } from '../io/import';
 import { ARTICLE_AXES, type CurriculumConfig, shortenLadder } from './curriculum';
 import { type LossKind, trainingDefaults } from './options';
 import type { LrSchedule } from './schedule';
@@ -107,8 +108,7 @@ const distill = (task: Task, description: string, pool: number, damage: number):
   task,
   description,
   regimen: 'distill',
-  width: 72,
-  height: 72,
+  ...DISTILL_GRID,
   padding: 16,
   curriculum: null,
   pool,
