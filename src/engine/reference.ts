@@ -122,6 +122,8 @@ function isAlive(spec: rules.RuleSpec, s: ArrayLike<number>, u: Float64Array, d:
       return u[i * CHANNELS + 3]! > t;
     case 'neighbourhood':
       return maxAlpha(s, d, b, y, x) > t && maxAlpha(u, d, b, y, x) > t;
+    case 'none':
+      return true;
   }
 }
 

@@ -10,10 +10,10 @@
  *   perception the two stencil groups after the identity (`stencil`)
  *   MLP        hidden activation and its slope, output nonlinearity (CPU; GLSL via `defines`)
  *   update     how u combines x, the mask m and the MLP output y, and its two partial derivatives
- *   alive      which alpha decides whether a cell lives, and the threshold
+ *   alive      which alpha decides whether a cell lives (or none), and the threshold
  *   init       the initial weights
- *   passes     the GLSL files of the forward update, the alive masking and the first backward pass,
- *              and what the backward pass needs from the forward one
+ *   GLSL       the rule's file (ruleAct, ruleActBack, ruleUpdate, ruleUpdateBack), which the
+ *              generic passes include, and what the first backward pass needs from the forward one
  *
  * This module is a leaf of the engine: it imports only the hash and types, so model.ts, the CPU
  * references, the passes and the io layer can all import it.
@@ -36,8 +36,13 @@ export type Activation = 'atan' | 'relu';
 export type Perception = 'moore' | 'sobel';
 const PERCEPTIONS = ['moore', 'sobel'] as const satisfies readonly Perception[];
 
-/** Whose alpha decides life: the cell's own update (`self`), or the 3×3 max before and after (`neighbourhood`). */
-export type AliveTest = 'self' | 'neighbourhood';
+/**
+ * Whose alpha decides life: the cell's own update (`self`), the 3×3 max before and after
+ * (`neighbourhood`), or nobody: every cell lives (`none`, no alive masking). glsl/engine/alive.frag
+ * and the CPU reference implement each (glsl: ALIVE_<TEST>).
+ */
+export type AliveTest = 'self' | 'neighbourhood' | 'none';
+const ALIVE_TESTS = ['self', 'neighbourhood', 'none'] as const satisfies readonly AliveTest[];
 
 /** Initial weights, written into zeroed tensors of the rule's shapes. */
 type Init = (w: { w0: Float32Array; w1: Float32Array }, hidden: number, seed: number) => void;
@@ -68,18 +73,22 @@ export interface RuleSpec {
   readonly aliveThreshold: number;
   readonly init: Init;
   /**
-   * The rule's GLSL file (under glsl/): ruleAct, ruleActBack and ruleUpdate, which the generic
-   * passes (engine/update.frag, train/bw_hidden.frag) include as RULE_GLSL.
+   * The rule's GLSL file (under glsl/): ruleAct, ruleActBack, ruleUpdate and ruleUpdateBack (the
+   * GLSL side of act, actBack, update + output, and the two partials), which the generic passes
+   * (engine/update.frag, train/bw_out.frag, train/bw_hidden.frag) include as RULE_GLSL.
    */
   readonly glsl: string;
-  /** GLSL passes (under glsl/) and what they need. */
+  /** What the generic passes need to know beyond the rule's file. */
   readonly passes: {
-    readonly update: string;
-    readonly alive: string;
-    readonly bwOut: string;
-    /** bw_out recomputes the MLP: it reads the parameters (as texture or uniform blocks). */
+    /**
+     * train/bw_out.frag recomputes the cell's MLP (it reads the parameters, as texture or uniform
+     * blocks): needed when ruleUpdateBack reads z1, or when the alive test is `self` and not stored.
+     */
     readonly bwOutReadsParams: boolean;
-    /** The forward pass stores each step's alive mask for the backward pass (r8, one layer a step). */
+    /**
+     * The forward pass stores each step's alive mask for the backward pass (r8, one layer a step):
+     * needed for the `neighbourhood` test, whose backward cannot recompute the neighbours' update.
+     */
     readonly storesAlive: boolean;
   };
   /** Where a model of this rule starts when a task does not say: the seed or the target. */
@@ -135,7 +144,7 @@ export const RULES: Readonly<Record<Rule, RuleSpec>> = {
       for (let i = 0; i < n1.length; i++) w.w1[i] = s1 * n1[i]!;
     },
     glsl: 'rules/seed.glsl',
-    passes: { update: 'engine/update.frag', alive: 'engine/alive_seed.frag', bwOut: 'train/bw_out_seed.frag', bwOutReadsParams: true, storesAlive: false },
+    passes: { bwOutReadsParams: true, storesAlive: false },
     start: 'target',
     distillFormat: false,
   },
@@ -164,7 +173,7 @@ export const RULES: Readonly<Record<Rule, RuleSpec>> = {
       }
     },
     glsl: 'rules/growing.glsl',
-    passes: { update: 'engine/update.frag', alive: 'engine/alive_growing.frag', bwOut: 'train/bw_out_growing.frag', bwOutReadsParams: false, storesAlive: true },
+    passes: { bwOutReadsParams: false, storesAlive: true },
     start: 'seed',
     distillFormat: true,
   },
@@ -185,15 +194,30 @@ function glslFloat(v: number): string {
 }
 
 /**
+ * The alive pass's switches (engine/alive.frag): ALIVE_<TEST>, 1 for the rule's alive test and 0
+ * for the others (GLSL ES has no undefined-is-zero in `#if`), and ALIVE_THRESHOLD (a float literal).
+ */
+export function aliveGlslDefines(rule: Rule): Defines {
+  const s = RULES[rule];
+  const d: Defines = {};
+  for (const a of ALIVE_TESTS) d[`ALIVE_${a.toUpperCase()}`] = a === s.alive;
+  d.ALIVE_THRESHOLD = glslFloat(s.aliveThreshold);
+  return d;
+}
+
+/**
  * The rule's compile-time GLSL switches: PERCEIVE_<perception>, 1 for the rule's stencils and 0
- * for the others (GLSL ES has no undefined-is-zero in `#if`), and
- * ALIVE_THRESHOLD (a float literal), and RULE_GLSL, the rule's GLSL file (`#include RULE_GLSL`).
+ * for the others, the alive pass's (aliveGlslDefines), ALIVE_STORED and BW_OUT_MLP
+ * (RuleSpec.passes: what train/bw_out.frag reads), and RULE_GLSL, the rule's GLSL file
+ * (`#include RULE_GLSL`).
  */
 export function ruleGlslDefines(rule: Rule): Defines {
   const s = RULES[rule];
   const d: Defines = {};
   for (const p of PERCEPTIONS) d[`PERCEIVE_${p.toUpperCase()}`] = p === s.perception;
-  d.ALIVE_THRESHOLD = glslFloat(s.aliveThreshold);
+  Object.assign(d, aliveGlslDefines(rule));
+  d.ALIVE_STORED = s.passes.storesAlive;
+  d.BW_OUT_MLP = s.passes.bwOutReadsParams;
   d.RULE_GLSL = s.glsl;
   return d;
 }

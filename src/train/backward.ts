@@ -5,7 +5,7 @@
  *
  *   perceive        x_t → perception quads 4..11                       (1 draw, 8 targets)
  *   bw_out          g_{t+1} → g_out (to the MLP), g_direct (to x_t)   (1 draw, 8 targets; the
- *                   rule's file, RuleSpec.passes.bwOut)
+ *                   rule's part is its file's ruleUpdateBack)
  *   bw_hidden       → g_z0 and the hidden activation, one hidden quad of 4 cells a draw (hidden/4 draws)
  *   grad_partial    partials += g_z0 ⊗ [p, 1] and g_out ⊗ [act, 1]     (1 draw)
  *   bw_input        g_p = w0ᵀ g_z0, two feature quads of 4 cells a draw (6 draws)
@@ -104,8 +104,7 @@ export class BackwardStep {
     // the passes that multiply by the weights read them as paramPasses says (texture or uniform blocks)
     const pp = paramPasses(rt, cfg.hidden);
     const dw = { ...d, ...pp.defines };
-    const passes = RULES[cfg.rule].passes;
-    this.out = passes.bwOutReadsParams ? rt.program(passes.bwOut, dw, undefined, pp.blocks) : rt.program(passes.bwOut, d);
+    this.out = RULES[cfg.rule].passes.bwOutReadsParams ? rt.program('train/bw_out.frag', dw, undefined, pp.blocks) : rt.program('train/bw_out.frag', d);
     this.hidden = rt.program('train/bw_hidden.frag', { ...dw, PACK: HPACK }, undefined, pp.blocks);
     this.input = rt.program('train/bw_input.frag', dw, undefined, pp.blocks);
     this.bwPerceive = rt.program('train/bw_perceive.frag', d);

@@ -123,13 +123,17 @@ describe('rule registry', () => {
     expect(perceptionStencil('sobel', 2, 0, -1)).toBe(-0.25);
   });
 
-  it("sets exactly one of the shaders' perception switches, the threshold and the rule's GLSL file", () => {
+  it("sets exactly one of the shaders' perception and alive switches, the threshold, the backward's needs and the rule's GLSL file", () => {
     for (const r of RULE_NAMES) {
       const d = ruleGlslDefines(r);
       const on = (prefix: string) => Object.keys(d).filter((k) => k.startsWith(prefix) && d[k] === true);
       expect(on('PERCEIVE_')).toEqual([`PERCEIVE_${RULES[r].perception.toUpperCase()}`]);
       expect(Object.keys(d).filter((k) => k.startsWith('PERCEIVE_')).length).toBeGreaterThanOrEqual(2);
       expect(d.RULE_GLSL).toBe(`rules/${r}.glsl`);
+      expect(on('ALIVE_').filter((k) => k !== 'ALIVE_STORED')).toEqual([`ALIVE_${RULES[r].alive.toUpperCase()}`]);
+      expect(Object.keys(d).filter((k) => /^ALIVE_(SELF|NEIGHBOURHOOD|NONE)$/.test(k))).toHaveLength(3);
+      expect(d.ALIVE_STORED).toBe(RULES[r].passes.storesAlive);
+      expect(d.BW_OUT_MLP).toBe(RULES[r].passes.bwOutReadsParams);
       // a float literal the shaders compare alpha with, the same number the CPU reference uses
       expect(d.ALIVE_THRESHOLD).toBe('0.1');
       expect(Number(d.ALIVE_THRESHOLD)).toBe(RULES[r].aliveThreshold);
@@ -152,12 +156,23 @@ describe('rule registry', () => {
     }
   });
 
-  it('names GLSL passes that exist', async () => {
+  it("names a GLSL file that exists and defines the four functions the generic passes call", async () => {
     const { readFileSync } = await import('node:fs');
     for (const r of RULE_NAMES) {
-      const p = RULES[r].passes;
-      for (const f of [p.update, p.alive, p.bwOut, RULES[r].glsl]) expect(readFileSync(new URL(`../../glsl/${f}`, import.meta.url), 'utf8')).toMatch(/^\/\/ /);
+      const text = readFileSync(new URL(`../../glsl/${RULES[r].glsl}`, import.meta.url), 'utf8');
+      expect(text).toMatch(/^\/\/ /);
+      for (const f of ['vec4 ruleAct(', 'vec4 ruleActBack(', 'vec4 ruleUpdate(', 'void ruleUpdateBack(']) expect(text, `${r}: ${f}`).toContain(f);
     }
+  });
+
+  it('asks the backward pass only for what it can have: a stored mask for the neighbourhood test, the MLP for a self test not stored', () => {
+    for (const r of RULE_NAMES) {
+      const s = RULES[r];
+      if (s.alive === 'neighbourhood') expect(s.passes.storesAlive, r).toBe(true);
+      if (s.alive === 'self' && !s.passes.storesAlive) expect(s.passes.bwOutReadsParams, r).toBe(true);
+    }
+    // the generic passes are one file each: no rule names one of its own
+    for (const f of ['engine/alive.frag', 'train/bw_out.frag', 'engine/update.frag']) expect(JSON.stringify(RULES)).not.toContain(f);
   });
 });
 
