@@ -14,7 +14,7 @@ import type { Atlas } from './layout';
 import type { Counters } from './hash';
 import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig } from './model';
 import { paramPasses } from './params';
-import { aliveGlslDefines, RULES, ruleGlslDefines } from './rules';
+import { aliveGlslDefines, ruleGlslDefines, ruleGlslSources, ruleSpec } from './rules';
 
 export type { Counters };
 
@@ -71,10 +71,10 @@ export class ForwardStep {
   ) {
     const pp = paramPasses(rt, cfg.hidden);
     const defs = { ...ruleDefines(cfg), ...pp.defines, PACK: UPDATE_PACK };
-    this.update = rt.program('engine/update.frag', defs, undefined, pp.blocks);
+    this.update = rt.program('engine/update.frag', defs, ruleGlslSources(cfg.rule), pp.blocks);
     const aliveDefs = { ...aliveGlslDefines(cfg.rule), PACK: UPDATE_PACK };
     this.alive = rt.program('engine/alive.frag', { ...aliveDefs, STORE_ALIVE: false });
-    this.aliveStore = RULES[cfg.rule].passes.storesAlive ? rt.program('engine/alive.frag', { ...aliveDefs, STORE_ALIVE: true }) : this.alive;
+    this.aliveStore = ruleSpec(cfg.rule).passes.storesAlive ? rt.program('engine/alive.frag', { ...aliveDefs, STORE_ALIVE: true }) : this.alive;
     this.uUpdate = { ...layoutUniforms(atlas), u_threshold: rateThreshold(cfg.rate), u_atlasWidth: atlas.atlasWidth };
     this.uAlive = { ...layoutUniforms(atlas) };
   }

@@ -30,7 +30,7 @@ import { type Counters, rateThreshold } from '../engine/hash';
 import type { Atlas } from '../engine/layout';
 import type { RuleConfig } from '../engine/model';
 import { paramPasses } from '../engine/params';
-import { RULES } from '../engine/rules';
+import { ruleGlslSources, ruleSpec } from '../engine/rules';
 import type { LossKind } from './options';
 import { layoutUniforms, ruleDefines, setLayers } from '../engine/step';
 
@@ -104,8 +104,10 @@ export class BackwardStep {
     // the passes that multiply by the weights read them as paramPasses says (texture or uniform blocks)
     const pp = paramPasses(rt, cfg.hidden);
     const dw = { ...d, ...pp.defines };
-    this.out = RULES[cfg.rule].passes.bwOutReadsParams ? rt.program('train/bw_out.frag', dw, undefined, pp.blocks) : rt.program('train/bw_out.frag', d);
-    this.hidden = rt.program('train/bw_hidden.frag', { ...dw, PACK: HPACK }, undefined, pp.blocks);
+    // the passes that include the rule's file (RULE_GLSL) get its text when it is not under glsl/
+    const src = ruleGlslSources(cfg.rule);
+    this.out = ruleSpec(cfg.rule).passes.bwOutReadsParams ? rt.program('train/bw_out.frag', dw, src, pp.blocks) : rt.program('train/bw_out.frag', d, src);
+    this.hidden = rt.program('train/bw_hidden.frag', { ...dw, PACK: HPACK }, src, pp.blocks);
     this.input = rt.program('train/bw_input.frag', dw, undefined, pp.blocks);
     this.bwPerceive = rt.program('train/bw_perceive.frag', d);
     this.partial = rt.program('train/grad_partial.frag', { ...d, PH: pl.ph });

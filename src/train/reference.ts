@@ -12,7 +12,7 @@
 import { check, checkInt, describe, NcaGlError } from '../errors';
 import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig, weightShapes, type Weights } from '../engine/model';
 import { type Counters, type Dims, mlp, perceive, stencil, stepDetailed, updateMask } from '../engine/reference';
-import { RULES } from '../engine/rules';
+import { ruleSpec } from '../engine/rules';
 import type { LossKind } from './options';
 import { type ParamsLike, type Grads, toFloat64Params, zeroGrads, sumOfSquares } from './reference-params';
 
@@ -172,7 +172,7 @@ export function lossAndPattern(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<num
   const p = new Float64Array(P);
   for (let t = 0; t < spec.steps; t++) {
     for (const a of alive[t]!) out.push(a);
-    if (!RULES[cfg.rule].kinked) continue;
+    if (!ruleSpec(cfg.rule).kinked) continue;
     for (let b = 0; b < d.batch; b++) {
       for (let y = 0; y < d.height; y++) {
         for (let x = 0; x < d.width; x++) {
@@ -193,7 +193,7 @@ export function lossAndPattern(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<num
  */
 function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Array, gNext: Float64Array, d: Dims, k: Counters, g: Grads): Float64Array {
   const H = cfg.hidden;
-  const spec = RULES[cfg.rule];
+  const spec = ruleSpec(cfg.rule);
   const gx = new Float64Array(x.length);
   const p = new Float64Array(P);
   const m = new Float64Array(C);
