@@ -4,6 +4,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import type { Weights } from '../../src/engine/model';
+import { RESIDUAL_GLSL_PATH } from '../fixtures/rules/residual.mjs';
 import { fromB64, toB64 } from './harness';
 
 export type B64Map = Record<string, string>;
@@ -82,4 +83,19 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
     n += b[i]! ** 2;
   }
   return Math.sqrt(d) / Math.sqrt(n);
+}
+
+/**
+ * Registers the test-only rule `residual` (test/fixtures/rules/residual.mjs, its GLSL fetched from
+ * the fixtures, not under glsl/) in the page, with the test seam NcaGl.registerTestRule.
+ */
+export async function registerResidualInPage(page: Page): Promise<void> {
+  await page.addScriptTag({
+    type: 'module',
+    content: `import { residualRule } from '/test/fixtures/rules/residual.mjs';
+      const glsl = await (await fetch('/${RESIDUAL_GLSL_PATH}')).text();
+      window.NcaGl.registerTestRule(residualRule(glsl));
+      window.residualRegistered = true;`,
+  });
+  await page.waitForFunction(() => (window as any).residualRegistered === true, { timeout: 30_000 });
 }

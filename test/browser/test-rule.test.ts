@@ -6,32 +6,22 @@
  * train/bw_out, train/bw_hidden, …) run it unchanged: forward steps and gradients against the
  * float64 CPU reference.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveRuleConfig, type Rule, type Weights } from '../../src/engine/model';
+import { resolveRuleConfig, type Weights } from '../../src/engine/model';
 import * as ref from '../../src/engine/reference';
-import { registerTestRule } from '../../src/engine/rules';
 import * as tref from '../../src/train/reference';
-import { RESIDUAL_GLSL_PATH, residualRule } from '../fixtures/rules/residual.mjs';
 import { randomState, randomWeights, uniform } from '../helpers/random';
-import { dec, pageRollout, pageTrain, relErr } from './gpu-runs';
+import { RESIDUAL as RULE, registerResidual } from '../helpers/test-rule';
+import { dec, pageRollout, pageTrain, registerResidualInPage, relErr } from './gpu-runs';
 import { type Harness, maxAbsDiff, openHarness } from './harness';
 
-const RULE = 'residual' as Rule;
 // registered while the tests are collected: the describe blocks resolve its configuration
-const remove = registerTestRule(residualRule(readFileSync(new URL(`../../${RESIDUAL_GLSL_PATH}`, import.meta.url), 'utf8')));
+const remove = registerResidual();
 let h: Harness;
 beforeAll(async () => {
   h = await openHarness();
-  // the same entry in the page, its GLSL fetched from the test fixtures (not under glsl/)
-  await h.page.addScriptTag({
-    type: 'module',
-    content: `import { residualRule } from '/test/fixtures/rules/residual.mjs';
-      const glsl = await (await fetch('/${RESIDUAL_GLSL_PATH}')).text();
-      window.NcaGl.registerTestRule(residualRule(glsl));
-      window.residualRegistered = true;`,
-  });
-  await h.page.waitForFunction(() => (window as any).residualRegistered === true, { timeout: 30_000 });
+  // the same entry in the page
+  await registerResidualInPage(h.page);
 });
 afterAll(async () => {
   remove();

@@ -3,7 +3,6 @@
  * every parameter of every tensor, with stochastic update masks and alive masks active; plus
  * gradient normalisation, Adam by hand, and the masks' link to the hash.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NcaGlError } from '../../src/errors';
 import { cellKey, draw24, rateThreshold } from '../../src/engine/hash';
@@ -19,9 +18,8 @@ import {
   normalizeGrads,
   type TrainSpec,
 } from '../../src/train/reference';
-import { registerTestRule } from '../../src/engine/rules';
 import { randomState, randomWeights, uniform } from '../helpers/random';
-import { RESIDUAL_GLSL_PATH, residualRule } from '../fixtures/rules/residual.mjs';
+import { registerResidual } from '../helpers/test-rule';
 
 const H = 1e-6;
 const D: Dims = { batch: 2, height: 5, width: 6 };
@@ -204,7 +202,7 @@ describe('a rule given only by its registry entry (the test rule residual: tanh,
   // update, updateDx, updateDz, the alive test and the perception
   let remove: () => void;
   beforeAll(() => {
-    remove = registerTestRule(residualRule(readFileSync(new URL(`../../${RESIDUAL_GLSL_PATH}`, import.meta.url), 'utf8')));
+    remove = registerResidual();
   });
   afterAll(() => remove?.());
 
@@ -231,6 +229,51 @@ describe('a rule given only by its registry entry (the test rule residual: tanh,
       expect(r.gradNorm[name], `|g| of ${name}`).toBeGreaterThan(1e-4);
       expect(r.relErr[name], `relative error of ${name}`).toBeLessThanOrEqual(1e-5);
     }
+  });
+});
+
+describe('recorded backward intermediates (one per GPU backward pass)', () => {
+  it.each([
+    ['growing with b1', { ...growingCfg(0.5, 8), outputBias: true }],
+    ['seed per element', seedCfg(0.8, false, 8)],
+  ] as const)('%s: leave the gradient unchanged and add up to it (b0, w1, b1), chained through time', (_n, cfg) => {
+    const w = weightsFor(cfg, 3);
+    const x0 = randomState(D.batch, D.height, D.width, 4);
+    const target = targetFor(D, 5);
+    const s = spec({ loss: 'mse', steps: 4, lossSteps: 2 });
+    const plain = lossAndGrad(cfg, w, x0, target, D, s);
+    const r = lossAndGrad(cfg, w, x0, target, D, s, { record: true });
+    expect(plain.steps).toBeUndefined();
+    expect(r.steps).toHaveLength(s.steps);
+    for (const k of Object.keys(plain.grads) as Name[]) expect(Array.from(r.grads[k]!)).toEqual(Array.from(plain.grads[k]!));
+    const H = cfg.hidden;
+    const cells = D.batch * D.height * D.width;
+    const b0 = new Float64Array(H);
+    const w1 = new Float64Array(16 * H);
+    const b1 = new Float64Array(16);
+    for (let t = 0; t < s.steps; t++) {
+      const st = r.steps![t]!;
+      for (let i = 0; i < cells; i++) {
+        for (let j = 0; j < H; j++) {
+          b0[j]! += st.gz0[i * H + j]!;
+          for (let c = 0; c < 16; c++) w1[c * H + j]! += st.gz1[i * 16 + c]! * st.act[i * H + j]!;
+        }
+        for (let c = 0; c < 16; c++) b1[c]! += st.gz1[i * 16 + c]!;
+      }
+      // g_t in full = what flows back through step t + the loss term at t (zero outside the window)
+      if (t > 0) {
+        const inWindow = t >= s.steps - s.lossSteps + 1;
+        const diff = st.gx.map((v, i) => r.steps![t - 1]!.gNext[i]! - v);
+        expect(diff.some((v) => v !== 0)).toBe(inWindow);
+      }
+      expect(st.gp.some((v) => v !== 0)).toBe(true);
+      expect(st.gDirect.some((v) => v !== 0)).toBe(true);
+    }
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>) => expect(norm(Array.from(a, (v, i) => v - b[i]!))).toBeLessThanOrEqual(1e-12 * Math.max(1, norm(b)));
+    close(b0, r.grads.b0);
+    close(w1, r.grads.w1);
+    close(b1, r.grads.b1!);
+    expect(norm(r.grads.w1)).toBeGreaterThan(1e-4);
   });
 });
 
