@@ -21,7 +21,7 @@
 // Uniforms: u_grid, u_tilesX, u_batch; u_seed, u_iteration, u_step (= t), u_threshold (hash.glsl);
 //           u_aliveLayer int (ALIVE_STORED)
 // Defines:  RULE_GLSL, ALIVE_STORED, ALIVE_SELF, ALIVE_NONE, ALIVE_THRESHOLD, BW_OUT_MLP (src/engine/rules.ts),
-//           PER_CELL (mask.glsl); with BW_OUT_MLP: HIDDEN, HIDDEN4, PERCEPTION, HAS_B1
+//           PER_CELL (mask.glsl); with BW_OUT_MLP: HIDDEN, HIDDEN4, PERCEPTION, HAS_B1, PARAMS_UBO (mlp.glsl)
 #include "common/layout.glsl"
 #include "common/hash.glsl"
 #include "common/mask.glsl"
