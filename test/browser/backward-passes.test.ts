@@ -94,7 +94,7 @@ const CASES = [
   { rule: RESIDUAL, hidden: 16, perCell: false, loss: 'mse', scales: { w0: 0.4, b0: 0.2, w1: 0.3, b1: 0.1 } },
 ];
 
-describe.each(CASES)('backward passes one by one, $rule rule (hidden $hidden)', ({ rule, hidden, perCell, outputBias, loss, scales }) => {
+describe.each(CASES)('backward passes one by one against the CPU reference, $rule rule (hidden $hidden)', ({ rule, hidden, perCell, outputBias, loss, scales }) => {
   const cfg = resolveRuleConfig({ rule, hidden, perCell, outputBias });
   const w = randomWeights(rule, hidden, 31, scales);
   if (outputBias) w.b1 = uniform(31, 40, 16, -0.05, 0.05);
