@@ -248,6 +248,16 @@ describe('registerTestRule (the test seam for a rule that is not shipped)', () =
     expect(isRule('residual')).toBe(false);
   });
 
+  it('is not shipped: neither src/ nor glsl/ (what the bundles are built from) knows the test rule', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    for (const dir of ['../../src/', '../../glsl/']) {
+      const root = new URL(dir, import.meta.url);
+      const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ts|glsl|frag|html)$/.test(f));
+      expect(files.length).toBeGreaterThan(20);
+      for (const f of files) expect(readFileSync(new URL(f, root), 'utf8'), f).not.toMatch(/residual/i);
+    }
+  });
+
   it('refuses a built-in name, a spec without its GLSL text and a spec the generic passes cannot serve, naming the problem', () => {
     expect(() => registerTestRule({ ...RULES.seed, glslSource: glsl })).toThrow(/^nca-gl: registerTestRule: 'seed' is a built-in rule/);
     expect(() => registerTestRule(residualRule(''))).toThrow(/^nca-gl: registerTestRule: the rule spec is not usable: glslSource must hold the text of "rules\/residual\.glsl"/);
