@@ -34,6 +34,9 @@ const { launchBrowser, serveStatic, isSoftwareRenderer, probeRenderer, softwareR
   pathToFileURL(nodeLib).href
 );
 
+// the rule registry, for what each rule's generic passes compute (train/bw_out recomputes the MLP or not)
+const { RULES } = await import(pathToFileURL(join(root, 'dist', 'esm', 'engine', 'rules.js')).href);
+
 const { values: opt } = parseArgs({
   options: {
     only: { type: 'string', default: 'peak,forward,train' },
@@ -95,22 +98,22 @@ async function inPage(browser, path, ready, fn, arg) {
 const nca = (b, kind, cfg) => inPage(b, '/bench/page.html', () => window.ncaBenchReady === true, ([k, c]) => window.ncaBench[k](c), [kind, cfg]);
 const tfjs = (b, cfg) => inPage(b, '/bench/tfjs/page.html', () => window.tfjsReady === true, (c) => window.tfjsBench(c), cfg);
 
-/** Multiply-adds ×2 per cell and CA step of the passes that run the MLP (H hidden units). */
-function passFlops(name, H) {
-  if (name === 'engine/update' || name === 'train/bw_out_seed') return 2 * (48 * H + 16 * H); // w0·p, w1·a
+/** Multiply-adds ×2 per cell and CA step of the passes that run the MLP (H hidden units) of `rule`. */
+function passFlops(name, H, rule) {
+  if (name === 'engine/update' || (name === 'train/bw_out' && RULES[rule].passes.bwOutReadsParams)) return 2 * (48 * H + 16 * H); // w0·p, w1·a
   if (name === 'train/bw_hidden') return 2 * (48 * H + 16 * H); // recomputed w0·p, w1ᵀ·g
   if (name === 'train/bw_input') return 2 * 48 * H; // w0ᵀ·g
   if (name === 'train/grad_partial') return 2 * (48 * H + 16 * H); // outer products
   return 0;
 }
 
-function printProfile(title, profile, cellSteps, hidden, peakGflops) {
+function printProfile(title, profile, cellSteps, hidden, rule, peakGflops) {
   if (!profile) return [];
   const total = profile.reduce((s, p) => s + p.ms, 0);
   const out = [];
   console.log(`  per-pass GPU time, ${title} (EXT_disjoint_timer_query_webgl2):`);
   for (const p of profile.slice(0, 12)) {
-    const f = passFlops(p.name, hidden) * cellSteps;
+    const f = passFlops(p.name, hidden, rule) * cellSteps;
     const gf = f ? f / (p.ms * 1e6) : null;
     const share = gf && peakGflops ? gf / peakGflops : null;
     out.push({ pass: p.name, ms: +p.ms.toFixed(2), draws: p.calls, gflops: gf === null ? null : +gf.toFixed(2), peakShare: share === null ? null : +share.toFixed(3) });
@@ -156,7 +159,7 @@ async function benchRenderer(mode) {
         if (opt.quick && f.size > 512 && software) continue;
         const r = await nca(launched.browser, 'forward', f);
         const stepsPerSec = 1000 / r.msPerStep;
-        const passes = printProfile(f.name + ', one step', r.profile, f.batch * f.size * f.size, f.hidden, peakGflops);
+        const passes = printProfile(f.name + ', one step', r.profile, f.batch * f.size * f.size, f.hidden, 'growing', peakGflops);
         record({ name: f.name, config: { rule: 'growing', size: f.size, batch: f.batch, hidden: f.hidden }, metric: 'CA steps per second', value: +stepsPerSec.toFixed(3), unit: 'steps/s', msPerStep: +r.msPerStep.toFixed(3), passes });
         rows.push([f.name, `${stepsPerSec.toFixed(2)} steps/s`, `${r.msPerStep.toFixed(2)} ms/step`, '', '']);
       }
@@ -171,7 +174,7 @@ async function benchRenderer(mode) {
         const its = 1000 / r.msPerIteration;
         (ncaIts[name] ??= {})[label] = its;
         const mib = r.memoryBytes / 1048576;
-        const passes = printProfile(`train ${name}, one iteration`, r.profile, cfg.batch * cfg.size * cfg.size * cfg.steps, cfg.hidden, peakGflops);
+        const passes = printProfile(`train ${name}, one iteration`, r.profile, cfg.batch * cfg.size * cfg.size * cfg.steps, cfg.hidden, cfg.rule, peakGflops);
         const entry = { config: { ...cfg }, name: `train ${name}`, metric: 'training iterations per second', value: +its.toFixed(4), unit: 'it/s', msPerIteration: +r.msPerIteration.toFixed(1) };
         record({ ...entry, passes });
         record({ config: { ...cfg }, name: `train ${name} memory`, metric: 'GPU memory (textures)', value: +mib.toFixed(1), unit: 'MiB' });

@@ -20,7 +20,7 @@ export {
   parameterCount,
   hasOutputBias,
 } from './engine/model';
-export { RULES, RULE_NAMES, type RuleSpec } from './engine/rules';
+export { RULES, RULE_NAMES, registerTestRule, type RuleSpec } from './engine/rules';
 export { createTrainer, Trainer, type TrainerState } from './train/trainer';
 export type { TrainerOptions, LossKind, TargetLike } from './train/options';
 export type { LrSchedule } from './train/schedule';

@@ -7,7 +7,7 @@
 //   r > tan(π/8):       atan(r) = π/4 + atan((r − 1)/(r + 1))
 //   |t| ≤ tan(π/8):     atan(t) = t·P(t²), P of degree 5 fitted to float64 atan on Chebyshev
 //                       nodes (2.3e-10 before float32 rounding).
-// Defines: none. Used by the seed rule's activation (rules/seed.glsl, bw_out_seed).
+// Defines: none. Used by the seed rule's activation (rules/seed.glsl).
 
 vec4 ncaAtan(vec4 x) {
   vec4 ax = abs(x);

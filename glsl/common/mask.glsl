@@ -1,5 +1,5 @@
 // mask.glsl — the update mask of one channel quad (docs/model.md, "Random draws"), the same draw
-// for the forward update (pair.glsl) and the backward passes that regenerate it (bw_out_*.frag).
+// for the forward update (pair.glsl) and the backward pass that regenerates it (bw_out.frag).
 //
 // maskQuad(key, q, threshold): quad q (channels 4q..4q+3) of the cell whose draws `key` keys
 // (cellKey): 1 where the 24-bit draw < threshold (rate · 2^24), else 0.

@@ -32,3 +32,8 @@ Cell packedCell(int k, int atlasWidth, out bool ok) {
   ok = t.x < atlasWidth && c.b < u_batch;
   return c;
 }
+
+// Quad q of the packed tensor at cell c itself.
+vec4 packedHere(sampler2DArray s, Cell c, int q) {
+  return packedFetch(s, c.origin + c.xy, q);
+}

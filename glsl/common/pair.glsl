@@ -1,8 +1,8 @@
-// pair.glsl — the two cells of a forward-update fragment (update_*.frag).
+// pair.glsl — the two cells of a forward-update fragment (engine/update.frag).
 //
 // The forward updates compute two horizontally adjacent atlas cells per fragment (PACK = 2), so
 // every weight fetch of the MLP serves two cells; they write the unmasked update u packed by 2
-// (packed.glsl: quad q of cell k at layer 2·q + k), and the alive pass (alive_*.frag) masks it and
+// (packed.glsl: quad q of cell k at layer 2·q + k), and the alive pass (alive.frag) masks it and
 // writes the state back in the plain atlas layout.
 // Needs layout.glsl, packed.glsl (PACK = 2), perceive.glsl, mask.glsl.
 

@@ -1,7 +1,7 @@
 // update.frag — a rule's update before alive masking, two cells per fragment:
 // u = ruleUpdate(x, m, w1 · ruleAct(w0 · p + b0) + b1) (docs/model.md, "Update rules"; the rule's
-// functions come from its GLSL file, rules/<rule>.glsl, named by RULE_GLSL). The rule's alive
-// pass (alive_*.frag) follows.
+// functions come from its GLSL file, rules/<rule>.glsl, named by RULE_GLSL). The alive pass
+// (alive.frag) follows.
 //
 // Inputs:   u_state  sampler2DArray  x_t, 4 layers, atlas layout (layout.glsl)
 //           u_params sampler2D       parameters (mlp.glsl; b1 texels are zero without HAS_B1)

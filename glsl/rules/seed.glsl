@@ -1,14 +1,25 @@
-// rules/seed.glsl — the `seed` rule's MLP nonlinearities and update (docs/model.md, "Update
-// rules"; its registry entry is RULES.seed in src/engine/rules.ts). Included by the generic passes
-// through `#include RULE_GLSL`.
+// rules/seed.glsl — the `seed` rule's MLP nonlinearities, update and the update's backward
+// (docs/model.md, "Update rules"; its registry entry is RULES.seed in src/engine/rules.ts). Included
+// by the generic passes through `#include RULE_GLSL`.
 //
 //   ruleAct(z)              hidden activation: atan
 //   ruleActBack(g, z)       dL/dz from g = dL/da: g / (1 + z²)
 //   ruleUpdate(x, m, z1)    u from x, the mask m and the output pre-activation z1: m ? sigmoid(z1) : x
+//   ruleUpdateBack(g, m, z1, gz1, gx)
+//                           from g = dL/du: gz1 = dL/dz1 = m · g · y(1 − y) with y = sigmoid(z1),
+//                           gx = dL/dx = (1 − m) · g
 #include "common/atan.glsl"
 
 vec4 ruleAct(vec4 z) { return ncaAtan(z); }
 
 vec4 ruleActBack(vec4 g, vec4 z) { return g / (1.0 + z * z); }
 
-vec4 ruleUpdate(vec4 x, vec4 m, vec4 z1) { return mix(x, 1.0 / (1.0 + exp(-z1)), m); }
+vec4 ruleOutput(vec4 z1) { return 1.0 / (1.0 + exp(-z1)); }
+
+vec4 ruleUpdate(vec4 x, vec4 m, vec4 z1) { return mix(x, ruleOutput(z1), m); }
+
+void ruleUpdateBack(vec4 g, vec4 m, vec4 z1, out vec4 gz1, out vec4 gx) {
+  vec4 y = ruleOutput(z1);
+  gz1 = m * g * y * (1.0 - y);
+  gx = (1.0 - m) * g;
+}

@@ -1,11 +1,11 @@
 // bw_hidden.frag — hidden layer recompute and backward for hidden quads u_j4 and u_j4 + 1 of two
 // neighbouring cells at once (HPACK = 2: the cells share every weight fetch):
 //   z0 = w0·p + b0,  act = ruleAct(z0) (atan: seed; relu: growing; rules/<rule>.glsl),
-//   g_z0 = act'(z0) · (w1ᵀ g_out),  with g_out = g_z1 (seed) or g_dx (growing).
+//   g_z0 = act'(z0) · (w1ᵀ g_out),  with g_out = g_z1 = dL/dz1 (bw_out.frag).
 //
 // Inputs:   u_state  sampler2DArray  x_t (perception quads 0–3), atlas layout
 //           u_perc   sampler2DArray  stored perception quads 4..11 of x_t, atlas layout
-//           u_gout   sampler2DArray  layers 0–3 = g_out (bw_out_*.frag), atlas layout
+//           u_gout   sampler2DArray  layers 0–3 = g_out (bw_out.frag), atlas layout
 //           u_params sampler2D       parameters (mlp.glsl)
 // Outputs:  packed by HPACK = 2 (packed.glsl): location 2·n + k = g_z0 quad u_j4 + n of cell k
 //           (layer 2·(u_j4 + n) + k), location 4 + 2·n + k = act quad u_j4 + n of cell k (layer

@@ -4,7 +4,7 @@
 //   g_t = g_direct + g_p[self] + Σ_{dx,dy} Σ_{g=1,2} w_g(dx,dy) · g_p[g](x − dx, y − dy) + lossScale · f'(x_t − target)
 //
 // Inputs:   u_gp     sampler2DArray  g_p, 12 quads per cell, packed (packed.glsl; bw_input.frag)
-//           u_gout   sampler2DArray  layers 4–7 = g_direct (bw_out_*.frag)
+//           u_gout   sampler2DArray  layers 4–7 = g_direct (bw_out.frag)
 //           u_state  sampler2DArray  x_t, 4 layers (only layer 0, for the loss term)
 //           u_target sampler2D       target RGBA, W×H, row 0 = top
 // Outputs:  locations 0–3 = g_t, 4 layers

@@ -11,7 +11,7 @@
 // Inputs:   u_prev   sampler2DArray  partials so far (same layout)
 //           u_state  sampler2DArray  x_t (perception quads 0–3), u_perc (quads 4–11), atlas layout
 //           u_hidden sampler2DArray  packed by HPACK (packed.glsl): quads 0..HIDDEN4-1 = g_z0, HQ.. = act
-//           u_gout   sampler2DArray  layers 0–3 = g_out (bw_out_*.frag), atlas layout
+//           u_gout   sampler2DArray  layers 0–3 = g_out (bw_out.frag), atlas layout
 // Outputs:  locations 0–7 = the new partials (layers 0–7)
 // Uniforms: u_atlas ivec2 atlas size in texels; u_row0 int  its first texel row; u_chunkRows int  atlas
 //           rows per chunk

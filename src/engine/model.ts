@@ -10,7 +10,7 @@
  * per rule is in the registry, src/engine/rules.ts.
  */
 import { check, checkInt, checkNumber, describe, NcaGlError } from '../errors';
-import { CHANNELS, PERCEPTION, RULE_NAMES, RULES, isRule, type Rule } from './rules';
+import { CHANNELS, PERCEPTION, RULE_NAMES, isRule, ruleSpec, type Rule } from './rules';
 
 export { ALIVE_THRESHOLD, CHANNELS, PERCEPTION, RULE_NAMES, type Rule } from './rules';
 export { normals } from './hash';
@@ -43,11 +43,11 @@ export interface RuleConfig {
 
 /** Whether a rule configuration has the output bias b1 (a rule whose bias is 'always' does). */
 export function hasOutputBias(cfg: Pick<RuleConfig, 'rule' | 'outputBias'>): boolean {
-  return RULES[cfg.rule].outputBias === 'always' || cfg.outputBias === true;
+  return ruleSpec(cfg.rule).outputBias === 'always' || cfg.outputBias === true;
 }
 
 export function defaultRuleConfig(rule: Rule): RuleConfig {
-  return { rule, ...RULES[rule].defaults };
+  return { rule, ...ruleSpec(rule).defaults };
 }
 
 /** The rule names for messages: "'seed' or 'growing'". */
@@ -70,7 +70,7 @@ export function resolveRuleConfig(opts: Partial<RuleConfig> & { rule?: Rule }): 
   check(typeof outputBias === 'boolean', `option 'outputBias' must be true or false, got ${describe(outputBias)}`);
   const cfg: RuleConfig = { rule, hidden, rate, perCell };
   // Only an optional bias is recorded; a rule whose bias is 'always' has it as part of the rule.
-  if (RULES[rule].outputBias === 'optional' && outputBias) cfg.outputBias = true;
+  if (ruleSpec(rule).outputBias === 'optional' && outputBias) cfg.outputBias = true;
   return cfg;
 }
 
@@ -97,7 +97,7 @@ export function weightShapes(rule: Rule, hidden: number, outputBias = false): Te
 /** Throws a `bad-shape` error naming the tensor unless `w` has exactly the rule's tensors, finite. */
 export function checkWeights(w: unknown, rule: Rule, hidden: number, outputBias = false): Weights {
   const bias = hasOutputBias({ rule, outputBias });
-  const optionalBias = RULES[rule].outputBias === 'optional';
+  const optionalBias = ruleSpec(rule).outputBias === 'optional';
   if (typeof w !== 'object' || w === null) {
     throw new NcaGlError('bad-shape', `weights must be an object {w0, b0, w1${bias ? ', b1' : ''}}, got ${describe(w)}`);
   }
@@ -137,7 +137,7 @@ export function zeroWeights(rule: Rule, hidden: number, outputBias = false): Wei
 /** Initial weights, reproducible from `seed`, as the rule's registry entry says (RuleSpec.init). */
 export function initWeights(rule: Rule, hidden: number, seed: number, outputBias = false): Weights {
   const w = zeroWeights(rule, hidden, outputBias);
-  RULES[rule].init(w, hidden, seed);
+  ruleSpec(rule).init(w, hidden, seed);
   return w;
 }
 

@@ -15,7 +15,7 @@ import * as rules from './rules';
 // which costs ~4× in these loops.
 const { cellKey, draw24, rateThreshold } = hash;
 const { CHANNELS, PERCEPTION, hasOutputBias } = model;
-const { RULES, perceptionStencil } = rules;
+const { perceptionStencil, ruleSpec } = rules;
 
 export interface Dims {
   batch: number;
@@ -37,7 +37,7 @@ export function at(s: ArrayLike<number>, d: Dims, b: number, y: number, x: numbe
  * perceptionStencil, with the rule's perception).
  */
 export function stencil(rule: RuleConfig['rule'], g: number, dx: number, dy: number): number {
-  return perceptionStencil(RULES[rule].perception, g, dx, dy);
+  return perceptionStencil(ruleSpec(rule).perception, g, dx, dy);
 }
 
 /** The 48 perception features of one cell. */
@@ -71,7 +71,7 @@ export interface MlpActivations {
 /** The MLP of one cell. */
 export function mlp(cfg: RuleConfig, w: Weights, p: ArrayLike<number>): MlpActivations {
   const H = cfg.hidden;
-  const spec = RULES[cfg.rule];
+  const spec = ruleSpec(cfg.rule);
   const z0 = new Float64Array(H);
   const a = new Float64Array(H);
   for (let j = 0; j < H; j++) {
@@ -122,12 +122,14 @@ function isAlive(spec: rules.RuleSpec, s: ArrayLike<number>, u: Float64Array, d:
       return u[i * CHANNELS + 3]! > t;
     case 'neighbourhood':
       return maxAlpha(s, d, b, y, x) > t && maxAlpha(u, d, b, y, x) > t;
+    case 'none':
+      return true;
   }
 }
 
 /** One CA step with its intermediates. */
 export function stepDetailed(cfg: RuleConfig, w: Weights, s: ArrayLike<number>, d: Dims, k: Counters): StepRecord {
-  const spec = RULES[cfg.rule];
+  const spec = ruleSpec(cfg.rule);
   const n = d.batch * d.height * d.width;
   const u = new Float64Array(n * CHANNELS);
   const p = new Float64Array(PERCEPTION);

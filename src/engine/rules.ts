@@ -10,14 +10,20 @@
  *   perception the two stencil groups after the identity (`stencil`)
  *   MLP        hidden activation and its slope, output nonlinearity (CPU; GLSL via `defines`)
  *   update     how u combines x, the mask m and the MLP output y, and its two partial derivatives
- *   alive      which alpha decides whether a cell lives, and the threshold
+ *   alive      which alpha decides whether a cell lives (or none), and the threshold
  *   init       the initial weights
- *   passes     the GLSL files of the forward update, the alive masking and the first backward pass,
- *              and what the backward pass needs from the forward one
+ *   GLSL       the rule's file (ruleAct, ruleActBack, ruleUpdate, ruleUpdateBack), which the
+ *              generic passes include, and what the first backward pass needs from the forward one
  *
- * This module is a leaf of the engine: it imports only the hash and types, so model.ts, the CPU
- * references, the passes and the io layer can all import it.
+ * Code that a test rule may reach (the engine, the trainer, the CPU references) looks a rule up
+ * with `ruleSpec(rule)`, which also knows the rules a test registered (`registerTestRule`, the one
+ * test seam: a rule that is not shipped, with its GLSL as text). The file formats, presets, CLI and
+ * UI list RULE_NAMES and read RULES.
+ *
+ * This module is a leaf of the engine: it imports only the hash, the errors and types, so model.ts,
+ * the CPU references, the passes and the io layer can all import it.
  */
+import { describe, NcaGlError } from '../errors';
 import type { Defines } from '../gl/program';
 import { cellKey, draw24, normals, STREAM_BASE } from './hash';
 
@@ -29,15 +35,23 @@ export const PERCEPTION = 48;
 /** A cell whose alive signal is at or below this is dead (SPEC §2). */
 export const ALIVE_THRESHOLD = 0.1;
 
-/** Hidden activation (the GLSL is the rule's file: ruleAct, ruleActBack). */
-export type Activation = 'atan' | 'relu';
+/**
+ * Name of the hidden activation ('atan', 'relu'; a test rule's 'tanh'), for documentation and
+ * messages: the functions are RuleSpec.act/actBack and the rule file's ruleAct/ruleActBack.
+ */
+export type Activation = string;
 
 /** Perception stencils the shaders know (glsl: PERCEIVE_<NAME>). */
 export type Perception = 'moore' | 'sobel';
 const PERCEPTIONS = ['moore', 'sobel'] as const satisfies readonly Perception[];
 
-/** Whose alpha decides life: the cell's own update (`self`), or the 3×3 max before and after (`neighbourhood`). */
-export type AliveTest = 'self' | 'neighbourhood';
+/**
+ * Whose alpha decides life: the cell's own update (`self`), the 3×3 max before and after
+ * (`neighbourhood`), or nobody: every cell lives (`none`, no alive masking). glsl/engine/alive.frag
+ * and the CPU reference implement each (glsl: ALIVE_<TEST>).
+ */
+export type AliveTest = 'self' | 'neighbourhood' | 'none';
+const ALIVE_TESTS = ['self', 'neighbourhood', 'none'] as const satisfies readonly AliveTest[];
 
 /** Initial weights, written into zeroed tensors of the rule's shapes. */
 type Init = (w: { w0: Float32Array; w1: Float32Array }, hidden: number, seed: number) => void;
@@ -68,18 +82,24 @@ export interface RuleSpec {
   readonly aliveThreshold: number;
   readonly init: Init;
   /**
-   * The rule's GLSL file (under glsl/): ruleAct, ruleActBack and ruleUpdate, which the generic
-   * passes (engine/update.frag, train/bw_hidden.frag) include as RULE_GLSL.
+   * The rule's GLSL file (under glsl/): ruleAct, ruleActBack, ruleUpdate and ruleUpdateBack (the
+   * GLSL side of act, actBack, update + output, and the two partials), which the generic passes
+   * (engine/update.frag, train/bw_out.frag, train/bw_hidden.frag) include as RULE_GLSL.
    */
   readonly glsl: string;
-  /** GLSL passes (under glsl/) and what they need. */
+  /** The text of that file when it is not under glsl/ (a rule a test registers); absent otherwise. */
+  readonly glslSource?: string;
+  /** What the generic passes need to know beyond the rule's file. */
   readonly passes: {
-    readonly update: string;
-    readonly alive: string;
-    readonly bwOut: string;
-    /** bw_out recomputes the MLP: it reads the parameters (as texture or uniform blocks). */
+    /**
+     * train/bw_out.frag recomputes the cell's MLP (it reads the parameters, as texture or uniform
+     * blocks): needed when ruleUpdateBack reads z1, or when the alive test is `self` and not stored.
+     */
     readonly bwOutReadsParams: boolean;
-    /** The forward pass stores each step's alive mask for the backward pass (r8, one layer a step). */
+    /**
+     * The forward pass stores each step's alive mask for the backward pass (r8, one layer a step):
+     * needed for the `neighbourhood` test, whose backward cannot recompute the neighbours' update.
+     */
     readonly storesAlive: boolean;
   };
   /** Where a model of this rule starts when a task does not say: the seed or the target. */
@@ -135,7 +155,7 @@ export const RULES: Readonly<Record<Rule, RuleSpec>> = {
       for (let i = 0; i < n1.length; i++) w.w1[i] = s1 * n1[i]!;
     },
     glsl: 'rules/seed.glsl',
-    passes: { update: 'engine/update.frag', alive: 'engine/alive_seed.frag', bwOut: 'train/bw_out_seed.frag', bwOutReadsParams: true, storesAlive: false },
+    passes: { bwOutReadsParams: true, storesAlive: false },
     start: 'target',
     distillFormat: false,
   },
@@ -164,7 +184,7 @@ export const RULES: Readonly<Record<Rule, RuleSpec>> = {
       }
     },
     glsl: 'rules/growing.glsl',
-    passes: { update: 'engine/update.frag', alive: 'engine/alive_growing.frag', bwOut: 'train/bw_out_growing.frag', bwOutReadsParams: false, storesAlive: true },
+    passes: { bwOutReadsParams: false, storesAlive: true },
     start: 'seed',
     distillFormat: true,
   },
@@ -173,9 +193,77 @@ export const RULES: Readonly<Record<Rule, RuleSpec>> = {
 /** The rule names, in the registry's order. */
 export const RULE_NAMES: readonly Rule[] = Object.keys(RULES) as Rule[];
 
-/** Whether `v` names a rule of the registry. */
+/** Rules registered by tests (registerTestRule), by name; never in RULES or RULE_NAMES. */
+const testRules = new Map<string, RuleSpec>();
+
+const builtIn = (v: string): v is Rule => Object.prototype.hasOwnProperty.call(RULES, v);
+
+/** Whether `v` names a rule of the registry (or one a test registered). */
 export function isRule(v: unknown): v is Rule {
-  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(RULES, v);
+  return typeof v === 'string' && (builtIn(v) || testRules.has(v));
+}
+
+/**
+ * The registry entry of `rule`: RULES[rule], or the spec a test registered under that name. An
+ * unknown name is a `bad-argument` error.
+ */
+export function ruleSpec(rule: Rule): RuleSpec {
+  const s = builtIn(rule) ? RULES[rule] : testRules.get(rule);
+  if (!s) throw new NcaGlError('bad-argument', `unknown rule ${describe(rule)}: use ${RULE_NAMES.map((r) => `'${r}'`).join(' or ')}`);
+  return s;
+}
+
+/**
+ * What is wrong with `spec` as a registry entry (empty when nothing): fields of the wrong kind, and
+ * needs the generic passes cannot meet (train/bw_out.frag needs the stored mask for the
+ * `neighbourhood` test, and the MLP for a `self` test it does not get stored).
+ */
+export function ruleSpecProblems(spec: RuleSpec): string[] {
+  const out: string[] = [];
+  const s = spec as unknown as Record<string, unknown>;
+  if (typeof spec.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(spec.name)) out.push(`name must be lower-case letters, digits and '-', got ${describe(spec.name)}`);
+  for (const f of ['act', 'actBack', 'output', 'update', 'updateDx', 'updateDz', 'init'] as const) if (typeof s[f] !== 'function') out.push(`${f} must be a function`);
+  if (spec.outputBias !== 'always' && spec.outputBias !== 'optional') out.push(`outputBias must be 'always' or 'optional', got ${describe(spec.outputBias)}`);
+  if (!(PERCEPTIONS as readonly string[]).includes(spec.perception)) out.push(`perception must be ${PERCEPTIONS.map((p) => `'${p}'`).join(' or ')}, got ${describe(spec.perception)}`);
+  if (!(ALIVE_TESTS as readonly string[]).includes(spec.alive)) out.push(`alive must be ${ALIVE_TESTS.map((a) => `'${a}'`).join(', ')}, got ${describe(spec.alive)}`);
+  if (typeof spec.aliveThreshold !== 'number' || !Number.isFinite(spec.aliveThreshold)) out.push(`aliveThreshold must be a finite number, got ${describe(spec.aliveThreshold)}`);
+  if (typeof spec.glsl !== 'string' || !/^[\w/.-]+\.glsl$/.test(spec.glsl)) out.push(`glsl must name a .glsl file, got ${describe(spec.glsl)}`);
+  const p = spec.passes;
+  if (typeof p?.storesAlive !== 'boolean' || typeof p?.bwOutReadsParams !== 'boolean') out.push('passes must hold the booleans storesAlive and bwOutReadsParams');
+  else {
+    if (spec.alive === 'neighbourhood' && !p.storesAlive) out.push("the 'neighbourhood' alive test needs passes.storesAlive: the backward pass cannot recompute the neighbours' update");
+    if (spec.alive === 'self' && !p.storesAlive && !p.bwOutReadsParams) out.push("a 'self' alive test that is not stored needs passes.bwOutReadsParams: the backward pass recomputes the update to find it");
+  }
+  return out;
+}
+
+/**
+ * TEST SEAM (not for applications): adds `spec` as a rule under `spec.name` for the engine, the
+ * trainer and the CPU references until the returned function removes it. Its GLSL file's text is
+ * `spec.glslSource` (the file need not be under glsl/). It stays out of RULE_NAMES, so the file
+ * formats, presets, CLI and UI do not offer it, and it has no training defaults (give the trainer
+ * every regimen option). Refuses a built-in name, an invalid spec (ruleSpecProblems) and a name
+ * already registered.
+ */
+export function registerTestRule(spec: RuleSpec): () => void {
+  const problems = ruleSpecProblems(spec);
+  if (typeof spec?.glslSource !== 'string' || spec.glslSource === '') problems.push(`glslSource must hold the text of ${describe(spec?.glsl)}`);
+  if (problems.length) throw new NcaGlError('bad-argument', `registerTestRule: the rule spec is not usable: ${problems.join('; ')}`);
+  if (builtIn(spec.name)) throw new NcaGlError('bad-argument', `registerTestRule: '${spec.name}' is a built-in rule; give the test rule another name`);
+  if (testRules.has(spec.name)) throw new NcaGlError('bad-argument', `registerTestRule: a rule '${spec.name}' is already registered; call the function its registration returned first`);
+  testRules.set(spec.name, spec);
+  return () => {
+    if (testRules.get(spec.name) === spec) testRules.delete(spec.name);
+  };
+}
+
+/**
+ * The GLSL sources that are not under glsl/ for `rule`'s programs (Runtime.program's `extra`): a
+ * registered test rule's file, else undefined.
+ */
+export function ruleGlslSources(rule: Rule): Record<string, string> | undefined {
+  const s = ruleSpec(rule);
+  return s.glslSource === undefined ? undefined : { [s.glsl]: s.glslSource };
 }
 
 /** `v` as a GLSL float literal (always with a point or exponent): 0.1 → "0.1", 1 → "1.0". */
@@ -185,15 +273,30 @@ function glslFloat(v: number): string {
 }
 
 /**
+ * The alive pass's switches (engine/alive.frag): ALIVE_<TEST>, 1 for the rule's alive test and 0
+ * for the others (GLSL ES has no undefined-is-zero in `#if`), and ALIVE_THRESHOLD (a float literal).
+ */
+export function aliveGlslDefines(rule: Rule): Defines {
+  const s = ruleSpec(rule);
+  const d: Defines = {};
+  for (const a of ALIVE_TESTS) d[`ALIVE_${a.toUpperCase()}`] = a === s.alive;
+  d.ALIVE_THRESHOLD = glslFloat(s.aliveThreshold);
+  return d;
+}
+
+/**
  * The rule's compile-time GLSL switches: PERCEIVE_<perception>, 1 for the rule's stencils and 0
- * for the others (GLSL ES has no undefined-is-zero in `#if`), and
- * ALIVE_THRESHOLD (a float literal), and RULE_GLSL, the rule's GLSL file (`#include RULE_GLSL`).
+ * for the others, the alive pass's (aliveGlslDefines), ALIVE_STORED and BW_OUT_MLP
+ * (RuleSpec.passes: what train/bw_out.frag reads), and RULE_GLSL, the rule's GLSL file
+ * (`#include RULE_GLSL`).
  */
 export function ruleGlslDefines(rule: Rule): Defines {
-  const s = RULES[rule];
+  const s = ruleSpec(rule);
   const d: Defines = {};
   for (const p of PERCEPTIONS) d[`PERCEIVE_${p.toUpperCase()}`] = p === s.perception;
-  d.ALIVE_THRESHOLD = glslFloat(s.aliveThreshold);
+  Object.assign(d, aliveGlslDefines(rule));
+  d.ALIVE_STORED = s.passes.storesAlive;
+  d.BW_OUT_MLP = s.passes.bwOutReadsParams;
   d.RULE_GLSL = s.glsl;
   return d;
 }

@@ -4,7 +4,8 @@
  *   update   x_t → u, the unmasked update, two cells per fragment (every weight fetch serves two
  *            cells), written packed by 2 into a scratch texture
  *   alive    u (and x_t) → x_{t+1} in the plain atlas layout (+ the alive mask)
- * The rule's registry entry (rules.ts, RuleSpec.passes) names the two GLSL files.
+ * Both are generic (glsl/engine/update.frag and alive.frag): the rule's registry entry (rules.ts)
+ * gives the rule's GLSL file, which update.frag includes, and the alive test as defines.
  */
 import type { Defines } from '../gl/program';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
@@ -13,7 +14,7 @@ import { type Atlas, atlasTexture } from './layout';
 import type { Counters } from './hash';
 import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig } from './model';
 import { paramPasses } from './params';
-import { RULES, ruleGlslDefines } from './rules';
+import { aliveGlslDefines, ruleGlslDefines, ruleGlslSources, ruleSpec } from './rules';
 
 export type { Counters };
 
@@ -70,11 +71,10 @@ export class ForwardStep {
   ) {
     const pp = paramPasses(rt, cfg.hidden);
     const defs = { ...ruleDefines(cfg), ...pp.defines, PACK: UPDATE_PACK };
-    const passes = RULES[cfg.rule].passes;
-    this.update = rt.program(passes.update, defs, undefined, pp.blocks);
-    const aliveDefs = { PACK: UPDATE_PACK, ALIVE_THRESHOLD: ruleGlslDefines(cfg.rule).ALIVE_THRESHOLD! };
-    this.alive = rt.program(passes.alive, { ...aliveDefs, STORE_ALIVE: false });
-    this.aliveStore = passes.storesAlive ? rt.program(passes.alive, { ...aliveDefs, STORE_ALIVE: true }) : this.alive;
+    this.update = rt.program('engine/update.frag', defs, ruleGlslSources(cfg.rule), pp.blocks);
+    const aliveDefs = { ...aliveGlslDefines(cfg.rule), PACK: UPDATE_PACK };
+    this.alive = rt.program('engine/alive.frag', { ...aliveDefs, STORE_ALIVE: false });
+    this.aliveStore = ruleSpec(cfg.rule).passes.storesAlive ? rt.program('engine/alive.frag', { ...aliveDefs, STORE_ALIVE: true }) : this.alive;
     this.uUpdate = { ...layoutUniforms(atlas), u_threshold: rateThreshold(cfg.rate), u_atlasWidth: atlas.atlasWidth };
     this.uAlive = { ...layoutUniforms(atlas) };
   }

@@ -5,7 +5,7 @@
  *
  *   perceive        x_t → perception quads 4..11                       (1 draw, 8 targets)
  *   bw_out          g_{t+1} → g_out (to the MLP), g_direct (to x_t)   (1 draw, 8 targets; the
- *                   rule's file, RuleSpec.passes.bwOut)
+ *                   rule's part is its file's ruleUpdateBack)
  *   bw_hidden       → g_z0 and the hidden activation, one hidden quad of 4 cells a draw (hidden/4 draws)
  *   grad_partial    partials += g_z0 ⊗ [p, 1] and g_out ⊗ [act, 1]     (1 draw)
  *   bw_input        g_p = w0ᵀ g_z0, two feature quads of 4 cells a draw (6 draws)
@@ -30,7 +30,7 @@ import { type Counters, rateThreshold } from '../engine/hash';
 import { type Atlas, atlasTexture } from '../engine/layout';
 import type { RuleConfig } from '../engine/model';
 import { paramPasses } from '../engine/params';
-import { RULES } from '../engine/rules';
+import { ruleGlslSources, ruleSpec } from '../engine/rules';
 import type { LossKind } from './options';
 import { layoutUniforms, ruleDefines, setLayers } from '../engine/step';
 
@@ -104,9 +104,10 @@ export class BackwardStep {
     // the passes that multiply by the weights read them as paramPasses says (texture or uniform blocks)
     const pp = paramPasses(rt, cfg.hidden);
     const dw = { ...d, ...pp.defines };
-    const passes = RULES[cfg.rule].passes;
-    this.out = passes.bwOutReadsParams ? rt.program(passes.bwOut, dw, undefined, pp.blocks) : rt.program(passes.bwOut, d);
-    this.hidden = rt.program('train/bw_hidden.frag', { ...dw, PACK: HPACK }, undefined, pp.blocks);
+    // the passes that include the rule's file (RULE_GLSL) get its text when it is not under glsl/
+    const src = ruleGlslSources(cfg.rule);
+    this.out = ruleSpec(cfg.rule).passes.bwOutReadsParams ? rt.program('train/bw_out.frag', dw, src, pp.blocks) : rt.program('train/bw_out.frag', d, src);
+    this.hidden = rt.program('train/bw_hidden.frag', { ...dw, PACK: HPACK }, src, pp.blocks);
     this.input = rt.program('train/bw_input.frag', dw, undefined, pp.blocks);
     this.bwPerceive = rt.program('train/bw_perceive.frag', d);
     this.partial = rt.program('train/grad_partial.frag', { ...d, PH: pl.ph });

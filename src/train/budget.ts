@@ -23,7 +23,7 @@ import {
   shapeFactors,
 } from '../engine/budget';
 import { MAX_HIDDEN, type Rule } from '../engine/model';
-import { RULES } from '../engine/rules';
+import { ruleSpec } from '../engine/rules';
 import type { Placement } from '../engine/layout';
 import { HPACK, hiddenQuadsEven, PACK } from './backward';
 
@@ -63,7 +63,7 @@ export function trainerBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): num
     4 * 16 + // gradient norms
     s.width * s.height * 16 + // target
     stored * state + // rollout states
-    (RULES[s.rule].passes.storesAlive ? texels * s.steps : 0) + // alive masks (r8)
+    (ruleSpec(s.rule).passes.storesAlive ? texels * s.steps : 0) + // alive masks (r8)
     packed(2, 8) + // forward update scratch
     2 * texels * 8 * 16 + // perception, output gradients
     packed(HPACK, 2 * hiddenQuadsEven(s.hidden) * HPACK) + // hidden gradients and activations
@@ -110,7 +110,7 @@ export function checkTrainingBudget(s: TrainShape, o: { limits?: DeviceLimits | 
     checkTextureLimits(s, o.limits, names);
     if (s.pool) checkTextureLimits({ ...s, batch: s.pool }, o.limits, { ...names, batch: names.pool ?? 'pool' });
     checkLayers(2 * hiddenQuadsEven(s.hidden) * HPACK, o.limits, names.hidden, s.hidden, 'backpropagation through the hidden layer');
-    if (RULES[s.rule].passes.storesAlive) checkLayers(s.steps, o.limits, names.steps ?? 'steps', s.steps, 'a rollout of that many steps (one alive mask per step)');
+    if (ruleSpec(s.rule).passes.storesAlive) checkLayers(s.steps, o.limits, names.steps ?? 'steps', s.steps, 'a rollout of that many steps (one alive mask per step)');
   }
   const factors: Factor[] = shapeFactors(s, names);
   factors.splice(1, 0, { key: 'steps', name: names.steps ?? 'steps', value: s.steps, min: 1 });

@@ -28,9 +28,14 @@ export const TRAINING_DEFAULTS: Readonly<Record<Rule, Readonly<TrainingDefaults>
   growing: { batch: 8, steps: [64, 96], lossSteps: 1, loss: 'mse', weightDecay: 0, normalizeGrads: true, lr: { boundaries: [2000], values: [2e-3, 2e-4] } },
 };
 
-/** A fresh copy of `rule`'s training defaults (callers may change it). */
+/**
+ * A fresh copy of `rule`'s training defaults (callers may change it). A rule a test registered
+ * (registerTestRule) has none: a `bad-argument` error says which options to give instead.
+ */
 export function trainingDefaults(rule: Rule): TrainingDefaults {
-  return structuredClone(TRAINING_DEFAULTS[rule]) as TrainingDefaults;
+  const d = Object.prototype.hasOwnProperty.call(TRAINING_DEFAULTS, rule) ? TRAINING_DEFAULTS[rule] : undefined;
+  if (!d) throw new NcaGlError('bad-argument', `rule '${rule}' has no training defaults (a rule registered by a test): give batch, steps, lossSteps, loss, weightDecay, normalizeGrads and lr`);
+  return structuredClone(d) as TrainingDefaults;
 }
 
 export interface TargetLike {
@@ -102,35 +107,37 @@ export const MAX_STEPS = MAX_ROLLOUT;
 export function resolveTrainerOptions(o: TrainerOptions): ResolvedTrainerOptions {
   check(typeof o === 'object' && o !== null, `createTrainer needs options {width, height, target, ...}, got ${describe(o)}`);
   const rule = resolveRuleConfig(o);
-  const d = trainingDefaults(rule.rule);
+  // the rule's defaults, looked up only for an option that is not given (a test rule has none)
+  let defaults: TrainingDefaults | undefined;
+  const d = <K extends keyof TrainingDefaults>(k: K): TrainingDefaults[K] => (defaults ??= trainingDefaults(rule.rule))[k];
   const width = checkInt('width', o.width, 3, 4096);
   const height = checkInt('height', o.height, 3, 4096);
   let steps: [number, number];
-  const s = o.steps ?? d.steps;
+  const s = o.steps ?? d('steps');
   if (typeof s === 'number') steps = [checkInt('steps', s, 1, MAX_STEPS), s];
   else {
     check(Array.isArray(s) && s.length === 2, `option 'steps' must be a number or [min, max], got ${describe(s)}`);
     steps = [checkInt('steps[0]', s[0], 1, MAX_STEPS), checkInt('steps[1]', s[1], 1, MAX_STEPS)];
     check(steps[0] <= steps[1], `option 'steps' [min, max] needs min <= max, got [${steps[0]}, ${steps[1]}]`);
   }
-  const lossSteps = checkInt('lossSteps', o.lossSteps ?? d.lossSteps, 1, MAX_STEPS);
-  const loss = o.loss ?? d.loss;
+  const lossSteps = checkInt('lossSteps', o.lossSteps ?? d('lossSteps'), 1, MAX_STEPS);
+  const loss = o.loss ?? d('loss');
   check(loss === 'mse' || loss === 'l1l2', `option 'loss' must be 'mse' or 'l1l2', got ${describe(loss)}`);
-  const normalizeGrads = o.normalizeGrads ?? d.normalizeGrads;
+  const normalizeGrads = o.normalizeGrads ?? d('normalizeGrads');
   check(typeof normalizeGrads === 'boolean', `option 'normalizeGrads' must be true or false`);
   const every = checkInt('checkpointEvery', o.checkpointEvery ?? 0, 0, MAX_STEPS);
   return {
     rule,
     width,
     height,
-    batch: checkInt('batch', o.batch ?? d.batch, 1, 1024),
+    batch: checkInt('batch', o.batch ?? d('batch'), 1, 1024),
     seed: checkInt('seed', o.seed ?? 0, 0, 0xffffffff),
     steps,
     lossSteps,
     loss,
-    weightDecay: checkNumber('weightDecay', o.weightDecay ?? d.weightDecay, 0, 1),
+    weightDecay: checkNumber('weightDecay', o.weightDecay ?? d('weightDecay'), 0, 1),
     normalizeGrads,
-    lr: checkSchedule(o.lr ?? d.lr),
+    lr: checkSchedule(o.lr ?? d('lr')),
     beta1: checkNumber('beta1', o.beta1 ?? 0.9, 0, 0.999999),
     beta2: checkNumber('beta2', o.beta2 ?? 0.999, 0, 0.9999999),
     eps: checkNumber('eps', o.eps ?? 1e-8, 1e-12, 1),

@@ -4,7 +4,7 @@
  */
 import { check, checkNumber, describe, NcaGlError } from '../errors';
 import { hasOutputBias, type RuleConfig, type TensorShape, weightShapes } from '../engine/model';
-import { RULES } from '../engine/rules';
+import { ruleSpec } from '../engine/rules';
 
 /** Float64 copies of parameter tensors, same names and shapes as Weights (b1 when the rule has one: hasOutputBias). */
 export interface Grads {
@@ -48,7 +48,7 @@ function copyTensors(w: unknown, shapes: TensorShape[], what: string, hint: stri
 /** Float64 copies of the parameters of `cfg`'s rule; throws `bad-shape` naming the bad tensor. */
 export function toFloat64Params(cfg: RuleConfig, w: unknown, what: string): Grads {
   const bias = hasOutputBias(cfg);
-  const hint = ` for rule '${cfg.rule}' with hidden ${cfg.hidden}${RULES[cfg.rule].outputBias === 'optional' ? (bias ? ' and an output bias' : ` (this ${cfg.rule}-rule model has no b1; set outputBias: true)`) : ''}`;
+  const hint = ` for rule '${cfg.rule}' with hidden ${cfg.hidden}${ruleSpec(cfg.rule).outputBias === 'optional' ? (bias ? ' and an output bias' : ` (this ${cfg.rule}-rule model has no b1; set outputBias: true)`) : ''}`;
   return copyTensors(w, weightShapes(cfg.rule, cfg.hidden, bias), what, hint);
 }
 

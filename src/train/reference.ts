@@ -12,7 +12,7 @@
 import { check, checkInt, describe, NcaGlError } from '../errors';
 import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig, weightShapes, type Weights } from '../engine/model';
 import { type Counters, type Dims, mlp, perceive, stencil, stepDetailed, updateMask } from '../engine/reference';
-import { RULES } from '../engine/rules';
+import { ruleSpec } from '../engine/rules';
 import type { LossKind } from './options';
 import { type ParamsLike, type Grads, toFloat64Params, zeroGrads, sumOfSquares } from './reference-params';
 
@@ -49,6 +49,30 @@ export interface LossGrad {
   grads: Grads;
   /** x_0 … x_T. */
   states: Float64Array[];
+  /** With `{ record: true }`: steps[t] holds the intermediates of backpropagating step x_t → x_{t+1}. */
+  steps?: BackStepRecord[];
+}
+
+/**
+ * The intermediates of backpropagating one step x_t → x_{t+1}, one per GPU backward pass
+ * (src/train/backward.ts), so a test can check each pass. Per cell i = (b, y, x) of [batch][y][x]:
+ *   gNext   [i][16]      g_{t+1} = dL/dx_{t+1} in full (the step's input; loss_grad / bw_perceive of t + 1)
+ *   gz1     [i][16]      dL/dz1, the MLP output's pre-activation (bw_out, layers 0–3)
+ *   gDirect [i][16]      dL/dx_t through the update's own x (bw_out, layers 4–7)
+ *   act     [i][hidden]  the hidden activation act(z0), every cell (bw_hidden)
+ *   gz0     [i][hidden]  dL/dz0 (bw_hidden)
+ *   gp      [i][48]      dL/dp, the perception features (bw_input)
+ *   gx      [i][16]      dL/dx_t through this step (bw_perceive adds the loss term at t)
+ * Dead cells (alive mask 0) pass nothing back: their gz1, gDirect, gz0 and gp are 0.
+ */
+export interface BackStepRecord {
+  gNext: Float64Array;
+  gz1: Float64Array;
+  gDirect: Float64Array;
+  act: Float64Array;
+  gz0: Float64Array;
+  gp: Float64Array;
+  gx: Float64Array;
 }
 
 /** A sane cap on the rollout length, far below the hash step values reserved for other streams. */
@@ -172,7 +196,7 @@ export function lossAndPattern(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<num
   const p = new Float64Array(P);
   for (let t = 0; t < spec.steps; t++) {
     for (const a of alive[t]!) out.push(a);
-    if (!RULES[cfg.rule].kinked) continue;
+    if (!ruleSpec(cfg.rule).kinked) continue;
     for (let b = 0; b < d.batch; b++) {
       for (let y = 0; y < d.height; y++) {
         for (let x = 0; x < d.width; x++) {
@@ -189,11 +213,12 @@ export function lossAndPattern(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<num
 
 /**
  * Backpropagates one step x → x' (the step with counters k, alive mask `alive`) given g' = dL/dx'.
- * Adds the parameter gradients into `g` and returns the part of dL/dx that flows through this step.
+ * Adds the parameter gradients into `g` and returns the part of dL/dx that flows through this step;
+ * with `rec`, also fills its intermediates (BackStepRecord, zero-filled, gNext and gx aside).
  */
-function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Array, gNext: Float64Array, d: Dims, k: Counters, g: Grads): Float64Array {
+function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Array, gNext: Float64Array, d: Dims, k: Counters, g: Grads, rec?: BackStepRecord): Float64Array {
   const H = cfg.hidden;
-  const spec = RULES[cfg.rule];
+  const spec = ruleSpec(cfg.rule);
   const gx = new Float64Array(x.length);
   const p = new Float64Array(P);
   const m = new Float64Array(C);
@@ -205,10 +230,12 @@ function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Arra
       for (let xx = 0; xx < d.width; xx++) {
         const cell = (b * d.height + y) * d.width + xx;
         // x' = alive · u: a dead cell's x' is the constant 0, nothing flows back through it.
-        if (!alive[cell]) continue;
+        if (!alive[cell] && !rec) continue;
         const o = cell * C;
         perceive(cfg.rule, x, d, b, y, xx, p);
         const act = mlp(cfg, asWeights(w), p);
+        if (rec) rec.act.set(act.a, cell * H);
+        if (!alive[cell]) continue;
         updateMask(cfg, d, k, b, y, xx, m);
         // g_u = gNext on this live cell.
         // u = update(x, m, output(z1)): the rule gives both partials.
@@ -216,6 +243,10 @@ function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Arra
           const gu = gNext[o + c]!;
           gx[o + c]! += spec.updateDx(gu, m[c]!);
           gOut[c] = spec.updateDz(gu, m[c]!, act.y[c]!);
+        }
+        if (rec) {
+          for (let c = 0; c < C; c++) rec.gDirect[o + c] = spec.updateDx(gNext[o + c]!, m[c]!);
+          rec.gz1.set(gOut, o);
         }
         // Output layer: z1 = w1·a (+ b1 when the rule has it).
         for (let j = 0; j < H; j++) {
@@ -227,6 +258,7 @@ function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Arra
           const z = act.z0[j]!;
           gz0[j] = spec.actBack(ga, z);
         }
+        if (rec) rec.gz0.set(gz0, cell * H);
         if (g.b1) for (let c = 0; c < C; c++) g.b1[c]! += gOut[c]!;
         // Hidden layer z0 = w0·p + b0.
         gp.fill(0);
@@ -239,6 +271,7 @@ function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Arra
             gp[i]! += w.w0[j * P + i]! * gj;
           }
         }
+        if (rec) rec.gp.set(gp, cell * P);
         // Perception, transposed: p[16g + c](x, y) reads s_c(x + dx, y + dy) with weight
         // stencil(g, dx, dy); reads outside the grid were constant zeros, so they get nothing.
         for (let dy = -1; dy <= 1; dy++) {
@@ -261,8 +294,11 @@ function backStep(cfg: RuleConfig, w: Grads, x: Float64Array, alive: Float64Arra
   return gx;
 }
 
-/** Loss of one iteration and its exact gradient with respect to every parameter (BPTT). */
-export function lossAndGrad(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<number>, target: ArrayLike<number>, d: Dims, spec: TrainSpec): LossGrad {
+/**
+ * Loss of one iteration and its exact gradient with respect to every parameter (BPTT). With
+ * `record`, also each step's backward intermediates (LossGrad.steps).
+ */
+export function lossAndGrad(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<number>, target: ArrayLike<number>, d: Dims, spec: TrainSpec, opts: { record?: boolean } = {}): LossGrad {
   checkSpec(spec);
   checkData(x0, target, d);
   const w64 = toFloat64Params(cfg, w, 'weights');
@@ -281,10 +317,16 @@ export function lossAndGrad(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<number
 
   // Backwards in time: g holds dL/dx_t in full (loss term at t plus everything after t).
   let g: Float64Array = new Float64Array(states[0]!.length);
+  const steps: BackStepRecord[] = [];
+  const cells = d.batch * d.height * d.width;
   for (let t = spec.steps; t >= 1; t--) {
     const a = direct.get(t);
     if (a) for (let i = 0; i < g.length; i++) g[i]! += a[i]!;
-    g = backStep(cfg, w64, states[t - 1]!, alive[t - 1]!, g, d, counters(spec, t - 1), grads);
+    const rec: BackStepRecord | undefined = opts.record
+      ? { gNext: Float64Array.from(g), gz1: new Float64Array(cells * C), gDirect: new Float64Array(cells * C), act: new Float64Array(cells * cfg.hidden), gz0: new Float64Array(cells * cfg.hidden), gp: new Float64Array(cells * P), gx: new Float64Array(0) }
+      : undefined;
+    g = backStep(cfg, w64, states[t - 1]!, alive[t - 1]!, g, d, counters(spec, t - 1), grads, rec);
+    if (rec) steps[t - 1] = { ...rec, gx: Float64Array.from(g) };
   }
 
   // Weight decay λ Σ w² → 2λw.
@@ -295,5 +337,5 @@ export function lossAndGrad(cfg: RuleConfig, w: ParamsLike, x0: ArrayLike<number
       for (let i = 0; i < gt.length; i++) gt[i]! += 2 * spec.weightDecay * wt[i]!;
     }
   }
-  return { loss, perSample, grads, states };
+  return opts.record ? { loss, perSample, grads, states, steps } : { loss, perSample, grads, states };
 }

@@ -17,7 +17,7 @@ import { Engine } from '../engine/engine';
 import { cellKey, STREAM_BASE } from '../engine/hash';
 import { type Atlas, atlasTexture, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from '../engine/layout';
 import { CHANNELS, checkWeights, hasOutputBias, initWeights, type RuleConfig, seedState, type Weights, zeroWeights } from '../engine/model';
-import { RULES } from '../engine/rules';
+import { ruleSpec } from '../engine/rules';
 import { ForwardStep, layoutUniforms, ruleDefines } from '../engine/step';
 import { type BackwardBuffers, BackwardStep, type PartialLayout, partialLayout } from './backward';
 import { type ResolvedTrainerOptions, resolveTrainerOptions, targetData, type TrainerOptions } from './options';
@@ -101,7 +101,7 @@ export class Trainer {
       rt.upload(this.target, targetRGBA);
       const maxSteps = o.steps[1];
       this.store = new StateStore(rt, a, maxSteps, o.checkpointEvery);
-      this.alive = RULES[o.rule.rule].passes.storesAlive ? atlasTexture(rt, a, maxSteps, 'r8', 'alive masks') : null;
+      this.alive = ruleSpec(o.rule.rule).passes.storesAlive ? atlasTexture(rt, a, maxSteps, 'r8', 'alive masks') : null;
       const st = (label: string) => atlasTexture(rt, a, 4, 'rgba32f', label);
       this.scratch = ForwardStep.scratch(rt, a);
       this.bw = BackwardStep.buffers(rt, a, o.rule.hidden);

@@ -9,7 +9,8 @@ import { cellKey, draw24, rateThreshold } from '../../src/engine/hash';
 import { resolveRuleConfig, type Rule, type Weights } from '../../src/engine/model';
 import * as ref from '../../src/engine/reference';
 import { randomState, randomWeights } from '../helpers/random';
-import { fromB64, type Harness, maxAbsDiff, openHarness, toB64 } from './harness';
+import { pageRollout } from './gpu-runs';
+import { type Harness, maxAbsDiff, openHarness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -26,31 +27,9 @@ const STEPS = 32;
 /** Max abs difference allowed between the float32 GPU and the float64 reference after 32 steps. */
 const TOL = 1e-4;
 
-type WeightsB64 = Record<string, string>;
-const wToB64 = (w: Weights): WeightsB64 => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, toB64(v)]));
-
-/** Runs the engine in the page: returns the state after each of `checkpoints` steps. */
-async function gpuRollout(rule: Rule, hidden: number, w: Weights, s0: Float32Array, checkpoints: number[], extra: object = {}): Promise<Float32Array[]> {
-  const out: string[] = await h.page.evaluate(
-    (rule, hidden, wb, sb, W, H, B, checkpoints, extra) => {
-      const T = (window as any).T;
-      const weights = Object.fromEntries(Object.entries(wb as Record<string, string>).map(([k, v]) => [k, T.f32FromB64(v)]));
-      const e = (window as any).NcaGl.createEngine(T.canvas(W, H), { rule, hidden, width: W, height: H, batch: B, seed: 1234, weights, debug: true, ...extra });
-      e.setState(T.f32FromB64(sb));
-      const res: string[] = [];
-      let done = 0;
-      for (const c of checkpoints) {
-        e.step(c - done);
-        done = c;
-        res.push(T.b64FromF32(e.getState()));
-      }
-      e.dispose();
-      return res;
-    },
-    rule, hidden, wToB64(w), toB64(s0), W, H, B, checkpoints, extra,
-  );
-  return out.map(fromB64);
-}
+/** Runs the engine in the page: returns the state after each of `checkpoints` steps (gpu-runs.ts). */
+const gpuRollout = (rule: Rule, hidden: number, w: Weights, s0: Float32Array, checkpoints: number[], extra: object = {}): Promise<Float32Array[]> =>
+  pageRollout(h.page, { rule, hidden, width: W, height: H, batch: B, seed: 1234, ...extra }, w, s0, checkpoints);
 
 const SCALES: Record<Rule, Partial<Record<keyof Weights, number>>> = {
   seed: { w0: 0.5, b0: 0.2, w1: 0.5, b1: 0.5 },

@@ -9,7 +9,8 @@ import { spreadRows } from '../../src/engine/layout';
 import { resolveRuleConfig, type Rule, type Weights } from '../../src/engine/model';
 import * as tref from '../../src/train/reference';
 import { randomState, randomWeights, uniform } from '../helpers/random';
-import { fromB64, type Harness, openHarness, toB64 } from './harness';
+import { dec, type PageRun, pageTrain, relErr } from './gpu-runs';
+import { fromB64, type Harness, openHarness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -25,55 +26,11 @@ const T = 16;
 /** Relative error ‖g_gpu − g_ref‖ / ‖g_ref‖ allowed per tensor (float32 GPU vs float64 reference). */
 const GRAD_TOL = 1e-3;
 
-type B64Map = Record<string, string>;
-const enc = (w: Record<string, ArrayLike<number>>): B64Map => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, toB64(Float32Array.from(v))]));
-const dec = (m: B64Map): Weights => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, fromB64(v)])) as unknown as Weights;
-
-interface PageRun {
-  grads: B64Map[];
-  weights: B64Map[];
-  states: { m: B64Map; v: B64Map; step: number }[];
-  losses: number[];
-  perSample: number[][];
-  memory: number;
-}
-
 /**
  * Runs `iterations` training iterations in the page; after each, returns the gradient, weights,
- * Adam moments and losses.
+ * Adam moments and losses (gpu-runs.ts).
  */
-async function gpuTrain(opts: Record<string, unknown>, iterations: number, start: Float32Array | 'seed', target: Float32Array, weights: Weights): Promise<PageRun> {
-  return h.page.evaluate(
-    async (opts, iterations, startB64, targetB64, wB64) => {
-      const { NcaGl, T } = window as any;
-      const f = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, T.f32FromB64(v)]));
-      const e = (w: Record<string, Float32Array>) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, T.b64FromF32(v)]));
-      const tr = NcaGl.createTrainer(T.canvas(8, 8), { ...opts, target: T.f32FromB64(targetB64), weights: f(wB64), start: startB64 === 'seed' ? 'seed' : T.f32FromB64(startB64), debug: true });
-      const out: any = { grads: [], weights: [], states: [], losses: [], perSample: [], memory: tr.memoryBytes() };
-      for (let i = 0; i < iterations; i++) {
-        out.losses.push(await tr.step());
-        out.perSample.push(Array.from(tr.lastSampleLosses));
-        out.grads.push(e(tr.getGradient()));
-        const s = tr.saveState();
-        out.weights.push(e(s.weights));
-        out.states.push({ m: e(s.optimizer.m), v: e(s.optimizer.v), step: s.optimizer.step });
-      }
-      tr.dispose();
-      return out;
-    },
-    opts, iterations, start === 'seed' ? 'seed' : toB64(start), toB64(target), enc(weights as unknown as Record<string, Float32Array>),
-  );
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d) / Math.sqrt(n);
-}
+const gpuTrain = (opts: Record<string, unknown>, iterations: number, start: Float32Array | 'seed', target: Float32Array, weights: Weights): Promise<PageRun> => pageTrain(h.page, opts, iterations, start, target, weights);
 
 function randomTarget(seed: number): Float32Array {
   const t = uniform(seed, 300, W * H * 4, 0, 1);

@@ -3,11 +3,11 @@
  * every parameter of every tensor, with stochastic update masks and alive masks active; plus
  * gradient normalisation, Adam by hand, and the masks' link to the hash.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NcaGlError } from '../../src/errors';
 import { cellKey, draw24, rateThreshold } from '../../src/engine/hash';
 import { type RuleConfig, type Weights, weightShapes } from '../../src/engine/model';
-import { type Dims, mlp, perceive, updateMask } from '../../src/engine/reference';
+import { type Dims, mlp, perceive, stepDetailed, updateMask } from '../../src/engine/reference';
 import {
   adamInit,
   adamStep,
@@ -19,6 +19,7 @@ import {
   type TrainSpec,
 } from '../../src/train/reference';
 import { randomState, randomWeights, uniform } from '../helpers/random';
+import { registerResidual } from '../helpers/test-rule';
 
 const H = 1e-6;
 const D: Dims = { batch: 2, height: 5, width: 6 };
@@ -193,6 +194,86 @@ describe('lossAndGrad against central finite differences (every parameter)', () 
     expect(samePattern(a, b)).toBe(false);
     wp.b0[1] = -1e-12;
     expect(samePattern(a, lossAndPattern(cfg, wp, x0, t, D, s).pattern)).toBe(true);
+  });
+});
+
+describe('a rule given only by its registry entry (the test rule residual: tanh, residual update, no alive masking)', () => {
+  // everything rule-specific in the references comes from the RuleSpec: act, actBack, output,
+  // update, updateDx, updateDz, the alive test and the perception
+  let remove: () => void;
+  beforeAll(() => {
+    remove = registerResidual();
+  });
+  afterAll(() => remove?.());
+
+  it.each([
+    { name: 'per element, mse, K=3 < T=6, weight decay', cfg: { rule: 'residual', hidden: 4, rate: 0.5, perCell: false }, spec: spec({ loss: 'mse', steps: 6, lossSteps: 3, weightDecay: 1e-3 }) },
+    { name: 'per cell, l1l2, K=T=4', cfg: { rule: 'residual', hidden: 8, rate: 0.7, perCell: true }, spec: spec({ loss: 'l1l2', steps: 4, lossSteps: 4, seed: 77, iteration: 3 }) },
+  ] as { name: string; cfg: RuleConfig; spec: TrainSpec }[])('lossAndGrad matches central finite differences of every parameter: $name', ({ cfg, spec: s }) => {
+    const w = randomWeights(cfg.rule, cfg.hidden, 3, { w0: 0.5, b0: 0.2, w1: 0.5, b1: 0.2 });
+    const x0 = randomState(D.batch, D.height, D.width, 4);
+    const target = targetFor(D, 5);
+    const { states } = lossAndGrad(cfg, w, x0, target, D, s);
+    // no alive masking: every cell lives, x_1 is the unmasked update u, also where alpha ≤ 0.1
+    const first = stepDetailed(cfg, w, x0, D, { seed: s.seed, iteration: s.iteration, step: 0 });
+    expect(Array.from(first.alive).every((v) => v === 1)).toBe(true);
+    expect(Array.from(first.next)).toEqual(Array.from(first.u));
+    expect(Array.from(states[1]!)).toEqual(Array.from(first.next));
+    let lowKept = 0;
+    for (let i = 0; i < D.batch * D.height * D.width; i++) if (states[1]![i * 16 + 3]! <= 0.1 && states[1]!.subarray(i * 16, i * 16 + 16).some((v) => v !== 0)) lowKept++;
+    expect(lowKept).toBeGreaterThan(3);
+    const r = finiteDifferences(cfg, w, x0, target, D, s);
+    expect(r.straddled).toEqual([]);
+    for (const t of weightShapes(cfg.rule, cfg.hidden, cfg.outputBias)) {
+      const name = t.name as Name;
+      expect(r.gradNorm[name], `|g| of ${name}`).toBeGreaterThan(1e-4);
+      expect(r.relErr[name], `relative error of ${name}`).toBeLessThanOrEqual(1e-5);
+    }
+  });
+});
+
+describe('recorded backward intermediates (one per GPU backward pass)', () => {
+  it.each([
+    ['growing with b1', { ...growingCfg(0.5, 8), outputBias: true }],
+    ['seed per element', seedCfg(0.8, false, 8)],
+  ] as const)('%s: leave the gradient unchanged and add up to it (b0, w1, b1), chained through time', (_n, cfg) => {
+    const w = weightsFor(cfg, 3);
+    const x0 = randomState(D.batch, D.height, D.width, 4);
+    const target = targetFor(D, 5);
+    const s = spec({ loss: 'mse', steps: 4, lossSteps: 2 });
+    const plain = lossAndGrad(cfg, w, x0, target, D, s);
+    const r = lossAndGrad(cfg, w, x0, target, D, s, { record: true });
+    expect(plain.steps).toBeUndefined();
+    expect(r.steps).toHaveLength(s.steps);
+    for (const k of Object.keys(plain.grads) as Name[]) expect(Array.from(r.grads[k]!)).toEqual(Array.from(plain.grads[k]!));
+    const H = cfg.hidden;
+    const cells = D.batch * D.height * D.width;
+    const b0 = new Float64Array(H);
+    const w1 = new Float64Array(16 * H);
+    const b1 = new Float64Array(16);
+    for (let t = 0; t < s.steps; t++) {
+      const st = r.steps![t]!;
+      for (let i = 0; i < cells; i++) {
+        for (let j = 0; j < H; j++) {
+          b0[j]! += st.gz0[i * H + j]!;
+          for (let c = 0; c < 16; c++) w1[c * H + j]! += st.gz1[i * 16 + c]! * st.act[i * H + j]!;
+        }
+        for (let c = 0; c < 16; c++) b1[c]! += st.gz1[i * 16 + c]!;
+      }
+      // g_t in full = what flows back through step t + the loss term at t (zero outside the window)
+      if (t > 0) {
+        const inWindow = t >= s.steps - s.lossSteps + 1;
+        const diff = st.gx.map((v, i) => r.steps![t - 1]!.gNext[i]! - v);
+        expect(diff.some((v) => v !== 0)).toBe(inWindow);
+      }
+      expect(st.gp.some((v) => v !== 0)).toBe(true);
+      expect(st.gDirect.some((v) => v !== 0)).toBe(true);
+    }
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>) => expect(norm(Array.from(a, (v, i) => v - b[i]!))).toBeLessThanOrEqual(1e-12 * Math.max(1, norm(b)));
+    close(b0, r.grads.b0);
+    close(w1, r.grads.w1);
+    close(b1, r.grads.b1!);
+    expect(norm(r.grads.w1)).toBeGreaterThan(1e-4);
   });
 });
 
