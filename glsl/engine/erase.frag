@@ -2,7 +2,7 @@
 //
 // Inputs:   u_state sampler2DArray  the state, atlas layout (layout.glsl)
 // Outputs:  locations 0–3 = the state with the disc erased
-// Uniforms: u_grid, u_tilesX, u_batch; u_which int  grid to damage (−1: all)
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0; u_which int  grid to damage (−1: all)
 //           u_centre vec2  disc centre in cell units (cell (x, y) spans [x, x+1) × [y, y+1), y down)
 //           u_radius float  disc radius in cells
 #include "common/layout.glsl"

@@ -6,7 +6,7 @@
 // Inputs:   u_state  sampler2DArray  x_t, 4 layers, atlas layout (layout.glsl)
 //           u_params sampler2D       parameters (mlp.glsl; b1 texels are zero without HAS_B1)
 // Outputs:  location 2·q + k = quad q of cell k of the pair: u packed by 2 (pair.glsl), 8 layers
-// Uniforms: u_grid, u_tilesX, u_batch; u_atlasWidth int; u_seed, u_iteration, u_step (hash counters);
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0; u_atlasWidth int; u_seed, u_iteration, u_step (hash counters);
 //           u_threshold  uint  a cell (or channel) updates when its draw < u_threshold (rate · 2^24)
 // Defines:  RULE_GLSL, PERCEIVE_*, HIDDEN, HIDDEN4, PER_CELL, PACK (= 2)
 #include "common/layout.glsl"

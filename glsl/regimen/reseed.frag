@@ -5,7 +5,7 @@
 // Inputs:   u_src  sampler2DArray  the sampled batch, atlas layout (layout.glsl)
 //           u_rank sampler2D       B×1, R = rank of grid b (rank.frag)
 // Outputs:  locations 0–3 = the new batch
-// Uniforms: u_grid, u_tilesX, u_batch; u_damage int  grids to damage
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0; u_damage int  grids to damage
 //           u_seed, u_iteration, u_stream uint  hash counters of the discs
 #include "common/layout.glsl"
 #include "common/hash.glsl"

@@ -8,7 +8,7 @@
 //           u_damaged      sampler2DArray  u_src perturbed, same layout (read only when u_damage > 0)
 //           u_rank         sampler2D       B×1, R = rank of grid b, 0 = highest loss (rank.frag)
 // Outputs:  locations 0–3 = the batch's start states
-// Uniforms: u_grid, u_tilesX, u_batch (layout.glsl); u_fresh int  grids replaced by fresh starts;
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0 (layout.glsl); u_fresh int  grids replaced by fresh starts;
 //           u_damage int  grids that get the perturbation
 #include "common/layout.glsl"
 

@@ -10,7 +10,7 @@
 // Outputs:  packed by HPACK = 2 (packed.glsl): location 2·n + k = g_z0 quad u_j4 + n of cell k
 //           (layer 2·(u_j4 + n) + k), location 4 + 2·n + k = act quad u_j4 + n of cell k (layer
 //           2·(HQ + u_j4 + n) + k). With an odd HIDDEN4 the last draw's second quad is zero.
-// Uniforms: u_grid, u_tilesX, u_batch; u_j4 int (even); u_atlasWidth int
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0; u_j4 int (even); u_atlasWidth int
 // Defines:  RULE_GLSL (ruleAct, ruleActBack), HIDDEN, HIDDEN4, HQ (HIDDEN4 rounded up to even), PACK (= HPACK = 2)
 #include "common/layout.glsl"
 #include "common/packed.glsl"

@@ -8,7 +8,7 @@
 //           u_state  sampler2DArray  x_t, 4 layers (only layer 0, for the loss term)
 //           u_target sampler2D       target RGBA, W×H, row 0 = top
 // Outputs:  locations 0–3 = g_t, 4 layers
-// Uniforms: u_grid, u_tilesX, u_batch; u_lossScale float  1/N inside the loss window, else 0
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0; u_lossScale float  1/N inside the loss window, else 0
 // Defines:  PERCEIVE_MOORE / PERCEIVE_SOBEL (perceive.glsl), LOSS_L1L2, PACK
 #include "common/layout.glsl"
 #include "common/packed.glsl"

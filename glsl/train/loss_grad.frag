@@ -4,7 +4,7 @@
 // Inputs:   u_state  sampler2DArray  x_T, atlas layout (layer 0 = RGBA)
 //           u_target sampler2D       target RGBA, W×H, row 0 = top
 // Outputs:  locations 0–3 = g_T, 4 layers
-// Uniforms: u_grid, u_tilesX, u_batch; u_lossScale float  (1/N)
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0; u_lossScale float  (1/N)
 // Defines:  LOSS_L1L2
 #include "common/layout.glsl"
 #include "common/train.glsl"

@@ -3,7 +3,7 @@
 //
 // Inputs:   u_state sampler2DArray  x_t, 4 layers, atlas layout (layout.glsl)
 // Outputs:  locations 0–7 = perception quads 4..11, as layers 0–7 of the perception texture
-// Uniforms: u_grid, u_tilesX, u_batch
+// Uniforms: u_grid, u_tilesX, u_batch, u_row0
 // Defines:  PERCEIVE_MOORE / PERCEIVE_SOBEL (perceive.glsl)
 #include "common/layout.glsl"
 #include "common/perceive.glsl"
