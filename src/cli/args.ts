@@ -32,7 +32,7 @@ Options:
   -v, --version        print the version
 
 Example:
-  npx nca-gl train lizard          # ~3 min on 2 CPU cores: lizard-growth.nca and lizard-growth.png
+  npx nca-gl train lizard          # ~2½ min on 2 CPU cores: lizard-growth.nca and lizard-growth.png
   npx nca-gl render lizard-growth.nca --out lizard.gif
 
 Exit codes: 0 done, 1 runtime failure (browser, GPU, writing), 2 usage error, 3 bad input file,

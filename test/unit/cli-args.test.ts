@@ -64,7 +64,7 @@ describe('train flags', () => {
     const a = parseTrain(['lizard']);
     expect(a).toMatchObject({ task: 'growth', resume: false, checkpointEvery: 100, quiet: false, full: false, settings: [] });
     const c = resolveConfig(a);
-    expect(c).toMatchObject({ task: 'growth', width: 32, height: 32, padding: 3, hidden: 32, batch: 2, pool: 32, fresh: 1, damage: 0, lr: { boundaries: [320], values: [2e-3, 5e-4] }, seed: 1, iterations: 400, radiusStart: 16 });
+    expect(c).toMatchObject({ task: 'growth', width: 32, height: 32, padding: 3, hidden: 32, batch: 2, pool: 32, fresh: 1, damage: 0, lr: { boundaries: [368], values: [2e-3, 5e-4] }, seed: 1, iterations: 460, radiusStart: 16 });
     // the other article tasks: batch 1, no pool, a constant rate
     expect(resolveConfig(parseTrain(['pig', '-t', 'healing']))).toMatchObject({ batch: 1, lr: 2e-3 });
     expect(resolveConfig(parseTrain(['pig', '-t', 'healing'])).pool).toBeUndefined();
