@@ -9,7 +9,7 @@
  */
 import { check, checkInt, checkNumber, describe } from '../errors';
 import { MAX_ROLLOUT } from '../engine/budget';
-import type { Perturbation } from './perturb';
+import type { Perturbation } from '../tasks/perturb';
 
 /** One curriculum axis: start value, change per level (added, or multiplied when `factor`), bound. */
 export interface Axis {

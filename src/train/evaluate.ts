@@ -12,7 +12,7 @@
 import { check, checkInt, NcaGlError } from '../errors';
 import type { Engine } from '../engine/engine';
 import { CHANNELS, seedState } from '../engine/model';
-import { type Perturbation, perturbReference, targetState } from './perturb';
+import { type Perturbation, perturbReference, targetState } from '../tasks/perturb';
 
 export interface EvalOptions {
   /** W×H premultiplied RGBA at the engine's grid size. */

@@ -19,7 +19,8 @@ import { atlasTexture, packCells } from '../engine/layout';
 import type { Weights } from '../engine/model';
 import { Curriculum, type CurriculumState } from './curriculum';
 import type { TargetLike } from './options';
-import { type Perturbation, PerturbPass, targetState } from './perturb';
+import { type Perturbation, targetState } from '../tasks/perturb';
+import { PerturbPass } from './perturb';
 import { Pool } from './pool';
 import { type Preset, preset, type Task } from './presets';
 import { Trainer, type TrainerState } from './trainer';
@@ -66,7 +67,7 @@ export interface RegimenState {
   curriculum: CurriculumState | null;
 }
 
-export { targetState } from './perturb';
+export { targetState } from '../tasks/perturb';
 
 export class Regimen {
   readonly preset: Preset;

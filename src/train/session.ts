@@ -37,7 +37,7 @@ import { Regimen, type RegimenOptions, type RegimenState, type StepReport } from
 import { DIVERGED_LOSS, diverged } from './divergence';
 import { evaluate, type EvalReport } from './evaluate';
 import { type BestMark, considerBest, EVAL_SEED, KEEP_BEST_DRAWS, type Quality, QUALITY_DRAWS, qualityEvalOptions, qualityFromReport, storedPsnr } from './keep-best';
-import type { Perturbation } from './perturb';
+import type { Perturbation } from '../tasks/perturb';
 import { VERSION } from '../version';
 
 /** The snapshot keep-best kept: its iteration and figures, and its weights. */

@@ -22,7 +22,7 @@ import type { ModelFile } from '../io/model-file';
 import { targetFromRGBA } from '../io/target-pixels';
 import { Curriculum } from '../train/curriculum';
 import { startState } from '../train/evaluate';
-import { NO_PERTURBATION, type Perturbation } from '../train/perturb';
+import { NO_PERTURBATION, type Perturbation } from '../tasks/perturb';
 import { preset, TASKS, type Task } from '../train/presets';
 
 export type StartKind = 'auto' | 'seed' | 'target' | 'hardest';
