@@ -19,7 +19,7 @@ import { MAX_ITERATIONS } from './args';
 import { SHIPPED_TARGETS, shippedTargetNames } from '../io/shipped-targets';
 import { TRAINING_DEFAULTS } from '../train/options';
 import { preset, TASKS, type Task } from '../train/presets';
-import { checkSchedule, type LrSchedule } from '../train/schedule';
+import { checkSchedule, type LrSchedule } from '../tasks/schedule';
 import type { TrainArgs } from './args';
 import { InputError, UsageError } from './errors';
 import { readInputFile } from './input';

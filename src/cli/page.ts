@@ -9,7 +9,7 @@
 import type * as Lib from '../index';
 import type { EvaluationEvent, FaultEvent, ProgressEvent, TrainingSession } from '../train/session';
 import type { Quality } from '../train/keep-best';
-import type { LrSchedule } from '../train/schedule';
+import type { LrSchedule } from '../tasks/schedule';
 import type { Task } from '../train/presets';
 import type { Rule } from '../engine/rules';
 

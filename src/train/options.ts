@@ -3,7 +3,7 @@ import { check, checkInt, checkNumber, describe, NcaGlError } from '../errors';
 import { MAX_ROLLOUT, resolveMemoryBudget } from '../engine/budget';
 import { resolveRuleConfig, type Rule, type RuleConfig, type Weights } from '../engine/model';
 import type { AtlasOrder, ParamStorage } from '../gl/runtime';
-import { checkSchedule, type LrSchedule } from './schedule';
+import { checkSchedule, type LrSchedule } from '../tasks/schedule';
 
 /** 'mse' = mean(e²); 'l1l2' = mean(|e| + e²). */
 export type LossKind = 'mse' | 'l1l2';

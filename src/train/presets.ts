@@ -18,9 +18,9 @@ import { check, describe } from '../errors';
 import type { Rule } from '../engine/model';
 import { RULES } from '../engine/rules';
 import { DISTILL_GRID } from '../io/import';
-import { ARTICLE_AXES, type CurriculumConfig, shortenLadder } from './curriculum';
+import { ARTICLE_AXES, type CurriculumConfig, shortenLadder } from '../tasks/curriculum';
 import { type LossKind, trainingDefaults } from './options';
-import type { LrSchedule } from './schedule';
+import type { LrSchedule } from '../tasks/schedule';
 
 export type Task = 'persistence' | 'growth' | 'healing' | 'growing' | 'regenerating';
 export const TASKS: readonly Task[] = ['persistence', 'growth', 'healing', 'growing', 'regenerating'];

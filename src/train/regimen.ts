@@ -17,7 +17,7 @@ import type { ContextTarget } from '../gl/context';
 import { type GpuTexture, Runtime } from '../gl/runtime';
 import { atlasTexture, packCells } from '../engine/layout';
 import type { Weights } from '../engine/model';
-import { Curriculum, type CurriculumState } from './curriculum';
+import { Curriculum, type CurriculumState } from '../tasks/curriculum';
 import type { TargetLike } from './options';
 import { type Perturbation, targetState } from '../tasks/perturb';
 import { PerturbPass } from './perturb';

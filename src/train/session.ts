@@ -31,7 +31,7 @@ import type { Weights } from '../engine/model';
 import type { ModelFile } from '../io/model-file';
 import { targetThumbnail } from '../io/target-pixels';
 import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
-import { Curriculum } from './curriculum';
+import { Curriculum } from '../tasks/curriculum';
 import type { TargetLike } from './options';
 import { Regimen, type RegimenOptions, type RegimenState, type StepReport } from './regimen';
 import { DIVERGED_LOSS, diverged } from './divergence';

@@ -20,7 +20,7 @@ import { CHANNELS } from '../engine/model';
 import { NcaGlError } from '../errors';
 import type { ModelFile } from '../io/model-file';
 import { targetFromRGBA } from '../io/target-pixels';
-import { Curriculum } from '../train/curriculum';
+import { Curriculum } from '../tasks/curriculum';
 import { startState } from '../train/evaluate';
 import { NO_PERTURBATION, type Perturbation } from '../tasks/perturb';
 import { preset, TASKS, type Task } from '../train/presets';

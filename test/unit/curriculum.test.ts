@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARTICLE_AXES, Curriculum, shortenLadder } from '../../src/train/curriculum';
+import { ARTICLE_AXES, Curriculum, shortenLadder } from '../../src/tasks/curriculum';
 import { PRESETS, preset, TASKS } from '../../src/train/presets';
 import { samplePool } from '../../src/train/pool';
 
