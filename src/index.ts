@@ -22,10 +22,11 @@ export {
 } from './engine/model';
 export { RULES, RULE_NAMES, registerTestRule, type RuleSpec } from './engine/rules';
 export { createTrainer, Trainer, type TrainerState } from './train/trainer';
-export type { TrainerOptions, LossKind, TargetLike } from './train/options';
+export type { TrainerOptions, TargetLike } from './train/options';
+export type { LossKind } from './tasks/training-defaults';
 export type { LrSchedule } from './tasks/schedule';
 export { createRegimen, Regimen, targetState, type RegimenOptions, type StepReport, type RegimenState } from './train/regimen';
-export { adjustedCurriculum, PRESETS, TASKS, preset, type Preset, type Task } from './train/presets';
+export { adjustedCurriculum, PRESETS, TASKS, preset, type Preset, type Task } from './tasks/presets';
 export { Curriculum, ARTICLE_AXES, ladderLength, shortenLadder, type CurriculumConfig, type CurriculumState, type Axis } from './tasks/curriculum';
 export { PerturbPass } from './train/perturb';
 export { perturbReference, NO_PERTURBATION, type Perturbation } from './tasks/perturb';

@@ -22,7 +22,7 @@ import type { TargetLike } from './options';
 import { type Perturbation, targetState } from '../tasks/perturb';
 import { PerturbPass } from './perturb';
 import { Pool } from './pool';
-import { type Preset, preset, type Task } from './presets';
+import { type Preset, preset, type Task } from '../tasks/presets';
 import { Trainer, type TrainerState } from './trainer';
 import { checkTrainingBudget, type TrainShape } from './budget';
 import { resolveMemoryBudget } from '../engine/budget';

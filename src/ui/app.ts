@@ -23,7 +23,7 @@ import type { ModelFile } from '../io/model-file';
 import { restartSteps } from '../widget/restart';
 import { loadTarget } from '../io/target';
 import { displayMse, psnr } from '../train/evaluate';
-import { PRESETS } from '../train/presets';
+import { PRESETS } from '../tasks/presets';
 import { type SessionOptions, TrainingSession } from '../train/session';
 import { Player } from '../widget/player';
 import { imageState, modelTarget, modelTask, taskStart, type StartKind } from '../widget/start';

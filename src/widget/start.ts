@@ -23,7 +23,7 @@ import { targetFromRGBA } from '../io/target-pixels';
 import { Curriculum } from '../tasks/curriculum';
 import { startState } from '../train/evaluate';
 import { NO_PERTURBATION, type Perturbation } from '../tasks/perturb';
-import { preset, TASKS, type Task } from '../train/presets';
+import { preset, TASKS, type Task } from '../tasks/presets';
 
 export type StartKind = 'auto' | 'seed' | 'target' | 'hardest';
 export const START_KINDS: readonly StartKind[] = ['auto', 'seed', 'target', 'hardest'];
