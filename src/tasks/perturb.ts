@@ -14,7 +14,6 @@
  */
 import { checkInt, checkNumber } from '../errors';
 import { cellKey, draw24, STREAM_BASE } from '../engine/hash';
-import { CHANNELS } from '../engine/model';
 
 export interface Perturbation {
   /** σ of the additive Gaussian noise (0: none). */
@@ -89,15 +88,3 @@ export function perturbReference(src: ArrayLike<number>, batch: number, height: 
   }
   return out;
 }
-
-/** A state whose RGBA is the target and whose hidden channels are 0, for every grid. */
-export function targetState(target: Float32Array, batch: number, width: number, height: number): Float32Array {
-  const s = new Float32Array(batch * width * height * CHANNELS);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < width * height; i++) {
-      for (let c = 0; c < 4; c++) s[(b * width * height + i) * CHANNELS + c] = target[i * 4 + c]!;
-    }
-  }
-  return s;
-}
-

@@ -19,7 +19,8 @@ import { atlasTexture, packCells } from '../engine/layout';
 import type { Weights } from '../engine/model';
 import { Curriculum, type CurriculumState } from '../tasks/curriculum';
 import type { TargetLike } from './options';
-import { type Perturbation, targetState } from '../tasks/perturb';
+import type { Perturbation } from '../tasks/perturb';
+import { targetState } from '../tasks/start';
 import { PerturbPass } from './perturb';
 import { Pool } from './pool';
 import { type Preset, preset, type Task } from '../tasks/presets';
@@ -66,8 +67,6 @@ export interface RegimenState {
   trainer: TrainerState;
   curriculum: CurriculumState | null;
 }
-
-export { targetState } from '../tasks/perturb';
 
 export class Regimen {
   readonly preset: Preset;

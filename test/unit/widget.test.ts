@@ -2,15 +2,12 @@
  * The widget's pure parts, in Node: pixel-art fitting, pointer → cell mapping (CSS pixels vs the
  * drawing buffer, image row 0 at the top), buffer sizes, and the start states built from a model file.
  */
-import { describe, expect, it, vi } from 'vitest';
-
-// start.ts reaches the GPU perturbation pass's module, which imports the bundled shaders
-vi.mock('virtual:glsl', () => ({ default: {} }));
+import { describe, expect, it } from 'vitest';
 import { initWeights } from '../../src/engine/model';
 import type { ModelFile } from '../../src/io/model-file';
 import { bufferSize, clientToCell, fitGrid } from '../../src/widget/view';
 import { parseRestart, restartSteps } from '../../src/widget/restart';
-import { mildPerturbation, modelStart, modelTarget, taskStart } from '../../src/widget/start';
+import { mildPerturbation, modelStart, modelTarget, taskStart } from '../../src/tasks/start';
 
 describe('fitGrid', () => {
   it('uses the largest whole-number scale and centres the grid', () => {
