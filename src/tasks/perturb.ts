@@ -1,7 +1,8 @@
 /**
  * Perturbations of start states (SPEC §3, docs/regimen.md): what one is, and the CPU reference that
- * applies it. The GPU pass that applies it to a batch on the GPU is PerturbPass (train/perturb.ts,
- * glsl/regimen/perturb.frag); both draw the same random numbers:
+ * applies it (the shown and evaluated starts, tasks/start.ts). On the GPU, PerturbPass
+ * (train/perturb.ts, glsl/regimen/perturb.frag) applies it to a batch; both draw the same random
+ * numbers:
  *   truncation  cells farther than `radius` from the grid centre die;
  *   ablation    `circles` discs of radius `ablation` at random cells die;
  *   noise       every channel of every surviving cell gets `noise` · N(0, 1) added.
