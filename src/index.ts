@@ -22,15 +22,18 @@ export {
 } from './engine/model';
 export { RULES, RULE_NAMES, registerTestRule, type RuleSpec } from './engine/rules';
 export { createTrainer, Trainer, type TrainerState } from './train/trainer';
-export type { TrainerOptions, LossKind, TargetLike } from './train/options';
-export type { LrSchedule } from './train/schedule';
-export { createRegimen, Regimen, targetState, type RegimenOptions, type StepReport, type RegimenState } from './train/regimen';
-export { adjustedCurriculum, PRESETS, TASKS, preset, type Preset, type Task } from './train/presets';
-export { Curriculum, ARTICLE_AXES, ladderLength, shortenLadder, type CurriculumConfig, type CurriculumState, type Axis } from './train/curriculum';
-export { perturbReference, PerturbPass, NO_PERTURBATION, type Perturbation } from './train/perturb';
+export type { TrainerOptions, TargetLike } from './train/options';
+export type { LossKind } from './tasks/training-defaults';
+export type { LrSchedule } from './tasks/schedule';
+export { createRegimen, Regimen, type RegimenOptions, type StepReport, type RegimenState } from './train/regimen';
+export { adjustedCurriculum, PRESETS, TASKS, preset, type Preset, type Task } from './tasks/presets';
+export { Curriculum, ARTICLE_AXES, ladderLength, shortenLadder, type CurriculumConfig, type CurriculumState, type Axis } from './tasks/curriculum';
+export { PerturbPass } from './train/perturb';
+export { perturbReference, NO_PERTURBATION, type Perturbation } from './tasks/perturb';
 export { samplePool } from './train/pool';
 export { TrainingSession, type SessionOptions, type Snapshot, type ProgressEvent, type FaultEvent, type EvaluationEvent, type KeptSnapshot } from './train/session';
-export { evaluate, psnr, displayMse, startState, type EvalOptions, type EvalReport, type EvalPoint } from './train/evaluate';
+export { evaluate, psnr, displayMse, type EvalOptions, type EvalReport, type EvalPoint } from './train/evaluate';
+export { startState, targetState } from './tasks/start';
 export {
   considerBest, pickBest, holdsSteps, qualityEvalOptions, qualityFromReport, describeQuality, storedPsnr,
   EVAL_SEED, KEEP_BEST_DRAWS, QUALITY_DRAWS, QUALITY_HORIZON, FADE_DB, PSNR_CAP, type BestMark, type Quality,

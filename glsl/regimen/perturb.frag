@@ -1,9 +1,9 @@
-// perturb.frag — damages a batch of states (docs/regimen.md; CPU reference src/train/perturb.ts):
+// perturb.frag — damages a batch of states (docs/regimen.md; CPU reference src/tasks/perturb.ts):
 //   1. truncation: cells farther than r from the grid centre are zeroed (all channels);
 //   2. ablation: u_circles circles of radius ρ at random cells are zeroed;
 //   3. noise: every channel of every surviving cell gets σ · N(0, 1) added.
-// Distances are compared in integers (see perturb.ts), so the GPU and the reference agree exactly
-// on which cells die; the Gaussian draws (Box–Muller) agree to float32 rounding.
+// Distances are compared in integers (see src/tasks/perturb.ts), so the GPU and the reference
+// agree exactly on which cells die; the Gaussian draws (Box–Muller) agree to float32 rounding.
 //
 // Inputs:   u_src sampler2DArray  states to damage, atlas layout (layout.glsl)
 //           u_tileFrom sampler2D  R of texel (b, 0) = which tile of u_src grid b reads (pool gathers);

@@ -3,9 +3,9 @@
  * that names the flag and what it takes; nothing here touches files or the browser.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { TASKS, type Task } from '../train/presets';
+import { TASKS, type Task } from '../tasks/presets';
 import { RULE_NAMES, type Rule } from '../engine/model';
-import type { LrSchedule } from '../train/schedule';
+import type { LrSchedule } from '../tasks/schedule';
 import { WEBGL_MODES, type WebGLMode } from '../node/browser';
 import { UsageError } from './errors';
 

@@ -8,7 +8,7 @@ import { readInputFile } from './input';
 import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
 import { NcaGlError } from '../errors';
 import type { TrainArgs } from './args';
-import { preset } from '../train/presets';
+import { preset } from '../tasks/presets';
 import { type AtomicHooks, writeFileAtomic } from './atomic';
 import type { Bridge } from './bridge';
 import { configFromModel, type ResolvedImage } from './config';

@@ -7,7 +7,7 @@ import { checkEngineBudget, checkRenderWork, DEFAULT_MEMORY_BUDGET, type FieldNa
 import { NcaGlError } from '../errors';
 import type { ModelFile } from '../io/model-file';
 import { checkTrainingBudget } from '../train/budget';
-import { preset } from '../train/presets';
+import { preset } from '../tasks/presets';
 import type { TrainArgs } from './args';
 import { InputError, UsageError } from './errors';
 import type { TrainConfig } from './page';

@@ -28,7 +28,7 @@ export function installRenderApi(): void {
   async function render(o: RenderOptions): Promise<RenderReport> {
     const model = N.decodeModel(fromB64(o.model));
     const { width, height } = model.grid;
-    const task = N.TASKS.includes(model.training?.task as Lib.Task) ? (model.training!.task as Lib.Task) : null;
+    const task = N.modelTask(model);
     const p = task ? N.preset(task) : null;
     // premultiplied target at grid size, from the thumbnail (straight RGBA8); null without one
     const target = N.modelTarget(model);

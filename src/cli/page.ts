@@ -9,8 +9,8 @@
 import type * as Lib from '../index';
 import type { EvaluationEvent, FaultEvent, ProgressEvent, TrainingSession } from '../train/session';
 import type { Quality } from '../train/keep-best';
-import type { LrSchedule } from '../train/schedule';
-import type { Task } from '../train/presets';
+import type { LrSchedule } from '../tasks/schedule';
+import type { Task } from '../tasks/presets';
 import type { Rule } from '../engine/rules';
 
 /** Everything that decides a training run; saved in the model (resume.cli) so --resume repeats it. */

@@ -31,7 +31,7 @@ import { type Atlas, atlasTexture } from '../engine/layout';
 import type { RuleConfig } from '../engine/model';
 import { paramPasses } from '../engine/params';
 import { ruleGlslSources, ruleSpec } from '../engine/rules';
-import type { LossKind } from './options';
+import type { LossKind } from '../tasks/training-defaults';
 import { layoutUniforms, ruleDefines, setLayers } from '../engine/step';
 
 export interface BackwardBuffers {

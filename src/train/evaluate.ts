@@ -11,8 +11,9 @@
  */
 import { check, checkInt, NcaGlError } from '../errors';
 import type { Engine } from '../engine/engine';
-import { CHANNELS, seedState } from '../engine/model';
-import { type Perturbation, perturbReference, targetState } from './perturb';
+import { CHANNELS } from '../engine/model';
+import type { Perturbation } from '../tasks/perturb';
+import { startState } from '../tasks/start';
 
 export interface EvalOptions {
   /** W×H premultiplied RGBA at the engine's grid size. */
@@ -87,11 +88,6 @@ export function displayMse(state: ArrayLike<number>, target: ArrayLike<number>, 
     }
   }
   return s / (width * height * 4);
-}
-
-export function startState(start: 'seed' | Perturbation, target: ArrayLike<number>, batch: number, width: number, height: number, seed: number): Float32Array {
-  if (start === 'seed') return seedState(batch, width, height);
-  return Float32Array.from(perturbReference(targetState(Float32Array.from(target), batch, width, height), batch, height, width, start, seed, 0));
 }
 
 /** Runs `engine` from the start (each grid its own draw) and reports over all grids. Syncs (reads back). */

@@ -1,100 +1,12 @@
 /**
- * Perturbations of start states (SPEC §3, docs/regimen.md), on the GPU (glsl/regimen/perturb.frag)
- * with a CPU reference here that draws the same random numbers:
- *   truncation  cells farther than `radius` from the grid centre die;
- *   ablation    `circles` discs of radius `ablation` at random cells die;
- *   noise       every channel of every surviving cell gets `noise` · N(0, 1) added.
- * Each grid of a batch gets its own draws, from the hash of (seed, iteration, stream, grid, …).
- *
- * "Farther than r" compares integers: with centre c = ((W−1)/2, (H−1)/2),
- * a cell dies when (2x − (W−1))² + (2y − (H−1))² ≥ fround(4r²); a disc of radius ρ around cell
- * (cx, cy) kills (x, y) when (x − cx)² + (y − cy)² < fround(ρ²). So the GPU (float32) and this
- * reference agree exactly on which cells die.
+ * The GPU perturbation pass (glsl/regimen/perturb.frag): applies a Perturbation (tasks/perturb.ts,
+ * which holds the CPU reference drawing the same random numbers) to a batch of states, optionally
+ * gathering the batch from a pool's tiles.
  */
-import { checkInt, checkNumber } from '../errors';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
-import { cellKey, draw24, STREAM_BASE } from '../engine/hash';
 import type { Atlas } from '../engine/layout';
-import { CHANNELS } from '../engine/model';
 import { layoutUniforms, setLayers } from '../engine/step';
-
-export interface Perturbation {
-  /** σ of the additive Gaussian noise (0: none). */
-  noise: number;
-  /** Truncation radius in cells (Infinity: none). */
-  radius: number;
-  /** Number of ablated discs per grid. */
-  circles: number;
-  /** Radius of each ablated disc, in cells (0: none). */
-  ablation: number;
-}
-
-export const NO_PERTURBATION: Perturbation = { noise: 0, radius: Infinity, circles: 0, ablation: 0 };
-
-/** Hash stream of the perturbations (noise uses it, disc centres stream + 1). */
-export const PERTURB_STREAM = STREAM_BASE + 16;
-
-export function checkPerturbation(p: Perturbation): Perturbation {
-  return {
-    noise: checkNumber('noise', p.noise, 0, 100),
-    radius: p.radius === Infinity ? Infinity : checkNumber('radius', p.radius, 0, 1e6),
-    circles: checkInt('circles', p.circles, 0, 64),
-    ablation: checkNumber('ablation', p.ablation, 0, 1e6),
-  };
-}
-
-/** float32 rounding of x² (what the shader compares against). */
-const f32sq = (x: number) => Math.fround(Math.fround(x) * Math.fround(x));
-
-/** CPU reference: the perturbed copy of `src` ([b][y][x][16]). */
-export function perturbReference(src: ArrayLike<number>, batch: number, height: number, width: number, p: Perturbation, seed: number, iteration: number): Float64Array {
-  const out = Float64Array.from(src);
-  const trunc4 = p.radius === Infinity ? -1 : Math.fround(4 * Math.fround(p.radius) * Math.fround(p.radius));
-  const r2 = f32sq(p.ablation);
-  for (let b = 0; b < batch; b++) {
-    const centres: [number, number][] = [];
-    for (let k = 0; k < p.circles; k++) {
-      const key = cellKey(seed, iteration, PERTURB_STREAM + 1, b, k);
-      centres.push([draw24(key, 0) % width, draw24(key, 1) % height]);
-    }
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const o = ((b * height + y) * width + x) * 16;
-        let keep = true;
-        if (trunc4 >= 0) {
-          const dx = 2 * x - (width - 1);
-          const dy = 2 * y - (height - 1);
-          if (dx * dx + dy * dy >= trunc4) keep = false;
-        }
-        for (const [cx, cy] of centres) if ((x - cx) ** 2 + (y - cy) ** 2 < r2) keep = false;
-        if (!keep) {
-          for (let c = 0; c < 16; c++) out[o + c] = 0;
-          continue;
-        }
-        if (p.noise > 0) {
-          const key = cellKey(seed, iteration, PERTURB_STREAM, b, y * width + x);
-          for (let c = 0; c < 16; c++) {
-            const u1 = (draw24(key, 2 * c) + 0.5) / 16777216;
-            const u2 = draw24(key, 2 * c + 1) / 16777216;
-            out[o + c]! += Math.fround(p.noise) * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** A state whose RGBA is the target and whose hidden channels are 0, for every grid. */
-export function targetState(target: Float32Array, batch: number, width: number, height: number): Float32Array {
-  const s = new Float32Array(batch * width * height * CHANNELS);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < width * height; i++) {
-      for (let c = 0; c < 4; c++) s[(b * width * height + i) * CHANNELS + c] = target[i * 4 + c]!;
-    }
-  }
-  return s;
-}
+import { type Perturbation, perturbBounds, PERTURB_STREAM } from '../tasks/perturb';
 
 /** The GPU perturbation pass. */
 export class PerturbPass {
@@ -119,9 +31,10 @@ export class PerturbPass {
     u.u_src = src;
     u.u_seed = seed >>> 0;
     u.u_iteration = iteration >>> 0;
-    u.u_trunc4 = p.radius === Infinity ? -1 : Math.fround(4 * Math.fround(p.radius) * Math.fround(p.radius));
+    const { trunc4, radius2 } = perturbBounds(p);
+    u.u_trunc4 = trunc4;
     u.u_circles = p.ablation > 0 ? p.circles : 0;
-    u.u_radius2 = f32sq(p.ablation);
+    u.u_radius2 = radius2;
     u.u_noise = p.noise;
     u.u_gather = gather ? 1 : 0;
     const from = gather ? gather.atlas : this.atlas;

@@ -20,7 +20,8 @@ import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/r
 import { cellKey, STREAM_BASE } from '../engine/hash';
 import { type Atlas, atlasTexel, atlasTexture, makeAtlas } from '../engine/layout';
 import { layoutUniforms, setLayers } from '../engine/step';
-import { NO_PERTURBATION, type Perturbation, PerturbPass } from './perturb';
+import { NO_PERTURBATION, type Perturbation } from '../tasks/perturb';
+import { PerturbPass } from './perturb';
 
 export const POOL_STREAM = STREAM_BASE + 48;
 

@@ -13,7 +13,7 @@ import { check, checkInt, describe, NcaGlError } from '../errors';
 import { CHANNELS, hasOutputBias, PERCEPTION, type RuleConfig, weightShapes, type Weights } from '../engine/model';
 import { type Counters, type Dims, mlp, perceive, stencil, stepDetailed, updateMask } from '../engine/reference';
 import { ruleSpec } from '../engine/rules';
-import type { LossKind } from './options';
+import type { LossKind } from '../tasks/training-defaults';
 import { type ParamsLike, type Grads, toFloat64Params, zeroGrads, sumOfSquares } from './reference-params';
 
 export { adamInit, adamStep, normalizeGrads, type AdamOptions, type AdamState } from './reference-params';

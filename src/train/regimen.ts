@@ -17,11 +17,13 @@ import type { ContextTarget } from '../gl/context';
 import { type GpuTexture, Runtime } from '../gl/runtime';
 import { atlasTexture, packCells } from '../engine/layout';
 import type { Weights } from '../engine/model';
-import { Curriculum, type CurriculumState } from './curriculum';
+import { Curriculum, type CurriculumState } from '../tasks/curriculum';
 import type { TargetLike } from './options';
-import { type Perturbation, PerturbPass, targetState } from './perturb';
+import type { Perturbation } from '../tasks/perturb';
+import { targetState } from '../tasks/start';
+import { PerturbPass } from './perturb';
 import { Pool } from './pool';
-import { type Preset, preset, type Task } from './presets';
+import { type Preset, preset, type Task } from '../tasks/presets';
 import { Trainer, type TrainerState } from './trainer';
 import { checkTrainingBudget, type TrainShape } from './budget';
 import { resolveMemoryBudget } from '../engine/budget';
@@ -65,8 +67,6 @@ export interface RegimenState {
   trainer: TrainerState;
   curriculum: CurriculumState | null;
 }
-
-export { targetState } from './perturb';
 
 export class Regimen {
   readonly preset: Preset;

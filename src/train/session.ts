@@ -31,13 +31,13 @@ import type { Weights } from '../engine/model';
 import type { ModelFile } from '../io/model-file';
 import { targetThumbnail } from '../io/target-pixels';
 import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
-import { Curriculum } from './curriculum';
+import { Curriculum } from '../tasks/curriculum';
 import type { TargetLike } from './options';
 import { Regimen, type RegimenOptions, type RegimenState, type StepReport } from './regimen';
 import { DIVERGED_LOSS, diverged } from './divergence';
 import { evaluate, type EvalReport } from './evaluate';
 import { type BestMark, considerBest, EVAL_SEED, KEEP_BEST_DRAWS, type Quality, QUALITY_DRAWS, qualityEvalOptions, qualityFromReport, storedPsnr } from './keep-best';
-import type { Perturbation } from './perturb';
+import type { Perturbation } from '../tasks/perturb';
 import { VERSION } from '../version';
 
 /** The snapshot keep-best kept: its iteration and figures, and its weights. */

@@ -23,7 +23,7 @@ import { type BackwardBuffers, BackwardStep, type PartialLayout, partialLayout }
 import { type ResolvedTrainerOptions, resolveTrainerOptions, targetData, type TrainerOptions } from './options';
 import { checkTrainingBudget, type TrainShape } from './budget';
 import { LossPasses } from './loss';
-import { lrAt } from './schedule';
+import { lrAt } from '../tasks/schedule';
 import { StateStore } from './states';
 
 export interface TrainerState {

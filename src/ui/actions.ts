@@ -5,9 +5,9 @@
  */
 import { decodeModel, encodeModel, type ModelFile } from '../io/model-file';
 import { SHIPPED_TARGETS } from '../io/shipped-targets';
-import { PRESETS, type Task } from '../train/presets';
+import { PRESETS, type Task } from '../tasks/presets';
 import { type ModelSource, loadModel } from '../widget/mount';
-import { modelTarget, modelTargetName, modelTask } from '../widget/start';
+import { modelTarget, modelTargetName, modelTask } from '../tasks/start';
 import type { DemoApp } from './app';
 import { type AutosaveRecord, clearAutosave, loadAutosave, saveAutosave } from './autosave';
 import { download, type DownloadHook, isModelFile } from './files';

@@ -23,10 +23,10 @@ import type { ModelFile } from '../io/model-file';
 import { restartSteps } from '../widget/restart';
 import { loadTarget } from '../io/target';
 import { displayMse, psnr } from '../train/evaluate';
-import { PRESETS } from '../train/presets';
+import { PRESETS } from '../tasks/presets';
 import { type SessionOptions, TrainingSession } from '../train/session';
 import { Player } from '../widget/player';
-import { imageState, modelTarget, modelTask, taskStart, type StartKind } from '../widget/start';
+import { modelTarget, modelTask, targetState, taskStart, type StartKind } from '../tasks/start';
 import { LossChart } from './chart';
 import { paddingFor, type Settings } from './settings';
 
@@ -184,7 +184,7 @@ export class DemoApp {
     const saved = Number(this.model?.training?.hyperparameters?.padding);
     const pad = this.model ? (Number.isInteger(saved) && saved >= 0 ? saved : paddingFor(modelTask(this.model) ?? 'growing', p.engine.width)) : paddingFor(this.settings.task, p.engine.width);
     const img = await loadTarget(src, { width: p.engine.width, height: p.engine.height, padding: pad });
-    p.setState(imageState(img.rgba, img.width, img.height), this.settings.freeze);
+    p.setState(targetState(img.rgba, 1, img.width, img.height), this.settings.freeze);
     this.holdView = true;
   }
 

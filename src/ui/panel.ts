@@ -9,7 +9,7 @@
 import GUI, { type Controller } from 'lil-gui';
 import { RULE_NAMES } from '../engine/rules';
 import { SHIPPED_TARGETS, shippedTargetNames } from '../io/shipped-targets';
-import { PRESETS, TASKS } from '../train/presets';
+import { PRESETS, TASKS } from '../tasks/presets';
 import { webmMimeType } from './record';
 import type { DemoActions } from './actions';
 import { pickFile } from './files';

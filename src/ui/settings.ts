@@ -12,7 +12,7 @@
  */
 import { isRule, type Rule } from '../engine/rules';
 import { shippedTargetNames } from '../io/shipped-targets';
-import { PRESETS, TASKS, type Task } from '../train/presets';
+import { PRESETS, TASKS, type Task } from '../tasks/presets';
 
 export interface Settings {
   task: Task;

@@ -30,7 +30,7 @@ import type { ModelFile } from '../io/model-file';
 import { MESSAGE_CSS, renderMessage } from './message';
 import { type ModelSource, NcaWidget } from './mount';
 import { MAX_SPEED } from './player';
-import { START_KINDS, type StartKind } from './start';
+import { START_KINDS, type StartKind } from '../tasks/start';
 import { parseRestart } from './restart';
 
 export const ELEMENT_NAME = 'nca-canvas';

@@ -7,7 +7,7 @@
  *
  * What it does for the page:
  *   - loads the model (URL, bytes, Blob or a decoded ModelFile) and starts it from its task's start
- *     (./start.ts), on RGBA16F state where float32 render targets are missing (iOS-class devices);
+ *     (tasks/start.ts), on RGBA16F state where float32 render targets are missing (iOS-class devices);
  *   - runs on the page's ONE shared WebGL2 context (./shared.ts) and copies each frame into the
  *     canvas through a 2D context, so any number of widgets fit on a page;
  *   - keeps the drawing buffer at the canvas's CSS size × devicePixelRatio (ResizeObserver) and
@@ -31,7 +31,7 @@ import { readCapped } from '../io/fetch-capped';
 import { describeFailure, showMessage } from './message';
 import { type Background, Player, type PlayerOptions } from './player';
 import { type SharedClient, type SharedContext, sharedContext } from './shared';
-import { modelLabel, modelRollout, modelStart, type StartKind } from './start';
+import { modelLabel, modelRollout, modelStart, type StartKind } from '../tasks/start';
 import { type RestartPolicy, restartSteps } from './restart';
 import { bufferSize } from './view';
 
@@ -40,7 +40,7 @@ export type ModelSource = string | ArrayBuffer | Uint8Array | Blob | ModelFile;
 
 export interface WidgetOptions extends PlayerOptions {
   model: ModelSource;
-  /** Where the model starts (default 'auto': its task's start; see start.ts). */
+  /** Where the model starts (default 'auto': its task's start; see tasks/start.ts). */
   start?: StartKind;
   /** Start running at once (default true; under prefers-reduced-motion: reduce, see `reducedMotion`). */
   autoplay?: boolean;

@@ -4,7 +4,8 @@
  * evaluation.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { perturbReference, type Perturbation, targetState } from '../../src/train/perturb';
+import { perturbReference, type Perturbation } from '../../src/tasks/perturb';
+import { targetState } from '../../src/tasks/start';
 import { samplePool } from '../../src/train/pool';
 import { randomState } from '../helpers/random';
 import { fromB64, type Harness, maxAbsDiff, openHarness, toB64 } from './harness';

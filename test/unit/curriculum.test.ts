@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ARTICLE_AXES, Curriculum, shortenLadder } from '../../src/train/curriculum';
-import { PRESETS, preset, TASKS } from '../../src/train/presets';
+import { ARTICLE_AXES, Curriculum, shortenLadder } from '../../src/tasks/curriculum';
+import { PRESETS, preset, TASKS } from '../../src/tasks/presets';
 import { samplePool } from '../../src/train/pool';
 
 describe('curriculum', () => {

@@ -4,8 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { assemble } from '../../src/gl/program';
 import { defaultRuleConfig, hasOutputBias, resolveRuleConfig, weightShapes } from '../../src/engine/model';
 import { isRule, perceptionStencil, registerTestRule, RULE_NAMES, RULES, ruleGlslDefines, ruleGlslSources, ruleSpec, ruleSpecProblems, type Rule, type RuleSpec } from '../../src/engine/rules';
-import { resolveTrainerOptions, TRAINING_DEFAULTS, trainingDefaults } from '../../src/train/options';
-import { PRESETS, TASKS } from '../../src/train/presets';
+import { resolveTrainerOptions } from '../../src/train/options';
+import { TRAINING_DEFAULTS, trainingDefaults } from '../../src/tasks/training-defaults';
+import { PRESETS, TASKS } from '../../src/tasks/presets';
 // the test-only third rule (test/fixtures/rules/): one registry entry and one GLSL file
 import { residualRule } from '../fixtures/rules/residual.mjs';
 

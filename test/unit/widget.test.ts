@@ -1,16 +1,15 @@
 /**
  * The widget's pure parts, in Node: pixel-art fitting, pointer → cell mapping (CSS pixels vs the
- * drawing buffer, image row 0 at the top), buffer sizes, and the start states built from a model file.
+ * drawing buffer, image row 0 at the top), buffer sizes, and the start states it shows (built from a
+ * model file by the tasks layer, src/tasks/start.ts).
  */
-import { describe, expect, it, vi } from 'vitest';
-
-// start.ts reaches the GPU perturbation pass's module, which imports the bundled shaders
-vi.mock('virtual:glsl', () => ({ default: {} }));
+import { describe, expect, it } from 'vitest';
 import { initWeights } from '../../src/engine/model';
 import type { ModelFile } from '../../src/io/model-file';
 import { bufferSize, clientToCell, fitGrid } from '../../src/widget/view';
 import { parseRestart, restartSteps } from '../../src/widget/restart';
-import { mildPerturbation, modelStart, modelTarget, taskStart } from '../../src/widget/start';
+import { NO_PERTURBATION } from '../../src/tasks/perturb';
+import { imageState, mildPerturbation, modelStart, modelTarget, startState, targetState, taskStart } from '../../src/tasks/start';
 
 describe('fitGrid', () => {
   it('uses the largest whole-number scale and centres the grid', () => {
@@ -78,6 +77,33 @@ function model(task: string | undefined): ModelFile {
   };
 }
 const alive = (s: Float32Array) => Array.from({ length: s.length / 16 }, (_, i) => s[i * 16 + 3]!).filter((a) => a > 0.1).length;
+
+describe('the target state', () => {
+  // a 3×2 target, row 0 at the top, with zero and negative values (targetState copies, never clamps)
+  const W = 3;
+  const H = 2;
+  const rgba = Float32Array.from({ length: W * H * 4 }, (_, i) => (i % 5) - 2 + (i === 7 ? -0.25 : 0));
+  it('puts the target in channels 0–3 of every grid, [b][y][x][16], and 0 in the hidden channels', () => {
+    const s = targetState(rgba, 2, W, H);
+    expect(s.length).toBe(2 * W * H * 16);
+    for (let b = 0; b < 2; b++) {
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const o = ((b * H + y) * W + x) * 16;
+          const i = (y * W + x) * 4;
+          expect(Array.from(s.subarray(o, o + 4))).toEqual(Array.from(rgba.subarray(i, i + 4)));
+          expect(Array.from(s.subarray(o + 4, o + 16))).toEqual(new Array(12).fill(0));
+        }
+      }
+    }
+    // any array-like target: a plain array gives the same state
+    expect(targetState(Array.from(rgba), 2, W, H)).toEqual(s);
+  });
+  it('is what imageState and an unperturbed startState give (one implementation)', () => {
+    expect(imageState(rgba, W, H)).toEqual(targetState(rgba, 1, W, H));
+    expect(startState({ ...NO_PERTURBATION }, rgba, 2, W, H, 7)).toEqual(targetState(rgba, 2, W, H));
+  });
+});
 
 describe('start states from a model file', () => {
   it('rebuilds the premultiplied target from the thumbnail', () => {

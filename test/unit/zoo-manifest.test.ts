@@ -12,7 +12,7 @@ vi.mock('virtual:glsl', () => ({ default: {} }));
 import { NcaGlError } from '../../src/errors';
 import { decodeModel, type ModelFile } from '../../src/io/model-file';
 import { parseZooManifest } from '../../src/ui/zoo';
-import { modelLabel, modelRollout, modelTask } from '../../src/widget/start';
+import { modelLabel, modelRollout, modelTask } from '../../src/tasks/start';
 
 const ZOO = resolve(import.meta.dirname, '../../zoo');
 const manifest = JSON.parse(readFileSync(join(ZOO, 'index.json'), 'utf8'));

@@ -1,6 +1,9 @@
 /**
- * Where a model starts when it is shown: the target it learned (rebuilt from the thumbnail inside the
- * model file) and the start state of its task.
+ * Start states (the tasks layer): the state a task's grids start from — the seed, the target
+ * itself (targetState), the target under a perturbation (startState) — and where a model starts
+ * when it is shown: the target it learned (rebuilt from the thumbnail inside the model file) and the
+ * start state of its task. The evaluation (train/evaluate.ts), the regimen's target states
+ * (train/regimen.ts), the widget, the demo and the CLI's renderer all build their starts here.
  *
  *   start = 'auto'     the task decides (below); the default of the widget
  *           'seed'     one live centre cell (what Distill's growing models grow from)
@@ -16,20 +19,50 @@
  * "Mild, not the hardest": a widget should show the model doing what it does well. Where the file
  * records how far the model's curriculum got, the start is never harder than that level.
  */
-import { CHANNELS } from '../engine/model';
+import { CHANNELS, seedState } from '../engine/model';
 import { NcaGlError } from '../errors';
 import type { ModelFile } from '../io/model-file';
 import { targetFromRGBA } from '../io/target-pixels';
-import { Curriculum } from '../train/curriculum';
-import { startState } from '../train/evaluate';
-import { NO_PERTURBATION, type Perturbation } from '../train/perturb';
-import { preset, TASKS, type Task } from '../train/presets';
+import { Curriculum } from './curriculum';
+import { NO_PERTURBATION, type Perturbation, perturbReference } from './perturb';
+import { preset, TASKS, type Task } from './presets';
 
 export type StartKind = 'auto' | 'seed' | 'target' | 'hardest';
 export const START_KINDS: readonly StartKind[] = ['auto', 'seed', 'target', 'hardest'];
 
 /** Seed of the perturbation draws of shown starts: fixed, so a page looks the same on every load. */
 export const START_SEED = 1;
+
+/**
+ * A state ([batch][y][x][16], row 0 at the top) whose RGBA is the target (premultiplied W×H RGBA)
+ * and whose hidden channels are 0, for every grid: the target itself, or any image to start from.
+ */
+export function targetState(target: ArrayLike<number>, batch: number, width: number, height: number): Float32Array {
+  const s = new Float32Array(batch * width * height * CHANNELS);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < width * height; i++) {
+      for (let c = 0; c < 4; c++) s[(b * width * height + i) * CHANNELS + c] = target[i * 4 + c]!;
+    }
+  }
+  return s;
+}
+
+/**
+ * One grid of targetState: the state of the image `rgba` (premultiplied, W×H).
+ * @deprecated Use `targetState(rgba, 1, width, height)`; kept so existing code still runs.
+ */
+export function imageState(rgba: ArrayLike<number>, width: number, height: number): Float32Array {
+  return targetState(rgba, 1, width, height);
+}
+
+/**
+ * The start state of `batch` grids: the seed (one live centre cell), or the target under the
+ * perturbation `start`, each grid with its own draw (seeded by `seed`, iteration 0).
+ */
+export function startState(start: 'seed' | Perturbation, target: ArrayLike<number>, batch: number, width: number, height: number, seed: number): Float32Array {
+  if (start === 'seed') return seedState(batch, width, height);
+  return Float32Array.from(perturbReference(targetState(target, batch, width, height), batch, height, width, start, seed, 0));
+}
 
 /** The model's task when it names a known one. */
 export function modelTask(model: ModelFile): Task | null {
@@ -111,13 +144,6 @@ export function taskStart(task: Task | null, target: Float32Array | null, width:
 /** The start state of `kind` for this model (falls back to the seed when the file carries no target). */
 export function modelStart(model: ModelFile, kind: StartKind = 'auto', batch = 1): Float32Array {
   return taskStart(modelTask(model), modelTarget(model), model.grid.width, model.grid.height, kind, batch, model.curriculum);
-}
-
-/** A state whose RGBA is `rgba` (premultiplied, W×H) and whose hidden channels are 0: an image to start from. */
-export function imageState(rgba: ArrayLike<number>, width: number, height: number): Float32Array {
-  const s = new Float32Array(width * height * CHANNELS);
-  for (let i = 0; i < width * height; i++) for (let c = 0; c < 4; c++) s[i * CHANNELS + c] = rgba[i * 4 + c]!;
-  return s;
 }
 
 /** The name of the model's target when the file records one (the CLI saves the image's name), else null. */

@@ -5,7 +5,9 @@
  * the answer keeps training out of the "dead universe" minimum where every cell dies.
  *
  * The controller is plain data plus `update(loss)`, so its state saves with a model and a resumed
- * run continues exactly.
+ * run continues exactly. Part of the tasks layer (src/tasks/): the article tasks' presets hold its
+ * configuration, the trainer's regimen (train/regimen.ts) feeds it losses, and shown start states
+ * (tasks/start.ts) read its hardest level.
  */
 import { check, checkInt, checkNumber, describe } from '../errors';
 import { MAX_ROLLOUT } from '../engine/budget';

@@ -1,4 +1,8 @@
-/** Learning-rate schedules: a constant, or piecewise constant (Distill: 2e-3, then 2e-4 after 2000). */
+/**
+ * Learning-rate schedules: a constant, or piecewise constant (Distill: 2e-3, then 2e-4 after 2000).
+ * Plain data in the tasks layer: the presets and the training defaults name one, the trainer
+ * (train/trainer.ts) reads it with lrAt.
+ */
 import { check, checkNumber, describe } from '../errors';
 
 export type LrSchedule = number | { boundaries: number[]; values: number[] };

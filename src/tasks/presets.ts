@@ -1,8 +1,10 @@
 /**
- * Task presets: named starting points a user can train from and override. The rule's settings
- * (hidden units; batch, rollout, loss, optimiser) come from the rule's defaults (rules.ts,
- * RULES[rule].defaults; options.ts, TRAINING_DEFAULTS); a preset adds the grid, the curriculum or
- * pool and the length of a training.
+ * Task presets: which tasks exist (TASKS) and the named starting point of each, which a user can
+ * train from and override. The rule's settings (hidden units; batch, rollout, loss, optimiser) come
+ * from the rule's defaults (engine/rules.ts, RULES[rule].defaults; training-defaults.ts,
+ * TRAINING_DEFAULTS); a preset adds the grid, the curriculum or pool and the length of a training.
+ * The tasks layer (src/tasks/): the regimen (train/regimen.ts), the widget's starts (start.ts), the
+ * demo and the CLI all read the presets from here.
  *
  *   persistence, growth, healing   the seed article's three tasks (SPEC §3): `seed` rule, 64×64,
  *                                  hidden 64, batch 1, loss mean(|e| + e²) over the last 8 steps,
@@ -19,7 +21,7 @@ import type { Rule } from '../engine/model';
 import { RULES } from '../engine/rules';
 import { DISTILL_GRID } from '../io/import';
 import { ARTICLE_AXES, type CurriculumConfig, shortenLadder } from './curriculum';
-import { type LossKind, trainingDefaults } from './options';
+import { type LossKind, trainingDefaults } from './training-defaults';
 import type { LrSchedule } from './schedule';
 
 export type Task = 'persistence' | 'growth' | 'healing' | 'growing' | 'regenerating';
