@@ -19,6 +19,7 @@ import type { StorageFormat } from '../gl/context';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
 import { cellKey, STREAM_BASE } from '../engine/hash';
 import { type Atlas, atlasTexel, atlasTexture, makeAtlas } from '../engine/layout';
+import { seedState } from '../engine/model';
 import { layoutUniforms, setLayers } from '../engine/step';
 import { NO_PERTURBATION, type Perturbation } from '../tasks/perturb';
 import { PerturbPass } from './perturb';
@@ -102,17 +103,17 @@ export class Pool {
     this.writeSlots(src, Array.from({ length: this.size }, (_, slot) => [0, slot]));
   }
 
-  /** Every pool state becomes the seed (the centre cell, channels 3..15 = 1). */
+  /** Every pool state becomes the seed (engine/model.ts seedState: its centre cell on a zero grid). */
   fillWithSeeds(): void {
     const a = this.atlas;
     this.rt.clear(this.texture);
-    const data = new Float32Array(4);
+    const cell = seedState(1, 1, 1); // the seed's live cell: a 1×1 grid is only its centre
     const gl = this.rt.gl;
     gl.bindTexture(gl.TEXTURE_2D_ARRAY, this.texture.texture);
     for (let b = 0; b < a.batch; b++) {
       const [x, y] = atlasTexel(a, b, Math.floor(a.width / 2), Math.floor(a.height / 2));
       for (let q = 0; q < 4; q++) {
-        data.set(q === 0 ? [0, 0, 0, 1] : [1, 1, 1, 1]);
+        const data = cell.subarray(4 * q, 4 * q + 4);
         gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, 0, x, y, q, 1, 1, 1, gl.RGBA, gl.FLOAT, data);
       }
     }
