@@ -103,7 +103,10 @@ export interface PassHook {
 }
 
 export interface RuntimeOptions {
-  /** Check gl.getError() after every pass and throw naming the pass (slow: it syncs). */
+  /**
+   * Check gl.getError() after every pass and throw naming the pass (slow: it syncs), and refuse
+   * uniforms no compiled pass declares (stale names).
+   */
   debug?: boolean;
   /** Let inference fall back to RGBA16F state where float32 targets are missing. */
   allowHalfFloat?: boolean;
@@ -147,6 +150,8 @@ export class Runtime {
   readonly rasterThreads: number;
   private disposed = false;
   private readonly values: Record<string, unknown> = {};
+  /** Every uniform some compiled pass of this runtime declares, and every block's source texture key. */
+  private readonly known = new Set<string>();
 
   constructor(target: ContextTarget, opts: RuntimeOptions = {}) {
     this.gl = acquireContext(target);
@@ -411,7 +416,10 @@ export class Runtime {
     if (!p) {
       const name = file.replace(/\.frag$/, '');
       const gl = this.gl;
-      const program = linkProgram(gl, name, assemble(file, defines, extra));
+      const source = assemble(file, defines, extra);
+      const program = linkProgram(gl, name, source);
+      // declared uniforms (active or not: a variant may not read one its pass declares) for debug's stale-key check
+      for (const m of source.source.matchAll(/^\s*uniform\s+(?:(?:lowp|mediump|highp)\s+)?\w+\s+(\w+)/gm)) this.known.add(m[1]!);
       const samplers: string[] = [];
       const uniforms: string[] = [];
       const n = gl.getProgramParameter(program, gl.ACTIVE_UNIFORMS) as number;
@@ -437,6 +445,8 @@ export class Runtime {
       });
       p = { name, program, setters: createUniformSetters(gl, program), samplers, blocks: bound, uniforms };
       this.programs.set(key, p);
+      for (const u of uniforms) this.known.add(u);
+      for (const b of blocks) this.known.add(b.from);
     }
     return p;
   }
@@ -475,6 +485,15 @@ export class Runtime {
     for (const u of p.uniforms) {
       if (uniforms[u] === undefined) {
         throw new NcaGlError('bad-argument', `pass '${p.name}' reads the uniform '${u}', which was not given (WebGL would read it as 0): pass it in the draw's uniforms`);
+      }
+    }
+    // with debug: a key no compiled pass of this runtime declares is stale (a uniform renamed or removed
+    // in GLSL and still set in TS). Passes share uniform objects, so the test is against all passes.
+    if (this.debug) {
+      for (const k in uniforms) {
+        if (!this.known.has(k)) {
+          throw new NcaGlError('bad-argument', `pass '${p.name}' was given the uniform '${k}', which no pass of this runtime declares: remove it, or fix its name`);
+        }
       }
     }
     gl.useProgram(p.program);

@@ -239,7 +239,7 @@ describe('failure paths', () => {
     expect(err!.message).toContain('undefinedThing');
   });
 
-  it('refuses a draw that lacks a uniform the pass reads, naming both (WebGL would read 0)', async () => {
+  it('refuses a draw that lacks a uniform the pass reads, naming both (WebGL would read 0), and with debug one no pass reads', async () => {
     const r = await h.page.evaluate(() => {
       const { NcaGl, T } = window as any;
       const rt = new NcaGl.gl.Runtime(T.canvas(8, 8));
@@ -262,11 +262,22 @@ describe('failure paths', () => {
         noArray: attempt({ u_gain: 2, u_tex: src2 }),
         noSampler: attempt({ u_gain: 2, u_pair: [0, 0, 0.5, 0.5] }),
         undef: attempt({ u_gain: undefined, u_pair: [0, 0, 0.5, 0.5], u_tex: src2 }),
+        // with debug, a key no compiled pass reads is refused (a stale name); without, passes may share objects
+        debugAll: (() => {
+          rt.debug = true;
+          const ok = attempt({ u_gain: 2, u_pair: [0, 0, 0.5, 0.5], u_tex: src2 });
+          const stale = attempt({ u_gain: 2, u_pair: [0, 0, 0.5, 0.5], u_tex: src2, u_gian: 3 });
+          rt.debug = false;
+          return { ok, stale };
+        })(),
       };
       rt.dispose();
       return out;
     });
     expect(r.all).toBeNull();
+    expect(r.debugAll.ok).toBeNull();
+    expect(r.debugAll.stale?.code).toBe('bad-argument');
+    expect(r.debugAll.stale!.message).toBe("nca-gl: pass 'test/uniforms' was given the uniform 'u_gian', which no pass of this runtime declares: remove it, or fix its name");
     for (const [k, name] of [['noGain', 'u_gain'], ['noArray', 'u_pair'], ['noSampler', 'u_tex'], ['undef', 'u_gain']] as const) {
       expect(r[k]?.code, k).toBe('bad-argument');
       expect(r[k]!.message).toBe(`nca-gl: pass 'test/uniforms' reads the uniform '${name}', which was not given (WebGL would read it as 0): pass it in the draw's uniforms`);
