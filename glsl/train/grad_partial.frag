@@ -7,7 +7,11 @@
 // one chunk k of atlas rows: each cell then costs three fetches for 32 multiply-adds, the most
 // eight render targets allow.
 //
-// Partial layout: texel (i8, r + PH·k), layer 4·n + c = input column 4·(2·i8 + n) + c, PH = HIDDEN4 + 4.
+// Partial layout: texel (k, r + PH·i8), layer 4·n + c = input column 4·(2·i8 + n) + c, PH = HIDDEN4 + 4.
+// The chunk runs along x so that the fragments a SIMD renderer shades together (a few neighbouring
+// columns and rows: llvmpipe's 4×4 blocks, SwiftShader's 2×2 quads, a GPU's warps) share i8 and the
+// kind of row, and so one branch below: with i8 along x, neighbouring fragments took different
+// branches and each paid for the loops of all of them.
 // Inputs:   u_prev   sampler2DArray  partials so far (same layout)
 //           u_state  sampler2DArray  x_t (perception quads 0–3), u_perc (quads 4–11), atlas layout
 //           u_hidden sampler2DArray  packed by HPACK (packed.glsl): quads 0..HIDDEN4-1 = g_z0, HQ.. = act
@@ -52,9 +56,9 @@ void add(vec4 g, vec4 a, vec4 b) {
 
 void main() {
   ivec2 t = ivec2(gl_FragCoord.xy);
-  int i8 = t.x;
+  int i8 = t.y / PH;
   int r = t.y % PH;
-  int y0 = u_row0 + (t.y / PH) * u_chunkRows;
+  int y0 = u_row0 + t.x * u_chunkRows;
   int y1 = min(y0 + u_chunkRows, u_row0 + u_atlas.y);
   int packedWidth = (u_atlas.x + HPACK - 1) / HPACK;
   A0 = texelFetch(u_prev, ivec3(t, 0), 0); A1 = texelFetch(u_prev, ivec3(t, 1), 0);

@@ -33,6 +33,7 @@ import { paramPasses } from '../engine/params';
 import { ruleGlslSources, ruleSpec } from '../engine/rules';
 import type { LossKind } from '../tasks/training-defaults';
 import { layoutUniforms, ruleDefines, setLayers } from '../engine/step';
+import { NcaGlError } from '../errors';
 
 export interface BackwardBuffers {
   perc: GpuTexture; // 8 layers
@@ -59,6 +60,13 @@ export interface StepInputs {
   counters: Counters;
 }
 
+/**
+ * At most this many chunks of atlas rows in the gradient partials: two 64-wide llvmpipe squares
+ * and more columns than any GPU's SIMD width, while their memory (chunks × PH × pairs texels of 8
+ * layers, twice) stays a few MiB.
+ */
+export const MAX_PARTIAL_CHUNKS = 128;
+
 /** Rows of the parameter texture (hidden/4 + 4) and chunking of the gradient partials. */
 export interface PartialLayout {
   ph: number;
@@ -67,11 +75,15 @@ export interface PartialLayout {
   chunks: number;
 }
 
-export function partialLayout(a: Atlas, hidden: number, paramWidth: number, maxTextureSize: number): PartialLayout {
+export function partialLayout(a: Pick<Atlas, 'atlasHeight'>, hidden: number, paramWidth: number, maxTextureSize: number): PartialLayout {
   const ph = hidden / 4 + 4;
+  const pairs = Math.ceil(paramWidth / 8);
+  if (pairs * ph > maxTextureSize) {
+    throw new NcaGlError('over-budget', `the gradient partials of hidden ${hidden} need ${pairs * ph} texel rows and this device allows ${maxTextureSize}: use fewer hidden units`);
+  }
   let chunkRows = 1;
-  while (Math.ceil(a.atlasHeight / chunkRows) * ph > maxTextureSize) chunkRows++;
-  return { ph, pairs: Math.ceil(paramWidth / 8), chunkRows, chunks: Math.ceil(a.atlasHeight / chunkRows) };
+  while (Math.ceil(a.atlasHeight / chunkRows) > Math.min(MAX_PARTIAL_CHUNKS, maxTextureSize)) chunkRows++;
+  return { ph, pairs, chunkRows, chunks: Math.ceil(a.atlasHeight / chunkRows) };
 }
 
 /** Hidden quads rounded up to even (bw_hidden computes them in pairs). */

@@ -25,7 +25,7 @@ import {
 import { MAX_HIDDEN, type Rule } from '../engine/model';
 import { ruleSpec } from '../engine/rules';
 import type { Placement } from '../engine/layout';
-import { HPACK, hiddenQuadsEven, PACK } from './backward';
+import { HPACK, hiddenQuadsEven, PACK, partialLayout } from './backward';
 
 export interface TrainShape {
   rule: Rule;
@@ -52,11 +52,7 @@ export function trainerBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): num
   const state = texels * 4 * 16;
   const every = (s.checkpointEvery ?? 0) > 1 ? s.checkpointEvery! : 0;
   const stored = every ? Math.floor(s.steps / every) + 1 + (every - 1) : s.steps + 1;
-  const pw = Math.max(49, s.hidden + 1);
-  const ph = s.hidden / 4 + 4;
-  let chunkRows = 1;
-  while (Math.ceil(a.atlasHeight / chunkRows) * ph > maxTextureSize) chunkRows++;
-  const chunks = Math.ceil(a.atlasHeight / chunkRows);
+  const part = partialLayout(a, s.hidden, Math.max(49, s.hidden + 1), maxTextureSize);
   const packed = (pack: number, layers: number) => Math.ceil(a.atlasWidth / pack) * a.texHeight * layers * 16;
   return (
     7 * paramBytes(s.hidden) + // parameters, Adam m and v (two of each), gradient
@@ -69,7 +65,7 @@ export function trainerBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): num
     packed(HPACK, 2 * hiddenQuadsEven(s.hidden) * HPACK) + // hidden gradients and activations
     packed(PACK, 12 * PACK) + // perception gradients
     2 * state + // state gradients
-    2 * Math.ceil(pw / 8) * ph * chunks * 8 * 16 + // gradient partials
+    2 * part.pairs * part.ph * part.chunks * 8 * 16 + // gradient partials
     2 * a.tilesX * a.atlasHeight * 16 + // loss rows
     (s.batch + 1) * 16 // losses
   );

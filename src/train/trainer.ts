@@ -106,8 +106,9 @@ export class Trainer {
       this.scratch = ForwardStep.scratch(rt, a);
       this.bw = BackwardStep.buffers(rt, a, o.rule.hidden);
       this.g = [st('state gradient A'), st('state gradient B')];
-      const pw = this.part.pairs;
-      const ph = this.part.ph * this.part.chunks;
+      // texel (chunk, row quad + PH · column pair): grad_partial.frag
+      const pw = this.part.chunks;
+      const ph = this.part.ph * this.part.pairs;
       this.partial = [rt.texture(pw, ph, 8, 'rgba32f', 'gradient partials A'), rt.texture(pw, ph, 8, 'rgba32f', 'gradient partials B')];
       this.forward = new ForwardStep(rt, o.rule, a);
       this.backward = new BackwardStep(rt, o.rule, a, this.part, o.loss);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { atlasSize, engineBytes } from '../../src/engine/budget';
 import { atlasTexel, makeAtlas, packCells, spreadRows, unpackCells } from '../../src/engine/layout';
 import { trainerBytes } from '../../src/train/budget';
+import { MAX_PARTIAL_CHUNKS, partialLayout } from '../../src/train/backward';
 
 /** The longest share of `threads` threads taking squares of `tile` rows in order (what spreadRows minimises). */
 function longestShare(rows: number, row0: number, tile: number, threads: number): number {
@@ -108,5 +109,23 @@ describe('makeAtlas with a row offset', () => {
     );
     const t = { ...shape, rule: 'growing' as const, steps: 8 };
     expect(trainerBytes({ ...t, place })).toBeGreaterThan(trainerBytes({ ...t, place: { order: 'columns' } }));
+  });
+});
+
+describe('partialLayout (the gradient partials: one column per chunk of atlas rows)', () => {
+  it('gives each atlas row its own chunk up to the cap, then joins rows so every row is in exactly one chunk', () => {
+    for (const rows of [1, 40, 64, MAX_PARTIAL_CHUNKS, MAX_PARTIAL_CHUNKS + 1, 288, 1000]) {
+      const pl = partialLayout({ atlasHeight: rows }, 64, 65, 8192);
+      expect(pl.chunks).toBeLessThanOrEqual(MAX_PARTIAL_CHUNKS);
+      expect(pl.chunks * pl.chunkRows).toBeGreaterThanOrEqual(rows);
+      expect((pl.chunks - 1) * pl.chunkRows).toBeLessThan(rows); // no empty chunk
+      if (rows <= MAX_PARTIAL_CHUNKS) expect(pl.chunkRows).toBe(1);
+    }
+    expect(partialLayout({ atlasHeight: 10 }, 128, 129, 8192)).toMatchObject({ ph: 36, pairs: 17 });
+  });
+
+  it('refuses, naming the hidden size, a layout taller than the texture limit', () => {
+    expect(() => partialLayout({ atlasHeight: 64 }, 256, 257, 2048)).toThrow(/hidden 256 need 2244 texel rows and this device allows 2048/);
+    expect(partialLayout({ atlasHeight: 64 }, 256, 257, 4096).pairs * 68).toBe(2244);
   });
 });
