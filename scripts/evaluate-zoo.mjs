@@ -23,8 +23,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { launchBrowser, serveStatic } = await import(pathToFileURL(join(root, 'dist', 'node.mjs')).href);
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log('Usage: node scripts/evaluate-zoo.mjs [--seed N] [--json] [--write] [model.nca ...]   (after npm run build)\n' +
+    'PSNR of each model (default: zoo/*.nca but Distill\'s) at T, 10·T and 50·T over 16 draws of its task\'s start and of the hardest start,\n' +
+    'with the worst draw; --json prints psnrT, psnr10T, psnr50T, worstT… per model; --write stores the quality figures in each file.');
+  process.exit(0);
+}
+const unknown = args.find((a) => a.startsWith('-') && !['--seed', '--json', '--write'].includes(a));
+if (unknown) {
+  console.error(`evaluate-zoo: unknown option '${unknown}' (see --help)`);
+  process.exit(2);
+}
+const { launchBrowser, serveStatic } = await import(pathToFileURL(join(root, 'dist', 'node.mjs')).href);
 let seed = 1;
 const at = args.indexOf('--seed');
 if (at >= 0) {
