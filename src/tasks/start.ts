@@ -24,7 +24,7 @@ import { NcaGlError } from '../errors';
 import type { ModelFile } from '../io/model-file';
 import { targetFromRGBA } from '../io/target-pixels';
 import { Curriculum } from './curriculum';
-import { NO_PERTURBATION, type Perturbation, perturbReference } from './perturb';
+import { checkPerturbation, NO_PERTURBATION, type Perturbation, perturbReference } from './perturb';
 import { preset, TASKS, type Task } from './presets';
 
 export type StartKind = 'auto' | 'seed' | 'target' | 'hardest';
@@ -61,7 +61,7 @@ export function imageState(rgba: ArrayLike<number>, width: number, height: numbe
  */
 export function startState(start: 'seed' | Perturbation, target: ArrayLike<number>, batch: number, width: number, height: number, seed: number): Float32Array {
   if (start === 'seed') return seedState(batch, width, height);
-  return Float32Array.from(perturbReference(targetState(target, batch, width, height), batch, height, width, start, seed, 0));
+  return Float32Array.from(perturbReference(targetState(target, batch, width, height), batch, height, width, checkPerturbation(start), seed, 0));
 }
 
 /** The model's task when it names a known one. */

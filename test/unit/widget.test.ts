@@ -103,6 +103,14 @@ describe('the target state', () => {
     expect(imageState(rgba, W, H)).toEqual(targetState(rgba, 1, W, H));
     expect(startState({ ...NO_PERTURBATION }, rgba, 2, W, H, 7)).toEqual(targetState(rgba, 2, W, H));
   });
+  it('refuses a perturbation with a bad field, naming it (evaluate() starts from startState)', () => {
+    const ok = { ...NO_PERTURBATION, noise: 0.1 };
+    expect(startState(ok, rgba, 1, W, H, 7).some((v, i) => v !== targetState(rgba, 1, W, H)[i])).toBe(true);
+    expect(() => startState({ ...ok, noise: Number.NaN }, rgba, 1, W, H, 7)).toThrow(/option 'noise' must be a number from 0 to 100, got NaN/);
+    expect(() => startState({ ...ok, radius: -1 }, rgba, 1, W, H, 7)).toThrow(/option 'radius'/);
+    expect(() => startState({ ...ok, circles: 2.5 }, rgba, 1, W, H, 7)).toThrow(/option 'circles'/);
+    expect(() => startState({ ...ok, ablation: Infinity }, rgba, 1, W, H, 7)).toThrow(/option 'ablation'/);
+  });
 });
 
 describe('start states from a model file', () => {
