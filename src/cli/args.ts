@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TASKS, type Task } from '../tasks/presets';
 import { RULE_NAMES, type Rule } from '../engine/model';
+import { MAX_ROLLOUT } from '../engine/budget';
 import type { LrSchedule } from '../tasks/schedule';
 import { WEBGL_MODES, type WebGLMode } from '../node/browser';
 import { UsageError } from './errors';
@@ -66,6 +67,10 @@ Options:
                              (default 20; --full, or 0: the article's ladder)
       --pace <n>             growth/persistence/healing: the curriculum reaches its last level by
                              iteration n at the latest (0: only by the loss, as in the article)
+      --steps <n>            the rollout length T: growth/persistence/healing at the curriculum's
+                             last level (default 16, the article's; a 48-cell sprite needs ~32
+                             to regrow from the disc of radius 6), growing/regenerating the
+                             longest of the random range (the shortest keeps 2/3 of it)
       --full                 the task's full preset (SPEC sizes; slow without a GPU)
   -o, --out <file.nca>       model file (default <image>-<task>.nca)
       --picture <file.png>   picture of the result (default: the model path with .png)
@@ -245,6 +250,8 @@ export interface TrainArgs {
   damage?: number;
   levels?: number;
   pace?: number;
+  /** --steps: the rollout length T (article tasks: at the curriculum's last level; Distill's: the longest). */
+  steps?: number;
   full: boolean;
   out?: string;
   /** A path, false for --no-picture, undefined for the default. */
@@ -265,7 +272,7 @@ export interface TrainArgs {
   qualityDraws?: number;
 }
 
-const SETTINGS = ['task', 'rule', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'fresh', 'damage', 'levels', 'pace', 'full'];
+const SETTINGS = ['task', 'rule', 'size', 'width', 'height', 'padding', 'hidden', 'batch', 'lr', 'seed', 'pool', 'fresh', 'damage', 'levels', 'pace', 'steps', 'full'];
 
 export function parseTrain(argv: string[]): TrainArgs {
   const c = 'train';
@@ -286,6 +293,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     damage: { type: 'string' },
     levels: { type: 'string' },
     pace: { type: 'string' },
+    steps: { type: 'string' },
     full: { type: 'boolean' },
     out: { type: 'string', short: 'o' },
     picture: { type: 'string' },
@@ -334,6 +342,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     damage: intFlag(c, 'damage', v.damage, 0, 63),
     levels: intFlag(c, 'levels', v.levels, 0, 100000),
     pace: intFlag(c, 'pace', v.pace, 0, MAX_ITERATIONS),
+    steps: intFlag(c, 'steps', v.steps, 2, MAX_ROLLOUT),
     full: v.full === true,
     out,
     picture,

@@ -64,6 +64,10 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
   cmp('damage', a.damage, c.damage);
   cmp('levels', none0(a.levels), none0(c.levels));
   cmp('pace', none0(a.pace), none0(c.pace));
+  if (a.settings.includes('steps')) {
+    const saved = c.rollout ?? c.steps?.[1] ?? preset(c.task).curriculum?.steps.limit ?? preset(c.task).steps[1];
+    if (a.steps !== saved) out.push(`--steps (checkpoint: ${saved})`);
+  }
   cmp('full', a.full, c.full);
   return out;
 }

@@ -70,6 +70,12 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   if (distill) {
     const scale = full ? 1 : side / p.width;
     c.steps = [Math.max(8, Math.round(p.steps[0] * scale)), Math.max(8, Math.round(p.steps[1] * scale))];
+    // --steps N: the longest rollout; the shortest keeps the preset's share of it (Distill: 64 of 96)
+    if (a.steps !== undefined) c.steps = [Math.max(1, Math.round((a.steps * p.steps[0]) / p.steps[1])), a.steps];
+  } else if (a.steps !== undefined) {
+    const first = p.curriculum!.steps.start;
+    if (a.steps < first) throw new UsageError(`train: --steps ${a.steps} is shorter than the curriculum's first rollout (${first} steps)`, 'train');
+    c.rollout = a.steps;
   }
   // the sample pool: --pool, else the preset's (regenerating; smaller in a quick run), else the quick growth job's
   const pool = a.pool ?? (p.pool > 0 ? (full ? p.pool : QUICK.pool) : quickGrowth && batch > 1 ? Math.max(G.pool, 16 * batch) : 0);
@@ -154,6 +160,7 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
     field('damage', c.damage, 0, c.batch - (c.fresh ?? 1));
     field('levels', c.levels, 1, 100000);
     field('pace', c.pace, 0, MAX_ITERATIONS);
+    field('rollout', c.rollout, 2, MAX_ROLLOUT);
     if (c.radiusStart !== undefined && !(typeof c.radiusStart === 'number' && c.radiusStart > 0 && c.radiusStart <= 1e6)) {
       fail(what, `'resume.cli' field 'radiusStart' must be a number above 0 and at most 1000000, got ${JSON.stringify(c.radiusStart)}`);
     }

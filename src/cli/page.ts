@@ -38,6 +38,8 @@ export interface TrainConfig {
   rule?: Rule;
   /** Per-tensor gradient normalisation when it is not the task's (the quick growth job: true). */
   normalizeGrads?: boolean;
+  /** Article tasks: the rollout length at the curriculum's last level (T; the article's: 16). */
+  rollout?: number;
   /** Article tasks: the curriculum's ladder shortened to this many levels (shortenLadder). */
   levels?: number;
   /** Article tasks: the iteration by which the curriculum reaches its last level (CurriculumConfig.pace). */

@@ -19,6 +19,7 @@
 import { check, describe } from '../errors';
 import type { Rule } from '../engine/model';
 import { RULES } from '../engine/rules';
+import { MAX_ROLLOUT } from '../engine/budget';
 import { DISTILL_GRID } from '../io/import';
 import { ARTICLE_AXES, type CurriculumConfig, shortenLadder } from './curriculum';
 import { type LossKind, trainingDefaults } from './training-defaults';
@@ -135,14 +136,18 @@ export function preset(task: string): Preset {
 
 /**
  * An article task's curriculum with the quick job's changes: the first truncation radius
- * (`radiusStart`), the ladder shortened to `levels` levels, a `pace`. Null for Distill's tasks or
- * when nothing changes.
+ * (`radiusStart`), the rollout length at the last level (`rollout`, the steps axis's limit: T), the
+ * ladder shortened to `levels` levels, a `pace`. Null for Distill's tasks or when nothing changes.
  */
-export function adjustedCurriculum(task: Task, o: { radiusStart?: number; levels?: number; pace?: number }): CurriculumConfig | null {
+export function adjustedCurriculum(task: Task, o: { radiusStart?: number; rollout?: number; levels?: number; pace?: number }): CurriculumConfig | null {
   const base = PRESETS[task].curriculum;
-  if (!base || (o.radiusStart === undefined && !o.levels && !o.pace)) return null;
+  if (!base || (o.radiusStart === undefined && !o.rollout && !o.levels && !o.pace)) return null;
   let c: CurriculumConfig = structuredClone(base);
   if (o.radiusStart !== undefined && c.radius) c.radius = { ...c.radius, start: o.radiusStart };
+  if (o.rollout) {
+    check(Number.isInteger(o.rollout) && o.rollout >= c.steps.start && o.rollout <= MAX_ROLLOUT, `option 'rollout' must be a whole number of steps from ${c.steps.start} to ${MAX_ROLLOUT}, got ${describe(o.rollout)}`);
+    c.steps = { ...c.steps, limit: o.rollout };
+  }
   if (o.levels) c = shortenLadder(c, o.levels);
   if (o.pace) c.pace = o.pace;
   return c;

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { parseInfo, parseRender, parseTrain, USAGE } from '../../src/cli/args';
 import { conflicts } from '../../src/cli/checkpoint';
 import { QUICK, resolveConfig } from '../../src/cli/config';
+import { adjustedCurriculum, PRESETS } from '../../src/tasks/presets';
+import { Curriculum } from '../../src/tasks/curriculum';
 import { EXIT, UsageError } from '../../src/cli/errors';
 import { main } from '../../src/cli/main';
 import { parseFaults } from '../../src/cli/train';
@@ -144,6 +146,27 @@ describe('train flags', () => {
     expect(resolveConfig(parseTrain(['pig', '-t', 'persistence'])).rule).toBeUndefined();
     expect(resolveConfig(parseTrain(['pig', '-t', 'healing', '--rule', 'growing']))).toMatchObject({ rule: 'growing', normalizeGrads: true });
     expect(usageError(() => parseTrain(['pig', '--rule', 'conway'])).message).toContain('--rule must be one of seed, growing');
+  });
+
+  it('--steps sets T: the curriculum\'s last rollout for the article\'s tasks, the longest of the range for Distill\'s', () => {
+    const g = resolveConfig(parseTrain(['heart', '--size', '48', '--steps', '32']));
+    expect(g.rollout).toBe(32);
+    const cur = adjustedCurriculum('growth', g)!;
+    expect(cur.steps).toEqual({ ...PRESETS.growth.curriculum!.steps, limit: 32 });
+    // the ladder is then the rollout's 30 whole-step rises, and its top runs 32 steps
+    const c = new Curriculum(cur);
+    expect(c.levels).toBe(30);
+    for (let i = 0; i < 30; i++) c.update(0, i);
+    expect(c.atTop && c.state.steps === 32).toBe(true);
+    expect(resolveConfig(parseTrain(['heart'])).rollout).toBeUndefined();
+    expect(adjustedCurriculum('growth', { ...resolveConfig(parseTrain(['heart'])) })!.steps.limit).toBe(16);
+    expect(resolveConfig(parseTrain(['lizard', '-t', 'growing', '--steps', '48'])).steps).toEqual([32, 48]);
+    expect(usageError(() => parseTrain(['heart', '--steps', '1'])).message).toContain('--steps');
+    expect(() => adjustedCurriculum('growth', { rollout: 1 })).toThrow(/option 'rollout' must be a whole number of steps from 2/);
+    // a resumed run may not change it
+    expect(conflicts(parseTrain(['heart', '--size', '48', '--steps', '32', '--resume']), g)).toEqual([]);
+    expect(conflicts(parseTrain(['heart', '--steps', '24', '--resume']), g)).toEqual(['--steps (checkpoint: 32)']);
+    expect(conflicts(parseTrain(['heart', '--steps', '16', '--resume']), resolveConfig(parseTrain(['heart'])))).toEqual([]);
   });
 
   it('rejects a padding that leaves no room', () => {
