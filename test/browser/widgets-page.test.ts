@@ -253,4 +253,59 @@ describe('examples/', () => {
   });
 });
 
+// Issue 15's page check: what a reader of the blog post sees over a minute. Every second each
+// widget's state is compared with its model's target; a sample counts once the widget has run T
+// steps since its last (re)start (before that it is growing by design). No counted sample may fall
+// below 20 dB, and each widget's last counted sample is its figure "after 60 s".
+describe('examples/blog-post, observed for 60 s', () => {
+  interface Watch { name: string; T: number; frames: number; restarts: number; counted: number; min: number; last: number; curve: string }
+  let watched: Watch[] = [];
+
+  beforeAll(async () => {
+    const p = await open('/examples/blog-post/index.html', (pg) => pg.setViewport({ width: 900, height: 3000 }));
+    expect(await allReady(p)).toBe(3);
+    watched = await p.evaluate(async (seconds: number) => {
+      const els = [...document.querySelectorAll('nca-canvas')] as any[];
+      const G = (window as any).NcaGl;
+      const info = els.map((e) => {
+        const m = e.widget.model;
+        return { name: e.getAttribute('model') as string, target: G.modelTarget(m) as Float32Array, T: G.modelRollout(m) as number, W: m.grid.width as number, H: m.grid.height as number };
+      });
+      const psnrOf = (e: any, k: number) => {
+        const { target, W, H } = info[k]!;
+        const s = e.widget.engine.getState() as Float32Array;
+        let sum = 0;
+        for (let i = 0; i < W * H; i++) for (let c = 0; c < 4; c++) sum += (Math.min(1, Math.max(0, s[i * 16 + c]!)) - target[i * 4 + c]!) ** 2;
+        return 10 * Math.log10(1 / (sum / (W * H * 4)));
+      };
+      const samples = els.map(() => [] as { steps: number; psnr: number }[]);
+      const t0 = performance.now();
+      for (let k = 1; k <= seconds; k++) {
+        await new Promise((res) => setTimeout(res, t0 + k * 1000 - performance.now()));
+        els.forEach((e, i) => samples[i]!.push({ steps: e.widget.player.steps, psnr: psnrOf(e, i) }));
+      }
+      return els.map((e, i) => {
+        const grown = samples[i]!.filter((s) => s.steps >= info[i]!.T);
+        return { name: info[i]!.name, T: info[i]!.T, restarts: e.widget.restarts, frames: e.widget.frames, counted: grown.length, min: Math.min(...grown.map((s) => s.psnr)), last: grown.at(-1)?.psnr ?? Number.NaN, curve: samples[i]!.map((s) => `${s.steps}:${s.psnr.toFixed(1)}`).join(' ') };
+      });
+    }, 60);
+    for (const w of watched) console.log(`blog post, 60 s: ${w.name} T ${w.T}, ${w.frames} frames, ${w.restarts} restarts, ${w.counted} grown samples, lowest ${w.min.toFixed(1)} dB, last ${w.last.toFixed(1)} dB\n  steps:dB ${w.curve}`);
+    await p.screenshot({ path: join(OUT, 'blog-post-60s.png'), fullPage: true });
+    // the widgets ran: each was sampled grown many times (so a failure below is the model's)
+    for (const w of watched) expect(w.counted, `${w.name}: samples past T`).toBeGreaterThan(10);
+  }, 150_000);
+
+  const holds = (model: string) => () => {
+    const w = watched.find((x) => x.name.endsWith(model))!;
+    expect(w.min, `${model}: lowest PSNR once grown`).toBeGreaterThanOrEqual(20);
+    expect(w.last, `${model}: PSNR after 60 s`).toBeGreaterThanOrEqual(20);
+  };
+  it('the healing pig stays within 20 dB of its target', holds('/zoo/healing.nca'));
+  // Known to fail until these two zoo models are retrained (issue 15): the heart fades to 5 dB
+  // between restarts, the lizard to 15 dB by its restart at 160 steps. When one is retrained and
+  // holds, its line fails here: make it an it().
+  it.fails('the heart stays within 20 dB of its target (fails: zoo/growth.nca not yet retrained)', holds('/zoo/growth.nca'));
+  it.fails('the lizard stays within 20 dB of its target (fails: zoo/growing.nca not yet retrained)', holds('/zoo/growing.nca'));
+});
+
 declare const NcaGl: { sharedContext(): { gl: WebGL2RenderingContext | null; restores: number } };
