@@ -21,32 +21,30 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
+let opts;
+try {
+  opts = parseArgs({ options: { seed: { type: 'string' }, json: { type: 'boolean' }, write: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+} catch (e) {
+  console.error(`evaluate-zoo: ${e.message} (see --help)`);
+  process.exit(2);
+}
+if (opts.values.help) {
   console.log('Usage: node scripts/evaluate-zoo.mjs [--seed N] [--json] [--write] [model.nca ...]   (after npm run build)\n' +
     'PSNR of each model (default: zoo/*.nca but Distill\'s) at T, 10·T and 50·T over 16 draws of its task\'s start and of the hardest start,\n' +
     'with the worst draw; --json prints psnrT, psnr10T, psnr50T, worstT… per model; --write stores the quality figures in each file.');
   process.exit(0);
 }
-const unknown = args.find((a) => a.startsWith('-') && !['--seed', '--json', '--write'].includes(a));
-if (unknown) {
-  console.error(`evaluate-zoo: unknown option '${unknown}' (see --help)`);
+const { json = false, write = false } = opts.values;
+const seed = Number(opts.values.seed ?? 1);
+if (!Number.isSafeInteger(seed) || seed < 0) {
+  console.error(`evaluate-zoo: --seed takes a whole number, got '${opts.values.seed}'`);
   process.exit(2);
 }
+const args = opts.positionals;
 const { launchBrowser, serveStatic } = await import(pathToFileURL(join(root, 'dist', 'node.mjs')).href);
-let seed = 1;
-const at = args.indexOf('--seed');
-if (at >= 0) {
-  seed = Number(args[at + 1]);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed takes a whole number, got '${args[at + 1]}'`);
-  args.splice(at, 2);
-}
-const json = args.includes('--json');
-if (json) args.splice(args.indexOf('--json'), 1);
-const write = args.includes('--write');
-if (write) args.splice(args.indexOf('--write'), 1);
 const { writeFileAtomic } = write ? await import(pathToFileURL(join(root, 'dist', 'cli.mjs')).href) : {};
 // By default the zoo's models that carry a target thumbnail: Distill's imported ones (zoo/distill-*,
 // 8-bit, no thumbnail to stay under 10 KB) are measured by test/browser/import.test.ts instead.

@@ -65,7 +65,8 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
   cmp('levels', none0(a.levels), none0(c.levels));
   cmp('pace', none0(a.pace), none0(c.pace));
   if (a.settings.includes('steps')) {
-    const saved = c.rollout ?? c.steps?.[1] ?? preset(c.task).curriculum?.steps.limit ?? preset(c.task).steps[1];
+    // Distill's tasks keep their range in steps; the article's their curriculum's last rollout
+    const saved = c.steps?.[1] ?? c.rollout ?? preset(c.task).curriculum?.steps.limit;
     if (a.steps !== saved) out.push(`--steps (checkpoint: ${saved})`);
   }
   cmp('full', a.full, c.full);

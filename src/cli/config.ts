@@ -201,10 +201,10 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
     full: true,
   };
   if (h.padding !== undefined && 2 * c.padding >= Math.min(c.width, c.height)) fail(what, `'training.hyperparameters.padding' (${c.padding}) leaves no room for the image in a ${c.width}×${c.height} grid`);
-  if (p.regimen === 'distill') {
-    const s = guard(what, () => hyperSteps(m));
-    c.steps = s && !s.curriculum ? s.range : p.steps;
-  }
+  const s = guard(what, () => hyperSteps(m));
+  if (p.regimen === 'distill') c.steps = s && !s.curriculum ? s.range : p.steps;
+  else if (s?.curriculum && s.range[1] !== p.curriculum!.steps.limit) c.rollout = s.range[1]; // trained with another T
+
   c.pool = num('pool', p.pool);
   if (c.pool > 0 && c.pool < c.batch) fail(what, `'training.hyperparameters.pool' (${c.pool}) is smaller than the batch (${c.batch})`);
   if (c.pool > 0 && p.regimen === 'article') {

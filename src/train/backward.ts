@@ -81,8 +81,8 @@ export function partialLayout(a: Pick<Atlas, 'atlasHeight'>, hidden: number, par
   if (pairs * ph > maxTextureSize) {
     throw new NcaGlError('over-budget', `the gradient partials of hidden ${hidden} need ${pairs * ph} texel rows and this device allows ${maxTextureSize}: use fewer hidden units`);
   }
-  let chunkRows = 1;
-  while (Math.ceil(a.atlasHeight / chunkRows) > Math.min(MAX_PARTIAL_CHUNKS, maxTextureSize)) chunkRows++;
+  // the fewest atlas rows per chunk that keep the chunks (one texel column each) within the cap
+  const chunkRows = Math.max(1, Math.ceil(a.atlasHeight / MAX_PARTIAL_CHUNKS));
   return { ph, pairs, chunkRows, chunks: Math.ceil(a.atlasHeight / chunkRows) };
 }
 

@@ -24,7 +24,7 @@ import {
 } from '../engine/budget';
 import { MAX_HIDDEN, type Rule } from '../engine/model';
 import { ruleSpec } from '../engine/rules';
-import type { Placement } from '../engine/layout';
+import { paramLayout, type Placement } from '../engine/layout';
 import { HPACK, hiddenQuadsEven, PACK, partialLayout } from './backward';
 
 export interface TrainShape {
@@ -52,7 +52,7 @@ export function trainerBytes(s: TrainShape, maxTextureSize = MAX_GRID_SIDE): num
   const state = texels * 4 * 16;
   const every = (s.checkpointEvery ?? 0) > 1 ? s.checkpointEvery! : 0;
   const stored = every ? Math.floor(s.steps / every) + 1 + (every - 1) : s.steps + 1;
-  const part = partialLayout(a, s.hidden, Math.max(49, s.hidden + 1), maxTextureSize);
+  const part = partialLayout(a, s.hidden, paramLayout(s.hidden).width, maxTextureSize);
   const packed = (pack: number, layers: number) => Math.ceil(a.atlasWidth / pack) * a.texHeight * layers * 16;
   return (
     7 * paramBytes(s.hidden) + // parameters, Adam m and v (two of each), gradient

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseInfo, parseRender, parseTrain, USAGE } from '../../src/cli/args';
 import { conflicts } from '../../src/cli/checkpoint';
-import { QUICK, resolveConfig } from '../../src/cli/config';
+import { configFromModel, QUICK, resolveConfig } from '../../src/cli/config';
+import type { ModelFile } from '../../src/io/model-file';
 import { adjustedCurriculum, PRESETS } from '../../src/tasks/presets';
 import { Curriculum } from '../../src/tasks/curriculum';
 import { EXIT, UsageError } from '../../src/cli/errors';
@@ -167,6 +168,13 @@ describe('train flags', () => {
     expect(conflicts(parseTrain(['heart', '--size', '48', '--steps', '32', '--resume']), g)).toEqual([]);
     expect(conflicts(parseTrain(['heart', '--steps', '24', '--resume']), g)).toEqual(['--steps (checkpoint: 32)']);
     expect(conflicts(parseTrain(['heart', '--steps', '16', '--resume']), resolveConfig(parseTrain(['heart'])))).toEqual([]);
+    // a model without the CLI's record (library, page) is rebuilt from its hyperparameters: its T too
+    const m = (steps: string) => ({
+      grid: { width: 32, height: 32 }, rule: { rule: 'seed', hidden: 32 }, optimizer: { step: 10 }, resume: { iteration: 10 },
+      training: { task: 'growth', seed: 1, iterations: 10, hyperparameters: { steps } },
+    }) as unknown as ModelFile;
+    expect(configFromModel(m('curriculum 2..32'), 'm.nca')).toMatchObject({ rebuilt: true, config: { rollout: 32 } });
+    expect(configFromModel(m('curriculum 2..16'), 'm.nca').config.rollout).toBeUndefined();
   });
 
   it('rejects a padding that leaves no room', () => {
