@@ -10,7 +10,11 @@
 // choice was made on.
 // The "click" figures repeat the demo page's healing check (test/browser/demo-checks.ts) on all
 // 16 grids: PSNR 32 steps after the target, after a disc of radius 4 around the centre is erased,
-// and the best over the next 128 steps. --json prints the measurements as JSON instead: per model
+// and the best over the next 128 steps. The "cut" figures are the regeneration check (evaluateCut,
+// the issue's line for regenerating models): from the hardest start (Distill's tasks: the seed),
+// 2·T steps, then half of each grid cut away (left, right, top, bottom in turn), then 2·T more:
+// PSNR before the cut, after it, and at the end (the worst grid beside it); "back" when the end is
+// within 3 dB of before. --json prints the measurements as JSON instead: per model
 // and start, psnrT, psnr10T, psnr50T (mean over the grids) and worstT, worst10T, worst50T.
 // --write stores the model file's figures (issue 15: `quality`, what `nca-gl train` measures after
 // training) into each given file: 16 draws of the hardest start seeded with EVAL_SEED (not --seed),
@@ -34,7 +38,7 @@ try {
 if (opts.values.help) {
   console.log('Usage: node scripts/evaluate-zoo.mjs [--seed N] [--json] [--write] [model.nca ...]   (after npm run build)\n' +
     'PSNR of each model (default: zoo/*.nca but Distill\'s) at T, 10·T and 50·T over 16 draws of its task\'s start and of the hardest start,\n' +
-    'with the worst draw; --json prints psnrT, psnr10T, psnr50T, worstT… per model; --write stores the quality figures in each file.');
+    'with the worst draw, the demo\'s click check and the half-cut regeneration check; --json prints psnrT, psnr10T, psnr50T, worstT… per model; --write stores the quality figures in each file.');
   process.exit(0);
 }
 const { json = false, write = false } = opts.values;
@@ -122,6 +126,10 @@ try {
           eq.dispose();
         }
       };
+      const cut = (start, steps) => {
+        const r = NcaGl.evaluateCut(e, { target, start, steps, seed });
+        return { before: r.before, cut: r.cut, after: r.after, worst: r.worst, back: r.after >= r.before - 3, steps: `${r.cutStep} → ${r.afterStep}` };
+      };
       if (p.curriculum) {
         const c = new NcaGl.Curriculum(p.curriculum, m.curriculum ? NcaGl.Curriculum.stateFromRecord(m.curriculum) : undefined);
         if (m.resume?.cli) {
@@ -134,11 +142,13 @@ try {
         out.level = c.state.level;
         out.own = run(c.perturbation(), T);
         out.hardest = run(c.hardest(), T);
+        out.cut = cut(c.hardest(), T);
         if (write) out.write = quality(c.hardest(), c.config.steps.limit);
       } else {
         const hp = String(m.training?.hyperparameters?.steps ?? '');
         const T = Number(/(\d+)\s*$/.exec(hp)?.[1] ?? 64);
         out.own = run('seed', T);
+        out.cut = cut('seed', T);
         if (write) out.write = quality('seed', T);
       }
       e.dispose();
@@ -161,7 +171,11 @@ if (json) {
   process.exit(0);
 }
 const f1 = (x) => (x === null || x === undefined ? '—' : Number.isFinite(x) ? x.toFixed(1) : '∞');
-for (const r of rows) console.log(`${r.file}: click check ${f1(r.click.before)} dB → ${f1(r.click.damaged)} after the click → best ${f1(r.click.recovered)}, last ${f1(r.click.last)}`);
+for (const r of rows) {
+  console.log(`${r.file}: click check ${f1(r.click.before)} dB → ${f1(r.click.damaged)} after the click → best ${f1(r.click.recovered)}, last ${f1(r.click.last)}`);
+  const c = r.cut;
+  console.log(`${r.file}: cut check (steps ${c.steps}) ${f1(c.before)} dB → ${f1(c.cut)} after half is cut → ${f1(c.after)} (worst ${f1(c.worst)}): ${c.back ? 'back within 3 dB' : 'not back'}`);
+}
 console.log('| model | task | grid, hidden | iterations (min) | start | T | PSNR at T (worst of 16) | best within 10·T | at 10·T (worst) | at 50·T (worst) |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {

@@ -32,7 +32,7 @@ export { PerturbPass } from './train/perturb';
 export { perturbReference, NO_PERTURBATION, type Perturbation } from './tasks/perturb';
 export { samplePool } from './train/pool';
 export { TrainingSession, type SessionOptions, type Snapshot, type ProgressEvent, type FaultEvent, type EvaluationEvent, type KeptSnapshot } from './train/session';
-export { evaluate, psnr, displayMse, type EvalOptions, type EvalReport, type EvalPoint } from './train/evaluate';
+export { evaluate, evaluateCut, cutHalf, HALVES, psnr, displayMse, type EvalOptions, type EvalReport, type EvalPoint, type CutOptions, type CutReport, type Half } from './train/evaluate';
 export { startState, targetState } from './tasks/start';
 export {
   considerBest, pickBest, holdsSteps, qualityEvalOptions, qualityFromReport, describeQuality, storedPsnr,

@@ -8,6 +8,9 @@
  *
  * PSNR is over the displayed RGBA (state clamped to [0, 1], premultiplied) against the target:
  * 10·log10(1 / MSE), in dB.
+ *
+ * `evaluateCut` measures regeneration the way Distill's demo shows it: let the model settle, cut
+ * away half of the creature (each grid a different half), and see whether it grows back.
  */
 import { check, checkInt, NcaGlError } from '../errors';
 import type { Engine } from '../engine/engine';
@@ -128,4 +131,95 @@ export function evaluate(engine: Engine, o: EvalOptions): EvalReport {
   }
   const ps = curve.map((p) => p.psnr);
   return { steps, mse: first, psnr: psnr(first), grids: grids.map(psnr), long: curve[curve.length - 1]!, curve, minPsnr: Math.min(...ps), maxPsnr: Math.max(...ps), marks: out };
+}
+
+/** Which half of a grid a cut removes: columns left or right of the middle, rows above or below it. */
+export type Half = 'left' | 'right' | 'top' | 'bottom';
+export const HALVES: readonly Half[] = ['left', 'right', 'top', 'bottom'];
+
+/**
+ * Zeroes every channel of one half of grid `grid` of `state` ([batch][y][x][16], row 0 at the top,
+ * so 'top' is the image's upper half) in place. A cell is in the half when its centre is: on an odd
+ * width the middle column survives both 'left' and 'right'.
+ */
+export function cutHalf(state: Float32Array, width: number, height: number, grid: number, half: Half): void {
+  if (!HALVES.includes(half)) throw new NcaGlError('bad-argument', `cutHalf: half must be one of ${HALVES.join(', ')}, got '${String(half)}'`);
+  checkInt('grid', grid, 0, Math.floor(state.length / (width * height * CHANNELS)) - 1);
+  const base = grid * width * height;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inside = half === 'left' ? 2 * x + 1 < width : half === 'right' ? 2 * x + 1 > width : half === 'top' ? 2 * y + 1 < height : 2 * y + 1 > height;
+      if (inside) state.fill(0, (base + y * width + x) * CHANNELS, (base + y * width + x + 1) * CHANNELS);
+    }
+  }
+}
+
+export interface CutOptions {
+  /** W×H premultiplied RGBA at the engine's grid size. */
+  target: ArrayLike<number>;
+  /** Where the model starts: 'seed' or the perturbation applied to the target. */
+  start: 'seed' | Perturbation;
+  /** The model's rollout length T. */
+  steps: number;
+  /** Multiples of T the model runs before the cut (default 2: grown and settled). */
+  settle?: number;
+  /** Multiples of T it gets to regrow (default 2). */
+  within?: number;
+  /** Halves to cut, grid b cutting halves[b % length] (default all four, in HALVES order). */
+  halves?: readonly Half[];
+  /** Seed of the start's perturbation draws (default 1). */
+  seed?: number;
+}
+
+export interface CutReport {
+  /** Step of the cut and of the final measurement. */
+  cutStep: number;
+  afterStep: number;
+  /** PSNR (of the mean MSE over the grids) just before the cut, just after it, and `within`·T later. */
+  before: number;
+  cut: number;
+  after: number;
+  /** The worst grid's PSNR at the end. */
+  worst: number;
+  /** Per grid: the half cut and its PSNR before the cut and at the end. */
+  grids: { half: Half; before: number; after: number }[];
+}
+
+/**
+ * Runs `engine` from the start for settle·T steps, cuts a half of every grid away (all 16
+ * channels), runs within·T more steps and reports. Distill's regenerating models are judged by it
+ * (back within 3 dB of `before` after 2·T). Syncs (reads back).
+ */
+export function evaluateCut(engine: Engine, o: CutOptions): CutReport {
+  const { width, height, batch } = engine;
+  if (!o || !o.target || o.target.length !== width * height * 4) {
+    throw new NcaGlError('bad-shape', `evaluateCut needs a ${width}×${height} RGBA target (${width * height * 4} values)`);
+  }
+  const steps = checkInt('steps', o.steps, 1, 1 << 20);
+  const settle = checkInt('settle', o.settle ?? 2, 1, 1000);
+  const within = checkInt('within', o.within ?? 2, 1, 1000);
+  const halves = o.halves ?? HALVES;
+  check(halves.length > 0 && halves.every((h) => HALVES.includes(h)), `option 'halves' must list some of ${HALVES.join(', ')}`);
+  check(o.start === 'seed' || typeof o.start === 'object', `option 'start' must be 'seed' or a perturbation`);
+  const perGrid = (state: Float32Array) => Array.from({ length: batch }, (_, b) => displayMse(state, o.target, width, height, b));
+  const meanPsnr = (xs: number[]) => psnr(xs.reduce((a, x) => a + x, 0) / xs.length);
+  engine.stepIndex = 0;
+  engine.setState(startState(o.start, o.target, batch, width, height, o.seed ?? 1));
+  engine.step(settle * steps);
+  const state = engine.getState();
+  const pre = perGrid(state);
+  for (let b = 0; b < batch; b++) cutHalf(state, width, height, b, halves[b % halves.length]!);
+  const cut = perGrid(state);
+  engine.setState(state);
+  engine.step(within * steps);
+  const post = perGrid(engine.getState());
+  return {
+    cutStep: settle * steps,
+    afterStep: (settle + within) * steps,
+    before: meanPsnr(pre),
+    cut: meanPsnr(cut),
+    after: meanPsnr(post),
+    worst: psnr(Math.max(...post)),
+    grids: post.map((m, b) => ({ half: halves[b % halves.length]!, before: psnr(pre[b]!), after: psnr(m) })),
+  };
 }
