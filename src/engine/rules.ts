@@ -97,6 +97,15 @@ export interface RuleSpec {
      */
     readonly bwOutReadsParams: boolean;
     /**
+     * train/bw_out.frag reads the stored next state x_{t+1} instead and calls the rule file's
+     * `ruleUpdateBackNext(g, m, xn, gz1, gx)` (default false). For a rule whose update keeps what its
+     * backward needs: a live cell's x_{t+1} is its update u (the alive pass writes A·u), a dead
+     * cell's is 0 and its gradient 0. The `seed` rule's u is sigmoid(z1) wherever it fires, so its
+     * backward needs no MLP recompute; a `self` alive test is read from x_{t+1}'s alpha (so the
+     * threshold must be ≥ 0). Exclusive with bwOutReadsParams.
+     */
+    readonly bwOutReadsNext?: boolean;
+    /**
      * The forward pass stores each step's alive mask for the backward pass (r8, one layer a step):
      * needed for the `neighbourhood` test, whose backward cannot recompute the neighbours' update.
      */
@@ -155,7 +164,7 @@ export const RULES: Readonly<Record<Rule, RuleSpec>> = {
       for (let i = 0; i < n1.length; i++) w.w1[i] = s1 * n1[i]!;
     },
     glsl: 'rules/seed.glsl',
-    passes: { bwOutReadsParams: true, storesAlive: false },
+    passes: { bwOutReadsParams: false, bwOutReadsNext: true, storesAlive: false },
     start: 'target',
     distillFormat: false,
   },
@@ -232,7 +241,11 @@ export function ruleSpecProblems(spec: RuleSpec): string[] {
   if (typeof p?.storesAlive !== 'boolean' || typeof p?.bwOutReadsParams !== 'boolean') out.push('passes must hold the booleans storesAlive and bwOutReadsParams');
   else {
     if (spec.alive === 'neighbourhood' && !p.storesAlive) out.push("the 'neighbourhood' alive test needs passes.storesAlive: the backward pass cannot recompute the neighbours' update");
-    if (spec.alive === 'self' && !p.storesAlive && !p.bwOutReadsParams) out.push("a 'self' alive test that is not stored needs passes.bwOutReadsParams: the backward pass recomputes the update to find it");
+    const next = p.bwOutReadsNext;
+    if (next !== undefined && typeof next !== 'boolean') out.push(`passes.bwOutReadsNext must be a boolean when given, got ${describe(next)}`);
+    if (next === true && p.bwOutReadsParams) out.push('passes.bwOutReadsParams and passes.bwOutReadsNext are exclusive: the backward pass reads either the MLP or the next state');
+    if (spec.alive === 'self' && !p.storesAlive && !p.bwOutReadsParams && next !== true) out.push("a 'self' alive test that is not stored needs passes.bwOutReadsParams or passes.bwOutReadsNext: the backward pass recomputes the update, or reads it from the next state, to find it");
+    if (spec.alive === 'self' && !p.storesAlive && next === true && !(spec.aliveThreshold >= 0)) out.push("a 'self' alive test read from the next state needs aliveThreshold ≥ 0: a dead cell's next state is 0 and must read as dead");
   }
   return out;
 }
@@ -286,7 +299,7 @@ export function aliveGlslDefines(rule: Rule): Defines {
 
 /**
  * The rule's compile-time GLSL switches: PERCEIVE_<perception>, 1 for the rule's stencils and 0
- * for the others, the alive pass's (aliveGlslDefines), ALIVE_STORED and BW_OUT_MLP
+ * for the others, the alive pass's (aliveGlslDefines), ALIVE_STORED, BW_OUT_MLP and BW_OUT_NEXT
  * (RuleSpec.passes: what train/bw_out.frag reads), and RULE_GLSL, the rule's GLSL file
  * (`#include RULE_GLSL`).
  */
@@ -297,6 +310,7 @@ export function ruleGlslDefines(rule: Rule): Defines {
   Object.assign(d, aliveGlslDefines(rule));
   d.ALIVE_STORED = s.passes.storesAlive;
   d.BW_OUT_MLP = s.passes.bwOutReadsParams;
+  d.BW_OUT_NEXT = s.passes.bwOutReadsNext === true;
   d.RULE_GLSL = s.glsl;
   return d;
 }

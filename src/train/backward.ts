@@ -5,7 +5,7 @@
  *
  *   perceive        x_t → perception quads 4..11                       (1 draw, 8 targets)
  *   bw_out          g_{t+1} → g_out (to the MLP), g_direct (to x_t)   (1 draw, 8 targets; the
- *                   rule's part is its file's ruleUpdateBack)
+ *                   rule's part is its file's ruleUpdateBack, or ruleUpdateBackNext from x_{t+1})
  *   bw_hidden       → g_z0 and the hidden activation, one hidden quad of 4 cells a draw (hidden/4 draws)
  *   grad_partial    partials += g_z0 ⊗ [p, 1] and g_out ⊗ [act, 1]     (1 draw)
  *   bw_input        g_p = w0ᵀ g_z0, two feature quads of 4 cells a draw (6 draws)
@@ -46,6 +46,8 @@ export interface StepInputs {
   params: GpuTexture;
   /** x_t */
   state: GpuTexture;
+  /** x_{t+1} (read by bw_out for rules whose passes say bwOutReadsNext) */
+  next: GpuTexture;
   /** g_{t+1} */
   grad: GpuTexture;
   /** where g_t goes (null at t = 0) */
@@ -157,6 +159,7 @@ export class BackwardStep {
     const rt = this.rt;
     const u = this.u;
     u.u_state = s.state;
+    u.u_next = s.next;
     u.u_params = s.params;
     u.u_perc = b.perc;
     u.u_grad = s.grad;

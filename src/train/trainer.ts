@@ -244,6 +244,7 @@ export class Trainer {
       this.backward.run(this.bw, {
         params,
         state: this.store.slot(t),
+        next: this.store.slot(t + 1),
         grad: this.g[gi],
         gradOut: t > 0 ? this.g[1 - gi] : null,
         alive: this.alive,

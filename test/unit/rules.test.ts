@@ -139,6 +139,7 @@ describe('rule registry', () => {
       expect(Object.keys(d).filter((k) => /^ALIVE_(SELF|NEIGHBOURHOOD|NONE)$/.test(k))).toHaveLength(3);
       expect(d.ALIVE_STORED).toBe(RULES[r].passes.storesAlive);
       expect(d.BW_OUT_MLP).toBe(RULES[r].passes.bwOutReadsParams);
+      expect(d.BW_OUT_NEXT).toBe(RULES[r].passes.bwOutReadsNext === true);
       // a float literal the shaders compare alpha with, the same number the CPU reference uses
       expect(d.ALIVE_THRESHOLD).toBe('0.1');
       expect(Number(d.ALIVE_THRESHOLD)).toBe(RULES[r].aliveThreshold);
@@ -167,15 +168,20 @@ describe('rule registry', () => {
       const text = readFileSync(new URL(`../../glsl/${RULES[r].glsl}`, import.meta.url), 'utf8');
       expect(text).toMatch(/^\/\/ /);
       for (const f of ['vec4 ruleAct(', 'vec4 ruleActBack(', 'vec4 ruleUpdate(', 'void ruleUpdateBack(']) expect(text, `${r}: ${f}`).toContain(f);
+      // a rule whose backward reads the next state defines the function bw_out.frag then calls
+      expect(text.includes('void ruleUpdateBackNext('), r).toBe(RULES[r].passes.bwOutReadsNext === true);
     }
   });
 
-  it('asks the backward pass only for what it can have: a stored mask for the neighbourhood test, the MLP for a self test not stored', () => {
+  it('asks the backward pass only for what it can have: a stored mask for the neighbourhood test, the MLP or the next state for a self test not stored', () => {
     for (const r of RULE_NAMES) {
       const s = RULES[r];
       if (s.alive === 'neighbourhood') expect(s.passes.storesAlive, r).toBe(true);
-      if (s.alive === 'self' && !s.passes.storesAlive) expect(s.passes.bwOutReadsParams, r).toBe(true);
+      if (s.alive === 'self' && !s.passes.storesAlive) expect(s.passes.bwOutReadsParams || s.passes.bwOutReadsNext === true, r).toBe(true);
+      if (s.passes.bwOutReadsNext) expect([s.passes.bwOutReadsParams, s.aliveThreshold >= 0], r).toEqual([false, true]);
     }
+    // the seed rule's update keeps y = sigmoid(z1) wherever it fires, so its backward reads x_{t+1}
+    expect(RULES.seed.passes).toEqual({ bwOutReadsParams: false, bwOutReadsNext: true, storesAlive: false });
     // the generic passes are one file each: no rule names one of its own
     for (const f of ['engine/alive.frag', 'train/bw_out.frag', 'engine/update.frag']) expect(JSON.stringify(RULES)).not.toContain(f);
   });
@@ -265,6 +271,9 @@ describe('registerTestRule (the test seam for a rule that is not shipped)', () =
     const bad = (o: Partial<RuleSpec>) => () => registerTestRule({ ...residualRule(glsl), ...o } as RuleSpec);
     expect(bad({ alive: 'neighbourhood' })).toThrow(/'neighbourhood' alive test needs passes\.storesAlive/);
     expect(bad({ alive: 'self', passes: { bwOutReadsParams: false, storesAlive: false } })).toThrow(/'self' alive test that is not stored needs passes\.bwOutReadsParams/);
+    expect(bad({ alive: 'self', passes: { bwOutReadsParams: true, bwOutReadsNext: true, storesAlive: false } })).toThrow(/bwOutReadsParams and passes\.bwOutReadsNext are exclusive/);
+    expect(bad({ alive: 'self', aliveThreshold: -0.5, passes: { bwOutReadsParams: false, bwOutReadsNext: true, storesAlive: false } })).toThrow(/needs aliveThreshold ≥ 0/);
+    expect(bad({ passes: { bwOutReadsParams: false, bwOutReadsNext: 'yes', storesAlive: true } })).toThrow(/bwOutReadsNext must be a boolean when given, got "yes"/);
     expect(bad({ alive: 'sometimes' as never })).toThrow(/alive must be 'self', 'neighbourhood', 'none', got "sometimes"/);
     expect(bad({ perception: 'hex' as never })).toThrow(/perception must be 'moore' or 'sobel'/);
     expect(bad({ updateDz: undefined as never })).toThrow(/updateDz must be a function/);
