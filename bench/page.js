@@ -77,10 +77,11 @@
     });
   }
 
-  /** trainerFor, with the seed rule's start (the target: the seed article trains from it). */
+  /** trainerFor, started where the config says (`start`: 'target' or the rule's own start, the seed for growing). */
   function startedTrainer(cfg) {
     const tr = trainerFor(cfg);
-    if (cfg.rule === 'seed') tr.setStart(NcaGl.targetState(target(cfg.size), cfg.batch, cfg.size, cfg.size));
+    const start = cfg.start ?? (cfg.rule === 'seed' ? 'target' : 'seed');
+    if (start === 'target') tr.setStart(NcaGl.targetState(target(cfg.size), cfg.batch, cfg.size, cfg.size));
     return tr;
   }
 

@@ -24,6 +24,8 @@ export interface BenchConfig {
   warmup: number;
   /** Adam learning rate; default 2e-3 (growing) / 3e-4 (seed). */
   lr?: number;
+  /** Where every grid starts: 'seed' (one live centre cell) or 'target' (the target, hidden channels 0); default: seed for growing, target for seed. */
+  start?: 'seed' | 'target';
   /** Seed rule: std of the Gaussian noise added to the start state each iteration; default 0.01. */
   noise?: number;
   /** 'native' (TF.js's own depthwise backprop kernel) or 'custom' (see NcaTf); default native on webgl, custom on wasm (no kernel there). */
@@ -141,7 +143,8 @@ async function tfjsBench(cfg: BenchConfig): Promise<BenchResult> {
   const model = new NcaTf(spec, params, perceptionGrad === 'custom');
   const targetData = syntheticTarget(S, S);
   const target = tf.tensor3d(targetData, [S, S, 4]);
-  const x0 = tf.tensor4d(cfg.rule === 'growing' ? seedState(B, S, S) : targetState(targetData, B, S, S), [B, S, S, 16]);
+  const start = cfg.start ?? (cfg.rule === 'growing' ? 'seed' : 'target');
+  const x0 = tf.tensor4d(start === 'seed' ? seedState(B, S, S) : targetState(targetData, B, S, S), [B, S, S, 16]);
   const lr = cfg.lr ?? (cfg.rule === 'growing' ? 2e-3 : 3e-4);
   const noise = cfg.noise ?? 0.01;
   // ε explicitly: TF.js's default is backend.epsilon(), 1e-4 on a webgl backend that reports float16

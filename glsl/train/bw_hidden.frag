@@ -10,6 +10,8 @@
 // Outputs:  packed by HPACK = 2 (packed.glsl): location 2·n + k = g_z0 quad u_j4 + n of cell k
 //           (layer 2·(u_j4 + n) + k), location 4 + 2·n + k = act quad u_j4 + n of cell k (layer
 //           2·(HQ + u_j4 + n) + k). With an odd HIDDEN4 the last draw's second quad is zero.
+//           Where both cells' g_out is zero both outputs are zero: act is only defined where it is
+//           used, at cells whose g_out is not.
 // Uniforms: u_grid, u_tilesX, u_batch, u_row0; u_j4 int (even); u_atlasWidth int
 // Defines:  RULE_GLSL (ruleAct, ruleActBack), HIDDEN, HIDDEN4, HQ (HIDDEN4 rounded up to even), PACK (= HPACK = 2)
 #include "common/layout.glsl"
@@ -38,11 +40,22 @@ void main() {
   bool ok0, ok1;
   Cell c0 = packedCell(0, u_atlasWidth, ok0);
   Cell c1 = packedCell(1, u_atlasWidth, ok1);
+  vec4 g0[4], g1[4];
+  vec4 any = vec4(0.0);
+  for (int o4 = 0; o4 < 4; o4++) {
+    g0[o4] = quadHere(u_gout, c0, o4);
+    g1[o4] = quadHere(u_gout, c1, o4);
+    any += abs(g0[o4]) + abs(g1[o4]);
+  }
+  // Cells whose g_out is zero (dead, or not updated this step) have g_z0 = 0, and their activation
+  // only ever meets that zero g_out (grad_partial): skip them (a SIMD block of background at once).
+  if (all(equal(any, vec4(0.0)))) {
+    outs[0] = outs[1] = outs[2] = outs[3] = outs[4] = outs[5] = outs[6] = outs[7] = vec4(0.0);
+    return;
+  }
   vec4 p0[12], p1[12];
   loadPerception(u_state, u_perc, c0, p0);
   loadPerception(u_state, u_perc, c1, p1);
-  vec4 g0[4], g1[4];
-  for (int o4 = 0; o4 < 4; o4++) { g0[o4] = quadHere(u_gout, c0, o4); g1[o4] = quadHere(u_gout, c1, o4); }
   for (int n = 0; n < 2; n++) {
     int j4 = u_j4 + n;
     if (j4 >= HIDDEN4) { outs[2] = outs[3] = outs[6] = outs[7] = vec4(0.0); break; }

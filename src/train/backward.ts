@@ -3,9 +3,14 @@
  * adds step t's share of the weight gradient to the running partials and, unless t = 0, produces
  * g_t. Pass by pass (glsl/train/):
  *
- *   perceive        x_t → perception quads 4..11                       (1 draw, 8 targets)
  *   bw_out          g_{t+1} → g_out (to the MLP), g_direct (to x_t)   (1 draw, 8 targets; the
  *                   rule's part is its file's ruleUpdateBack, or ruleUpdateBackNext from x_{t+1})
+ *   perceive        x_t → perception quads 4..11                       (1 draw, 8 targets; before
+ *                   bw_out when bw_out recomputes the MLP from it)
+ *
+ * Cells whose g_out is zero (dead, or not updated at step t) contribute nothing to the weight
+ * gradient or to g_p: perceive, bw_hidden and bw_input write zeros there without computing, which a
+ * SIMD renderer turns into skipped blocks over a grid's background (docs/model.md).
  *   bw_hidden       → g_z0 and the hidden activation, one hidden quad of 4 cells a draw (hidden/4 draws)
  *   grad_partial    partials += g_z0 ⊗ [p, 1] and g_out ⊗ [act, 1]     (1 draw)
  *   bw_input        g_p = w0ᵀ g_z0, two feature quads of 4 cells a draw (6 draws)
@@ -95,6 +100,7 @@ export function hiddenQuadsEven(hidden: number): number {
 
 export class BackwardStep {
   private readonly perceive: PassProgram;
+  private readonly outFirst: boolean;
   private readonly out: PassProgram;
   private readonly hidden: PassProgram;
   private readonly input: PassProgram;
@@ -114,7 +120,10 @@ export class BackwardStep {
     loss: LossKind,
   ) {
     const d: Defines = { ...ruleDefines(cfg), LOSS_L1L2: loss === 'l1l2', PACK, HPACK, HQ: hiddenQuadsEven(cfg.hidden) };
-    this.perceive = rt.program('train/perceive.frag', d);
+    // bw_out runs before perceive unless it reads the perception (a rule whose backward recomputes
+    // the MLP); then perceive can skip the cells whose g_out is zero (SKIP_IDLE)
+    this.outFirst = !ruleSpec(cfg.rule).passes.bwOutReadsParams;
+    this.perceive = rt.program('train/perceive.frag', { ...d, SKIP_IDLE: this.outFirst });
     // the passes that multiply by the weights read them as paramPasses says (texture or uniform blocks)
     const pp = paramPasses(rt, cfg.hidden);
     const dw = { ...d, ...pp.defines };
@@ -176,8 +185,13 @@ export class BackwardStep {
       u.u_alive = s.alive;
       u.u_aliveLayer = s.counters.step;
     }
-    rt.run(this.perceive, { targets: setLayers(this.t8, b.perc, 0, 8), uniforms: u });
-    rt.run(this.out, { targets: setLayers(this.t8, b.gout, 0, 8), uniforms: u });
+    if (this.outFirst) {
+      rt.run(this.out, { targets: setLayers(this.t8, b.gout, 0, 8), uniforms: u });
+      rt.run(this.perceive, { targets: setLayers(this.t8, b.perc, 0, 8), uniforms: u });
+    } else {
+      rt.run(this.perceive, { targets: setLayers(this.t8, b.perc, 0, 8), uniforms: u });
+      rt.run(this.out, { targets: setLayers(this.t8, b.gout, 0, 8), uniforms: u });
+    }
     this.targetsFor(b);
     for (let i = 0; i < this.hiddenTargets.length; i++) {
       u.u_j4 = 2 * i;

@@ -138,9 +138,17 @@ describe.each(CASES)('backward passes one by one against the CPU reference, $rul
     check('bw_out g_direct', cells(1, 'gout', 16, 0, (q) => 4 + q), one!.gDirect);
   });
 
-  it('bw_hidden: g_z0 and the activation, packed by 2 (T = 1)', () => {
+  it('bw_hidden: g_z0 and the activation, packed by 2 (T = 1); the activation where g_out is not zero', () => {
     check('bw_hidden g_z0', cells(1, 'hidden', hidden, 1, (q, tx) => 2 * q + (tx & 1)), one!.gz0);
-    check('bw_hidden act', cells(1, 'hidden', hidden, 1, (q, tx) => 2 * (HQ + q) + (tx & 1)), one!.act);
+    // Cells whose g_out is zero (dead, or not updated) are skipped by perceive, bw_hidden and
+    // bw_input: their g_z0 is 0 (checked above) and their activation, which only ever meets that
+    // zero g_out, is not computed. Both kinds of cell occur in this state.
+    const n = one!.gz1.length / 16;
+    const used = Array.from({ length: n }, (_, i) => one!.gz1.slice(i * 16, i * 16 + 16).some((v) => v !== 0));
+    expect(used.filter(Boolean).length).toBeGreaterThanOrEqual(5);
+    expect(used.filter((u) => !u).length).toBeGreaterThanOrEqual(5);
+    const where = (a: ArrayLike<number>) => Array.from(a).filter((_, k) => used[Math.floor(k / hidden)]);
+    check('bw_hidden act (cells with g_out ≠ 0)', where(cells(1, 'hidden', hidden, 1, (q, tx) => 2 * (HQ + q) + (tx & 1))), where(one!.act));
   });
 
   it('bw_input: g_p = w0ᵀ g_z0, packed by 4 (step 1 of T = 2)', () => {

@@ -141,6 +141,52 @@ describe('growing rule with an output bias (Distill)', () => {
   });
 });
 
+describe('growing rule: life in a dead grid', () => {
+  // engine/update.frag skips the MLP for pairs with no alpha above the threshold within 2 cells
+  // (alive.frag zeroes them anyway): a blob in grid 0's middle and one on grid 1's left border,
+  // output bias on (so a skipped cell's true update is not 0), run until the blobs have grown
+  it(`matches the CPU reference within ${TOL} after 1 and ${STEPS} steps while most of the grid is far from life`, async () => {
+    const hidden = 32;
+    const cfg = resolveRuleConfig({ rule: 'growing', hidden, outputBias: true });
+    const w = randomWeights('growing', hidden, 9, { w0: 0.3, b0: 0.1, w1: 0.06 });
+    w.b1 = Float32Array.from({ length: 16 }, (_, c) => (c === 3 ? 0.05 : c % 2 ? 0.02 : -0.02));
+    const s0 = randomState(B, H, W, 21);
+    const centres = [[W / 2, H / 2], [0.5, H / 2]];
+    const far = (st: Float32Array) => {
+      let n = 0;
+      for (let b = 0; b < B; b++)
+        for (let y = 0; y < H; y++)
+          for (let x = 0; x < W; x++) {
+            let a = 0;
+            for (let dy = -2; dy <= 2; dy++)
+              for (let dx = -2; dx <= 2; dx++) {
+                const [xx, yy] = [x + dx, y + dy];
+                if (xx >= 0 && yy >= 0 && xx < W && yy < H) a = Math.max(a, st[((b * H + yy) * W + xx) * 16 + 3]!);
+              }
+            if (a <= 0.1) n++;
+          }
+      return n;
+    };
+    for (let b = 0; b < B; b++)
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          if (Math.hypot(x + 0.5 - centres[b]![0]!, y + 0.5 - centres[b]![1]!) > 2.5) s0.fill(0, ((b * H + y) * W + x) * 16, ((b * H + y) * W + x + 1) * 16);
+    const dims = { batch: B, height: H, width: W };
+    const [gpu1, gpu32] = await gpuRollout('growing', hidden, w, s0, [1, STEPS], { outputBias: true });
+    const k = { seed: 1234, iteration: 0, step: 0 };
+    const ref1 = ref.rollout(cfg, w, s0, dims, k, 1);
+    const ref32 = ref.rollout(cfg, w, s0, dims, k, STEPS);
+    const [d1, d32] = [maxAbsDiff(gpu1!, ref1).max, maxAbsDiff(gpu32!, ref32).max];
+    const alive = (st: Float32Array) => Array.from({ length: B * H * W }, (_, i) => st[i * 16 + 3]! > 0.1).filter(Boolean).length;
+    console.log(`life in a dead grid: max |gpu − ref| ${d1.toExponential(2)} after 1 step, ${d32.toExponential(2)} after ${STEPS}; cells far from life ${far(s0)} → ${far(ref32)} of ${B * H * W}, alive ${alive(s0)} → ${alive(ref32)}`);
+    expect(d1).toBeLessThanOrEqual(TOL);
+    expect(d32).toBeLessThanOrEqual(TOL);
+    // the data exercises the skip: most cells start far from life, and the blobs grew into cells that were
+    expect(far(s0)).toBeGreaterThan((B * H * W) / 2);
+    expect(alive(ref32)).toBeGreaterThan(alive(s0) + 10);
+  });
+});
+
 describe('hidden widths', () => {
   it.each([16, 64, 256])('hidden %i matches the reference (growing, 4 steps)', async (hidden) => {
     const cfg = resolveRuleConfig({ rule: 'growing', hidden });
