@@ -7,28 +7,35 @@ cd "$(dirname "$0")/.."
 nca() { node bin/nca-gl.mjs "$@"; }
 only=${1:-all}
 run() { [ "$only" = all ] || [ "$only" = "$1" ]; }
-run growth      && nca train heart  --task growth      --size 32 --padding 7 --hidden 64 --iterations 3000 --lr 0.001 --seed 1 --out zoo/growth.nca
 run persistence && nca train pig    --task persistence --size 32 --hidden 64 --iterations 2500 --lr 0.001 --seed 1 --out zoo/persistence.nca
-run healing     && {
-  # Healing at 48×48 with Distill's rule and a sample pool (docs/regimen.md): one run, saved every
-  # 250 iterations (exact resume, so the chunks are one run; --no-eval skips the after-training
-  # figures of each chunk). The snapshots are ranked by PSNR from the hardest start on draws of
-  # seed 2 (the README reports seed 1's, which the choice did not see); HEALING_KEEP names the one
-  # shipped. Its picture is drawn (a --resume that trains nothing) and its quality figures written
-  # into the file (evaluate-zoo --write: 16 draws of the hardest start).
+# Chunked training with snapshots (the 48×48 zoo): one run saved every 250 iterations (exact resume,
+# so the chunks are one run; --no-eval skips the after-training figures of each chunk), the
+# snapshots ranked by PSNR from the hardest start on draws of seed 2 (the README reports seed 1's,
+# which the choice did not see), the one named by KEEP shipped: its picture drawn (a --resume that
+# trains nothing) and its quality figures written into the file (evaluate-zoo --write: 16 draws of
+# the hardest start).   chunked NAME IMAGE LAST KEEP TRAIN-ARGS…
+chunked() {
+  local name=$1 image=$2 last=$3 keep=$4
+  shift 4
+  local snaps
   snaps=$(mktemp -d)
-  args=(pig --task healing --rule growing --size 48 --hidden 64 --batch 4 --pool 256 --fresh 1 --lr 0.002,2000:0.0005 --pace 1000 --seed 1 --out "$snaps/h.nca" --no-picture --no-eval)
-  for it in $(seq 250 250 ${HEALING_LAST:-2000}); do
+  local args=("$image" "$@" --out "$snaps/m.nca" --no-picture --no-eval)
+  for it in $(seq 250 250 "$last"); do
     if [ "$it" = 250 ]; then nca train "${args[@]}" --iterations 250; else nca train "${args[@]}" --resume --iterations "$it" --quiet; fi
-    cp "$snaps/h.nca" "$snaps/h-$it.nca"
+    cp "$snaps/m.nca" "$snaps/m-$it.nca"
   done
-  node scripts/evaluate-zoo.mjs --seed 2 --json "$snaps"/h-*.nca > "$snaps/scores.json"
+  node scripts/evaluate-zoo.mjs --seed 2 --json "$snaps"/m-*.nca > "$snaps/scores.json"
   node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); r.sort((a, b) => b.hardest.psnr - a.hardest.psnr); for (const x of r.slice(0, 5)) console.log(`${x.file}: ${x.hardest.psnr.toFixed(2)} dB at T, ${x.hardest.psnr10T.toFixed(2)} at 10·T, ${x.hardest.psnr50T.toFixed(2)} at 50·T`)' "$snaps/scores.json"
-  n=${HEALING_KEEP:-1000}
-  echo "healing: keeping the snapshot at iteration $n"
-  cp "$snaps/h-$n.nca" zoo/healing.nca
-  nca train pig --resume --iterations "$n" --out zoo/healing.nca --no-eval   # trains nothing; writes zoo/healing.png
-  node scripts/evaluate-zoo.mjs --write zoo/healing.nca                      # 16 draws of the hardest start into the file
+  echo "$name: keeping the snapshot at iteration $keep"
+  cp "$snaps/m-$keep.nca" "zoo/$name.nca"
+  # trains nothing (no pool file: it would restart from seeds, which nothing here uses); writes zoo/$name.png
+  nca train "$image" --resume --iterations "$keep" --out "zoo/$name.nca" --no-eval
+  node scripts/evaluate-zoo.mjs --write "zoo/$name.nca"                              # 16 draws of the hardest start into the file
 }
+# Distill's rule with a sample pool on the article's tasks (docs/regimen.md, "The zoo at 48 × 48"):
+pooled=(--rule growing --size 48 --hidden 64 --batch 4 --pool 256 --fresh 1 --lr 0.002,2000:0.0005 --pace 1000 --seed 1)
+run healing     && chunked healing pig "${HEALING_LAST:-2000}" "${HEALING_KEEP:-1000}" --task healing "${pooled[@]}"
+# growth at 48×48 needs T = 32: a front moves about half a cell a step (docs/regimen.md)
+run growth      && chunked growth heart "${GROWTH_LAST:-GROWTH_LAST_UNSET}" "${GROWTH_KEEP:-GROWTH_KEEP_UNSET}" --task growth --steps 32 "${pooled[@]}"
 run growing     && nca train lizard --task growing     --size 32 --hidden 64 --iterations 1200 --seed 1 --out zoo/growing.nca
 exit 0
