@@ -93,12 +93,18 @@ export function displayMse(state: ArrayLike<number>, target: ArrayLike<number>, 
   return s / (width * height * 4);
 }
 
+/** Refuses options without a W×H RGBA target at the engine's grid size, naming the function. */
+function checkTarget(fn: string, engine: Pick<Engine, 'width' | 'height'>, o: { target?: ArrayLike<number> } | undefined): void {
+  const { width, height } = engine;
+  if (!o || !o.target || o.target.length !== width * height * 4) {
+    throw new NcaGlError('bad-shape', `${fn} needs a ${width}×${height} RGBA target (${width * height * 4} values)`);
+  }
+}
+
 /** Runs `engine` from the start (each grid its own draw) and reports over all grids. Syncs (reads back). */
 export function evaluate(engine: Engine, o: EvalOptions): EvalReport {
   const { width, height, batch } = engine;
-  if (!o || !o.target || o.target.length !== width * height * 4) {
-    throw new NcaGlError('bad-shape', `evaluate needs a ${width}×${height} RGBA target (${width * height * 4} values)`);
-  }
+  checkTarget('evaluate', engine, o);
   const steps = checkInt('steps', o.steps, 1, 1 << 20);
   const horizon = checkInt('horizon', o.horizon ?? 10, 1, 1000);
   const samples = checkInt('samples', o.samples ?? 10, 1, 1000);
@@ -192,9 +198,7 @@ export interface CutReport {
  */
 export function evaluateCut(engine: Engine, o: CutOptions): CutReport {
   const { width, height, batch } = engine;
-  if (!o || !o.target || o.target.length !== width * height * 4) {
-    throw new NcaGlError('bad-shape', `evaluateCut needs a ${width}×${height} RGBA target (${width * height * 4} values)`);
-  }
+  checkTarget('evaluateCut', engine, o);
   const steps = checkInt('steps', o.steps, 1, 1 << 20);
   const settle = checkInt('settle', o.settle ?? 2, 1, 1000);
   const within = checkInt('within', o.within ?? 2, 1, 1000);

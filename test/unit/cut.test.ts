@@ -1,7 +1,8 @@
 // cutHalf: the regeneration check's cut (evaluateCut, scripts/evaluate-zoo.mjs), on the CPU.
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../src/engine/model';
-import { cutHalf, displayMse, HALVES } from '../../src/train/evaluate';
+import type { Engine } from '../../src/engine/engine';
+import { cutHalf, displayMse, evaluate, evaluateCut, HALVES } from '../../src/train/evaluate';
 
 const W = 5;
 const H = 4;
@@ -52,5 +53,22 @@ describe('cutHalf', () => {
     expect(() => cutHalf(filled(2), W, H, 0, 'middle' as never)).toThrow(/half must be one of left, right, top, bottom, got 'middle'/);
     expect(() => cutHalf(filled(2), W, H, 2, 'left')).toThrow(/grid/);
     expect(() => cutHalf(filled(2), W, H, -1, 'left')).toThrow(/grid/);
+  });
+});
+
+describe('evaluateCut and evaluate refuse bad options before touching the engine', () => {
+  // only the grid size is read before the checks pass, so a bare object stands in for the engine
+  const engine = { width: 4, height: 3, batch: 2 } as Engine;
+  const target = new Float32Array(4 * 3 * 4);
+  it('names the function and the target size it needs', () => {
+    expect(() => evaluateCut(engine, { target: new Float32Array(5), start: 'seed', steps: 8 })).toThrow(/^nca-gl: evaluateCut needs a 4×3 RGBA target \(48 values\)/);
+    expect(() => evaluate(engine, { target: new Float32Array(5), start: 'seed', steps: 8 })).toThrow(/^nca-gl: evaluate needs a 4×3 RGBA target \(48 values\)/);
+  });
+  it('refuses bad steps, multiples and halves, naming them', () => {
+    expect(() => evaluateCut(engine, { target, start: 'seed', steps: 0 })).toThrow(/steps/);
+    expect(() => evaluateCut(engine, { target, start: 'seed', steps: 8, settle: 0 })).toThrow(/settle/);
+    expect(() => evaluateCut(engine, { target, start: 'seed', steps: 8, within: 1.5 })).toThrow(/within/);
+    expect(() => evaluateCut(engine, { target, start: 'seed', steps: 8, halves: [] })).toThrow(/halves/);
+    expect(() => evaluateCut(engine, { target, start: 'seed', steps: 8, halves: ['middle' as never] })).toThrow(/halves/);
   });
 });
