@@ -23,13 +23,13 @@ vec4 ruleOutput(vec4 z1) { return 1.0 / (1.0 + exp(-z1)); }
 
 vec4 ruleUpdate(vec4 x, vec4 m, vec4 z1) { return mix(x, ruleOutput(z1), greaterThan(m, vec4(0.5))); }
 
-void ruleUpdateBack(vec4 g, vec4 m, vec4 z1, out vec4 gz1, out vec4 gx) {
-  vec4 y = ruleOutput(z1);
-  gz1 = m * g * y * (1.0 - y);
-  gx = (1.0 - m) * g;
-}
 
+// Where the mask fires u is y, so the backward from y and the one from x_{t+1} are one function.
 void ruleUpdateBackNext(vec4 g, vec4 m, vec4 xn, out vec4 gz1, out vec4 gx) {
   gz1 = m * g * xn * (1.0 - xn);
   gx = (1.0 - m) * g;
+}
+
+void ruleUpdateBack(vec4 g, vec4 m, vec4 z1, out vec4 gz1, out vec4 gx) {
+  ruleUpdateBackNext(g, m, ruleOutput(z1), gz1, gx);
 }

@@ -7,9 +7,11 @@
 //           u_params sampler2D       parameters (mlp.glsl)
 // Outputs:  locations 4·n + k = g_p quad u_base + n of cell k (packed layers 4·(u_base + n) + k)
 // Uniforms: u_base int; u_atlasWidth int
-// Defines:  HIDDEN, HIDDEN4, PACK (= 4), HPACK (= 2)
+// Defines:  HIDDEN, HIDDEN4, PACK (= 4), HPACK (= 2), LOSS_L1L2 (train.glsl)
 // Padding cells have g_z0 = 0, so they get g_p = 0 without a test.
+#include "common/layout.glsl"
 #include "common/mlp.glsl"
+#include "common/train.glsl"
 
 uniform sampler2DArray u_hidden;
 uniform sampler2DArray u_gout;
@@ -21,12 +23,12 @@ layout(location = 0) out vec4 outs[8];
 
 void main() {
   ivec2 t = ivec2(gl_FragCoord.xy);
-  vec4 any = vec4(0.0);
+  bool idle = true;
   for (int k = 0; k < PACK; k++) {
     int x = PACK * t.x + k;
-    if (x < u_atlasWidth) for (int o4 = 0; o4 < 4; o4++) any += abs(texelFetch(u_gout, ivec3(x, t.y, o4), 0));
+    if (x < u_atlasWidth) idle = idle && outputIdle(u_gout, ivec2(x, t.y));
   }
-  if (all(equal(any, vec4(0.0)))) {
+  if (idle) {
     outs[0] = outs[1] = outs[2] = outs[3] = outs[4] = outs[5] = outs[6] = outs[7] = vec4(0.0);
     return;
   }

@@ -7,9 +7,10 @@
 //           SKIP_IDLE zero at cells whose g_out is zero (their perception only meets g_z0 = 0:
 //           bw_hidden, grad_partial)
 // Uniforms: u_grid, u_tilesX, u_batch, u_row0
-// Defines:  PERCEIVE_MOORE / PERCEIVE_SOBEL (perceive.glsl), SKIP_IDLE
+// Defines:  PERCEIVE_MOORE / PERCEIVE_SOBEL (perceive.glsl), SKIP_IDLE, LOSS_L1L2 (train.glsl)
 #include "common/layout.glsl"
 #include "common/perceive.glsl"
+#include "common/train.glsl"
 
 uniform sampler2DArray u_state;
 #if SKIP_IDLE
@@ -30,9 +31,7 @@ void main() {
   vec4 p[12];
   bool idle = false;
 #if SKIP_IDLE
-  vec4 any = vec4(0.0);
-  for (int q = 0; q < 4; q++) any += abs(quadHere(u_gout, c, q));
-  idle = all(equal(any, vec4(0.0)));
+  idle = outputIdle(u_gout, c.origin + c.xy);
 #endif
   if (c.b < u_batch && !idle) perceive(u_state, c, p);
   else for (int i = 0; i < 12; i++) p[i] = vec4(0.0);

@@ -93,27 +93,45 @@ export function displayMse(state: ArrayLike<number>, target: ArrayLike<number>, 
   return s / (width * height * 4);
 }
 
-/** Refuses options without a W×H RGBA target at the engine's grid size, naming the function. */
-function checkTarget(fn: string, engine: Pick<Engine, 'width' | 'height'>, o: { target?: ArrayLike<number> } | undefined): void {
+/** The options evaluate and evaluateCut share. */
+interface RunOptions {
+  target: ArrayLike<number>;
+  start: 'seed' | Perturbation;
+  steps: number;
+  seed?: number;
+}
+
+/**
+ * Checks the shared options (a W×H RGBA target at the engine's grid size, T, the start), naming
+ * the function; returns T. Touches nothing: callers check their own options before `startGrids`.
+ */
+function checkRun(fn: string, engine: Pick<Engine, 'width' | 'height'>, o: RunOptions | undefined): number {
   const { width, height } = engine;
   if (!o || !o.target || o.target.length !== width * height * 4) {
     throw new NcaGlError('bad-shape', `${fn} needs a ${width}×${height} RGBA target (${width * height * 4} values)`);
   }
+  const steps = checkInt('steps', o.steps, 1, 1 << 20);
+  check(o.start === 'seed' || typeof o.start === 'object', `option 'start' must be 'seed' or a perturbation`);
+  return steps;
 }
+
+/** Puts every grid at its own draw of the start (step counter 0); returns each grid's MSE of a state. */
+function startGrids(engine: Engine, o: RunOptions): (state: Float32Array) => number[] {
+  const { width, height, batch } = engine;
+  engine.stepIndex = 0;
+  engine.setState(startState(o.start, o.target, batch, width, height, o.seed ?? 1));
+  return (state) => Array.from({ length: batch }, (_, b) => displayMse(state, o.target, width, height, b));
+}
+
+const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
 
 /** Runs `engine` from the start (each grid its own draw) and reports over all grids. Syncs (reads back). */
 export function evaluate(engine: Engine, o: EvalOptions): EvalReport {
-  const { width, height, batch } = engine;
-  checkTarget('evaluate', engine, o);
-  const steps = checkInt('steps', o.steps, 1, 1 << 20);
+  const steps = checkRun('evaluate', engine, o);
   const horizon = checkInt('horizon', o.horizon ?? 10, 1, 1000);
   const samples = checkInt('samples', o.samples ?? 10, 1, 1000);
-  check(o.start === 'seed' || typeof o.start === 'object', `option 'start' must be 'seed' or a perturbation`);
   const marks = [...new Set((o.marks ?? [1, horizon]).map((m) => checkInt('marks', m, 1, 1000)))].sort((a, b) => a - b);
-  engine.stepIndex = 0;
-  engine.setState(startState(o.start, o.target, batch, width, height, o.seed ?? 1));
-  const perGrid = (state: Float32Array) => Array.from({ length: batch }, (_, b) => displayMse(state, o.target, width, height, b));
-  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const perGrid = startGrids(engine, o);
   engine.step(steps);
   const grids = perGrid(engine.getState());
   const first = mean(grids);
@@ -198,17 +216,13 @@ export interface CutReport {
  */
 export function evaluateCut(engine: Engine, o: CutOptions): CutReport {
   const { width, height, batch } = engine;
-  checkTarget('evaluateCut', engine, o);
-  const steps = checkInt('steps', o.steps, 1, 1 << 20);
+  const steps = checkRun('evaluateCut', engine, o);
   const settle = checkInt('settle', o.settle ?? 2, 1, 1000);
   const within = checkInt('within', o.within ?? 2, 1, 1000);
   const halves = o.halves ?? HALVES;
   check(halves.length > 0 && halves.every((h) => HALVES.includes(h)), `option 'halves' must list some of ${HALVES.join(', ')}`);
-  check(o.start === 'seed' || typeof o.start === 'object', `option 'start' must be 'seed' or a perturbation`);
-  const perGrid = (state: Float32Array) => Array.from({ length: batch }, (_, b) => displayMse(state, o.target, width, height, b));
-  const meanPsnr = (xs: number[]) => psnr(xs.reduce((a, x) => a + x, 0) / xs.length);
-  engine.stepIndex = 0;
-  engine.setState(startState(o.start, o.target, batch, width, height, o.seed ?? 1));
+  const perGrid = startGrids(engine, o);
+  const meanPsnr = (xs: number[]) => psnr(mean(xs));
   engine.step(settle * steps);
   const state = engine.getState();
   const pre = perGrid(state);
