@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { TASKS, type Task } from '../tasks/presets';
 import { RULE_NAMES, type Rule } from '../engine/model';
-import { MAX_ROLLOUT } from '../engine/budget';
+import { MAX_PREROLL, MAX_ROLLOUT } from '../engine/budget';
 import type { LrSchedule } from '../tasks/schedule';
 import { WEBGL_MODES, type WebGLMode } from '../node/browser';
 import { UsageError } from './errors';
@@ -63,6 +63,9 @@ Options:
       --fresh <n>            with a pool (growth/persistence/healing): the batch's worst grids that
                              restart from a fresh start each iteration
       --damage <n>           with a pool: the batch's best grids damaged each iteration
+      --preroll <n>          each iteration first runs an even number of steps from 0 to n
+                             without gradient, so the loss sees later states (default 0); with
+                             --resume it may change, and applies from there on
       --levels <n>           growth/persistence/healing: the curriculum's ladder in n levels
                              (default 20; --full, or 0: the article's ladder)
       --pace <n>             growth/persistence/healing: the curriculum reaches its last level by
@@ -248,6 +251,8 @@ export interface TrainArgs {
   rule?: Rule;
   fresh?: number;
   damage?: number;
+  /** --preroll: forward steps without gradient before each rollout, at most (even). */
+  preroll?: number;
   levels?: number;
   pace?: number;
   /** --steps: the rollout length T (article tasks: at the curriculum's last level; Distill's: the longest). */
@@ -291,6 +296,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     pool: { type: 'string' },
     fresh: { type: 'string' },
     damage: { type: 'string' },
+    preroll: { type: 'string' },
     levels: { type: 'string' },
     pace: { type: 'string' },
     steps: { type: 'string' },
@@ -318,6 +324,8 @@ export function parseTrain(argv: string[]): TrainArgs {
   const size = intFlag(c, 'size', v.size, 3, 1024);
   if (size !== undefined && (v.width !== undefined || v.height !== undefined)) throw new UsageError(`${c}: give --size or --width/--height, not both`, c);
   if (v.picture !== undefined && v['no-picture']) throw new UsageError(`${c}: give --picture or --no-picture, not both`, c);
+  const preroll = intFlag(c, 'preroll', v.preroll, 0, MAX_PREROLL);
+  if (preroll !== undefined && preroll % 2 !== 0) throw new UsageError(`${c}: --preroll must be even (its steps run in pairs), got ${preroll}`, c);
   const hidden = intFlag(c, 'hidden', v.hidden, 4, 256);
   if (hidden !== undefined && hidden % 4 !== 0) throw new UsageError(`${c}: --hidden must be a multiple of 4, got ${hidden}`, c);
   const out = v.out as string | undefined;
@@ -340,6 +348,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     pool: intFlag(c, 'pool', v.pool, 0, 4096),
     fresh: intFlag(c, 'fresh', v.fresh, 1, 64),
     damage: intFlag(c, 'damage', v.damage, 0, 63),
+    preroll,
     levels: intFlag(c, 'levels', v.levels, 0, 100000),
     pace: intFlag(c, 'pace', v.pace, 0, MAX_ITERATIONS),
     steps: intFlag(c, 'steps', v.steps, 2, MAX_ROLLOUT),

@@ -13,7 +13,7 @@ import type { ModelFile } from '../io/model-file';
 import { crc32 } from '../io/model-file-crc';
 import { MAX_IMAGE_FILE_BYTES } from '../io/image-header';
 import { HYPER_LIMITS, hyperInt, hyperSteps, resumeIteration } from '../io/model-fields';
-import { MAX_POOL, MAX_ROLLOUT } from '../engine/budget';
+import { MAX_POOL, MAX_PREROLL, MAX_ROLLOUT } from '../engine/budget';
 import { describe, NcaGlError } from '../errors';
 import { MAX_ITERATIONS } from './args';
 import { SHIPPED_TARGETS, shippedTargetNames } from '../io/shipped-targets';
@@ -96,6 +96,7 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   // the update rule: the task's, or --rule; the quick growth job takes Distill's (docs/regimen.md:
   // the seed rule's perception cannot tell directions across the diagonal, and in a quick job it
   // grows a blob)
+  if (a.preroll) c.preroll = a.preroll;
   const rule = a.rule ?? (!full && a.task === 'growth' ? QUICK.growthRule : p.rule);
   if (rule !== p.rule) {
     c.rule = rule;
@@ -158,6 +159,8 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
     if (c.pool !== 0) field('pool', c.pool, c.batch, MAX_POOL);
     field('fresh', c.fresh, 1, c.batch);
     field('damage', c.damage, 0, c.batch - (c.fresh ?? 1));
+    field('preroll', c.preroll, 0, MAX_PREROLL);
+    if (c.preroll !== undefined && c.preroll % 2 !== 0) fail(what, `'resume.cli' field 'preroll' must be even, got ${c.preroll}`);
     field('levels', c.levels, 1, 100000);
     field('pace', c.pace, 0, MAX_ITERATIONS);
     field('rollout', c.rollout, 2, MAX_ROLLOUT);
@@ -215,6 +218,9 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
     c.damage = num('damage', p.damage);
     if (c.damage > c.batch - (c.fresh ?? 1)) fail(what, `'training.hyperparameters.damage' must be at most ${c.batch - (c.fresh ?? 1)} (batch ${c.batch}), got ${c.damage}`);
   }
+  const preroll = num('preroll', 0);
+  if (preroll % 2 !== 0) fail(what, `'training.hyperparameters.preroll' must be even, got ${preroll}`);
+  if (preroll) c.preroll = preroll;
   return { config: c, rebuilt: true };
 }
 

@@ -32,6 +32,8 @@ export interface TrainConfig {
   damage?: number;
   /** Article tasks with a pool: grids restarted from a fresh start each iteration. */
   fresh?: number;
+  /** Forward steps without gradient before each rollout, at most (Preset.preroll); may change on --resume. */
+  preroll?: number;
   /** Growth: the curriculum's first truncation radius (the grid's half diagonal on small grids). */
   radiusStart?: number;
   /** The update rule when it is not the task's (the quick growth job: 'growing'). */
@@ -215,6 +217,7 @@ export function installTrainApi(): void {
       ...(c.pool !== undefined ? { pool: c.pool } : {}),
       ...(c.damage !== undefined ? { damage: c.damage } : {}),
       ...(c.fresh !== undefined ? { fresh: c.fresh } : {}),
+      ...(c.preroll ? { preroll: c.preroll } : {}),
       ...(c.rule !== undefined ? { rule: c.rule } : {}),
       ...(c.normalizeGrads !== undefined ? { normalizeGrads: c.normalizeGrads } : {}),
       ...(c.evalEvery ? { evalEvery: c.evalEvery, evalDraws: c.evalDraws } : {}),

@@ -68,6 +68,7 @@ export function describeConfig(c: TrainConfig): string {
   if (c.rule) parts.push(`${c.rule} rule`);
   if (c.steps) parts.push(`steps ${c.steps[0]}–${c.steps[1]}`);
   if (c.pool) parts.push(`pool ${c.pool}${c.fresh ? ` (fresh ${c.fresh}` : ' ('}${c.fresh ? ', ' : ''}damage ${c.damage ?? 0})`);
+  if (c.preroll) parts.push(`preroll 0–${c.preroll}`);
   if (c.evalEvery) parts.push(`keep-best every ${c.evalEvery} on ${c.evalDraws ?? KEEP_BEST_DRAWS} draws`);
   return `${parts.join(', ')}${c.full ? ', full preset' : ''}`;
 }
@@ -98,6 +99,11 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
   // keep-best: the flags, else the checkpoint's; the draws a kept snapshot was scored on stay
   if (checkpoint && a.evalDraws !== undefined && config.evalEvery && a.evalDraws !== (config.evalDraws ?? KEEP_BEST_DRAWS)) {
     throw new UsageError(`train --resume: ${out} scores keep-best on ${config.evalDraws ?? KEEP_BEST_DRAWS} draws; --eval-draws ${a.evalDraws} would make its scores incomparable: drop --eval-draws`, 'train');
+  }
+  // --preroll may change on resume (it moves the loss window, not the model's shape); 0 removes it
+  if (checkpoint && a.preroll !== undefined) {
+    const { preroll: _, ...rest } = config;
+    config = a.preroll ? { ...rest, preroll: a.preroll } : rest;
   }
   if (a.evalEvery !== undefined) config = { ...config, evalEvery: a.evalEvery, evalDraws: a.evalDraws ?? config.evalDraws ?? KEEP_BEST_DRAWS };
   // the resource budget, before a browser starts (flags: exit 2; a checkpoint's settings: exit 3)

@@ -21,6 +21,8 @@ export const MAX_MEMORY_BUDGET = 2 ** 46;
 export const MAX_GRID_SIDE = 4096;
 /** Rollout length of one training iteration (steps, curriculum.steps, Distill's step range). */
 export const MAX_ROLLOUT = 1024;
+/** Forward steps without gradient before one training rollout (the preroll; costs no memory). */
+export const MAX_PREROLL = 4096;
 /** Grids of a batch. */
 export const MAX_BATCH = 1024;
 /** States of a sample pool. */

@@ -63,6 +63,12 @@ export function normals(seed: number, stream: number, n: number): Float64Array {
 }
 
 /** The counters that key a step's draws (cellKey): run seed, training iteration, step. */
+/**
+ * Step counter of the first preroll step (forward steps before a training rollout,
+ * Trainer.enqueueIteration): far above any rollout step, below the streams.
+ */
+export const PREROLL_STEP = 0x40000000;
+
 export interface Counters {
   seed: number;
   iteration: number;

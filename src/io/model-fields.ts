@@ -6,7 +6,7 @@
  * any finite value there (the format leaves these records to the writer); these readers decide
  * whether nca-gl can act on them.
  */
-import { MAX_BATCH, MAX_POOL, MAX_ROLLOUT } from '../engine/budget';
+import { MAX_BATCH, MAX_POOL, MAX_PREROLL, MAX_ROLLOUT } from '../engine/budget';
 import { describe, NcaGlError } from '../errors';
 import type { ModelFile } from './model-file';
 
@@ -45,7 +45,7 @@ export function hyperInt(m: Meta, key: string, min: number, max: number, fallbac
 }
 
 /** Caps of the hyperparameters nca-gl reads back. */
-export const HYPER_LIMITS = { batch: [1, MAX_BATCH], pool: [0, MAX_POOL], damage: [0, MAX_BATCH - 1], fresh: [1, MAX_BATCH], padding: [0, 2048], lossSteps: [1, MAX_ROLLOUT] } as const;
+export const HYPER_LIMITS = { batch: [1, MAX_BATCH], pool: [0, MAX_POOL], damage: [0, MAX_BATCH - 1], fresh: [1, MAX_BATCH], preroll: [0, MAX_PREROLL], padding: [0, 2048], lossSteps: [1, MAX_ROLLOUT] } as const;
 
 /**
  * The rollout range in `training.hyperparameters.steps` ("64..96", or "curriculum 2..16"), checked

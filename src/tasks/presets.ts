@@ -64,6 +64,13 @@ export interface Preset {
    * target perturbed at the curriculum's level) each iteration (Distill always reseeds one).
    */
   fresh: number;
+  /**
+   * Forward steps without gradient before each iteration's rollout, at most (0: none): each
+   * iteration draws an even number from 0 to this, so the loss window lies that much later. With a
+   * pool it ages the states between visits too: the loss sees what the model does long after T for
+   * the cost of forward steps only (docs/regimen.md).
+   */
+  preroll: number;
   /** Iterations a full training runs (the article: up to 60 000; Distill: 8000). */
   iterations: number;
 }
@@ -104,6 +111,7 @@ const article = (task: Task, description: string, axes: Partial<CurriculumConfig
   pool: 0,
   damage: 0,
   fresh: 0,
+  preroll: 0,
   iterations: 60000,
 });
 
@@ -117,6 +125,7 @@ const distill = (task: Task, description: string, pool: number, damage: number):
   pool,
   damage,
   fresh: 1,
+  preroll: 0,
   iterations: 8000,
 });
 

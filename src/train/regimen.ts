@@ -25,8 +25,20 @@ import { PerturbPass } from './perturb';
 import { Pool } from './pool';
 import { type Preset, preset, type Task } from '../tasks/presets';
 import { Trainer, type TrainerState } from './trainer';
+import { cellKey, STREAM_BASE } from '../engine/hash';
+
+/** Hash stream of the per-iteration preroll length. */
+export const PREROLL_STREAM = STREAM_BASE + 3;
+
+/**
+ * The preroll of iteration `it` for a preset preroll of `max` steps: an even number drawn uniformly
+ * from {0, 2, …, max} by the hash of (seed, it).
+ */
+export function prerollLength(max: number, seed: number, it: number): number {
+  return max > 0 ? 2 * (cellKey(seed, it, PREROLL_STREAM, 0, 0) % (max / 2 + 1)) : 0;
+}
 import { checkTrainingBudget, type TrainShape } from './budget';
-import { resolveMemoryBudget } from '../engine/budget';
+import { MAX_PREROLL, resolveMemoryBudget } from '../engine/budget';
 
 export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'description' | 'regimen'>> {
   task: Task;
@@ -61,6 +73,8 @@ export interface StepReport {
   steps: number;
   /** True when the curriculum moved up after this iteration. */
   advanced: boolean;
+  /** Forward steps run without gradient before the rollout (preset `preroll`), else 0. */
+  preroll: number;
 }
 
 export interface RegimenState {
@@ -75,6 +89,8 @@ export class Regimen {
   readonly pool: Pool | null;
   private readonly perturb: PerturbPass | null;
   private readonly targetStates: GpuTexture | null;
+  /** Preroll of the last queued iteration. */
+  private lastPreroll = 0;
   /** Article tasks with a pool: the fresh starts of the iteration (the target perturbed). */
   private readonly freshStates: GpuTexture | null = null;
 
@@ -87,6 +103,9 @@ export class Regimen {
     }
     if (opts.curriculum) p.curriculum = opts.curriculum;
     this.preset = p;
+    if (!(Number.isInteger(p.preroll) && p.preroll >= 0 && p.preroll % 2 === 0 && p.preroll <= MAX_PREROLL)) {
+      throw new NcaGlError('bad-argument', `preroll must be an even whole number of steps from 0 to ${MAX_PREROLL} (0: none), got ${describe(p.preroll)}`);
+    }
     const maxSteps = p.regimen === 'article' ? Math.max(p.curriculum!.steps.start, p.curriculum!.steps.limit) : p.steps[1];
     const budget = resolveMemoryBudget(opts.memoryBudget);
     const shape: TrainShape = {
@@ -166,23 +185,26 @@ export class Regimen {
     const t = this.trainer;
     const it = t.iteration;
     const seed = t.opts.seed;
+    const preroll = prerollLength(this.preset.preroll, seed, it);
+    this.lastPreroll = preroll;
     if (this.curriculum) {
       const perturbation = this.curriculum.perturbation();
       const steps = this.curriculum.state.steps;
       if (!this.pool) {
         this.perturb!.run(this.targetStates!, t.startTexture, perturbation, seed, it);
-        t.enqueueIteration({ steps });
+        t.enqueueIteration({ steps, preroll });
         return steps;
       }
       this.perturb!.run(this.targetStates!, this.freshStates!, perturbation, seed, it);
       const { fresh, damage } = this.preset;
       this.pool.drawFresh(t.startTexture, seed, it, { fresh, damage, freshStates: this.freshStates!, perturbation, rankBy: (s, out) => t.stateLosses(s, out) });
-      t.enqueueIteration({ steps });
+      t.enqueueIteration({ steps, preroll });
       this.pool.writeBack(t.finalStateTexture);
       return steps;
     }
     if (this.pool) this.pool.draw(t.startTexture, seed, it, this.preset.damage, (s, out) => t.stateLosses(s, out));
-    t.enqueueIteration();
+    else if (preroll) t.setStart('seed'); // the last preroll ran in place
+    t.enqueueIteration({ preroll });
     if (this.pool) this.pool.writeBack(t.finalStateTexture);
     return t.lastSteps;
   }
@@ -193,7 +215,7 @@ export class Regimen {
     const steps = this.enqueue();
     const loss = await this.trainer.readLoss();
     const advanced = this.curriculum ? this.curriculum.update(loss, iteration) : false;
-    return { iteration, loss, level: this.curriculum?.state.level ?? 0, steps, advanced };
+    return { iteration, loss, level: this.curriculum?.state.level ?? 0, steps, advanced, preroll: this.lastPreroll };
   }
 
   /**

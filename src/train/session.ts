@@ -391,6 +391,7 @@ export class TrainingSession {
           pool: p.pool,
           damage: p.damage,
           ...(p.regimen === 'article' && p.pool > 0 ? { fresh: p.fresh } : {}),
+          ...(p.preroll > 0 ? { preroll: p.preroll } : {}),
           padding: p.padding,
         },
         lossHistory: Float32Array.from(this.lossHistory),

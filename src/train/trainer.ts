@@ -14,7 +14,7 @@ import { Profiler } from '../gl/profiler';
 import { AsyncReader } from '../gl/readback';
 import { type GpuTexture, type PassProgram, Runtime, type Uniforms } from '../gl/runtime';
 import { Engine } from '../engine/engine';
-import { cellKey, STREAM_BASE } from '../engine/hash';
+import { cellKey, PREROLL_STEP, STREAM_BASE } from '../engine/hash';
 import { type Atlas, atlasTexture, makeAtlas, packCells, packParams, paramLayout, type ParamLayout, stateLength, unpackCells, unpackParams } from '../engine/layout';
 import { CHANNELS, checkWeights, hasOutputBias, initWeights, type RuleConfig, seedState, type Weights, zeroWeights } from '../engine/model';
 import { ruleSpec } from '../engine/rules';
@@ -25,6 +25,8 @@ import { checkTrainingBudget, type TrainShape } from './budget';
 import { LossPasses } from './loss';
 import { lrAt } from '../tasks/schedule';
 import { StateStore } from './states';
+import { MAX_PREROLL } from '../engine/budget';
+
 
 export interface TrainerState {
   weights: Weights;
@@ -207,8 +209,12 @@ export class Trainer {
   /**
    * Queues the passes of one iteration (no readback, no allocation). `steps` overrides the rollout
    * length (a curriculum sets it); it must not exceed the `steps` maximum the trainer was made with.
+   * `preroll` (even, ≥ 0): forward steps run on the start without gradient before the rollout, so
+   * the loss window lies that much later. They run in place: x_0 of the rollout, and the start of
+   * the next iteration unless a caller sets it again, is the start after them. They use the step
+   * counters PREROLL_STEP + k, distinct from the rollout's.
    */
-  enqueueIteration(override: { steps?: number } = {}): void {
+  enqueueIteration(override: { steps?: number; preroll?: number } = {}): void {
     const o = this.opts;
     const rt = this.rt;
     const u = this.u;
@@ -217,11 +223,21 @@ export class Trainer {
     if (!Number.isInteger(T) || T < 1 || T > o.steps[1]) {
       throw new NcaGlError('bad-argument', `rollout length ${T} is outside 1..${o.steps[1]}, the maximum this trainer was created with (option 'steps')`);
     }
+    const P = override.preroll ?? 0;
+    if (!Number.isInteger(P) || P < 0 || P % 2 !== 0 || P > MAX_PREROLL) {
+      throw new NcaGlError('bad-argument', `preroll ${P} must be an even whole number of steps from 0 to ${MAX_PREROLL}`);
+    }
     this.lastSteps = T;
     const K = Math.min(o.lossSteps, T);
     const N = K * o.batch * o.width * o.height * 4;
     const params = this.params[this.cur];
     const counters = { seed: o.seed, iteration: it, step: 0 };
+
+    // the preroll: pairs of forward steps x_0 → x_1 → x_0 (no masks stored, nothing differentiated)
+    for (let k = 0; k < P; k++) {
+      counters.step = PREROLL_STEP + k;
+      this.forward.run(params, this.store.slot(k % 2), this.store.slot(1 - (k % 2)), counters, this.scratch);
+    }
 
     // forward rollout; the loss accumulates over the loss window as its states appear
     this.loss.reset();

@@ -45,22 +45,28 @@ export interface PageRun {
   losses: number[];
   perSample: number[][];
   memory: number;
+  /** With a preroll: x_0 of each iteration's rollout (the start after the preroll). */
+  x0: string[];
 }
 
 /**
  * Runs `iterations` training iterations in the page; after each, returns the gradient, weights,
- * Adam moments and losses.
+ * Adam moments and losses. `preroll`: forward steps before each rollout (Trainer.enqueueIteration).
  */
-export async function pageTrain(page: Page, opts: Record<string, unknown>, iterations: number, start: Float32Array | 'seed', target: Float32Array, weights: Weights): Promise<PageRun> {
+export async function pageTrain(page: Page, opts: Record<string, unknown>, iterations: number, start: Float32Array | 'seed', target: Float32Array, weights: Weights, preroll = 0): Promise<PageRun> {
   return page.evaluate(
-    async (opts, iterations, startB64, targetB64, wB64) => {
+    async (opts, iterations, startB64, targetB64, wB64, preroll) => {
       const { NcaGl, T } = window as any;
       const f = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, T.f32FromB64(v)]));
       const e = (w: Record<string, Float32Array>) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, T.b64FromF32(v)]));
       const tr = NcaGl.createTrainer(T.canvas(8, 8), { ...opts, target: T.f32FromB64(targetB64), weights: f(wB64), start: startB64 === 'seed' ? 'seed' : T.f32FromB64(startB64), debug: true });
-      const out: any = { grads: [], weights: [], states: [], losses: [], perSample: [], memory: tr.memoryBytes() };
+      const out: any = { grads: [], weights: [], states: [], losses: [], perSample: [], memory: tr.memoryBytes(), x0: [] };
       for (let i = 0; i < iterations; i++) {
-        out.losses.push(await tr.step());
+        if (preroll) {
+          tr.enqueueIteration({ preroll });
+          out.losses.push(await tr.readLoss());
+          out.x0.push(T.b64FromF32(tr.getRolloutState(0)));
+        } else out.losses.push(await tr.step());
         out.perSample.push(Array.from(tr.lastSampleLosses));
         out.grads.push(e(tr.getGradient()));
         const s = tr.saveState();
@@ -70,7 +76,7 @@ export async function pageTrain(page: Page, opts: Record<string, unknown>, itera
       tr.dispose();
       return out;
     },
-    opts, iterations, start === 'seed' ? 'seed' : toB64(start), toB64(target), enc(weights as unknown as Record<string, Float32Array>),
+    opts, iterations, start === 'seed' ? 'seed' : toB64(start), toB64(target), enc(weights as unknown as Record<string, Float32Array>), preroll,
   );
 }
 

@@ -8,9 +8,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spreadRows } from '../../src/engine/layout';
 import { resolveRuleConfig, type Rule, type Weights } from '../../src/engine/model';
 import * as tref from '../../src/train/reference';
+import * as ref from '../../src/engine/reference';
+import { PREROLL_STEP } from '../../src/engine/hash';
 import { randomState, randomWeights, uniform } from '../helpers/random';
 import { dec, type PageRun, pageTrain, relErr } from './gpu-runs';
-import { fromB64, type Harness, openHarness } from './harness';
+import { fromB64, type Harness, maxAbsDiff, openHarness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -30,7 +32,7 @@ const GRAD_TOL = 1e-3;
  * Runs `iterations` training iterations in the page; after each, returns the gradient, weights,
  * Adam moments and losses (gpu-runs.ts).
  */
-const gpuTrain = (opts: Record<string, unknown>, iterations: number, start: Float32Array | 'seed', target: Float32Array, weights: Weights): Promise<PageRun> => pageTrain(h.page, opts, iterations, start, target, weights);
+const gpuTrain = (opts: Record<string, unknown>, iterations: number, start: Float32Array | 'seed', target: Float32Array, weights: Weights, preroll = 0): Promise<PageRun> => pageTrain(h.page, opts, iterations, start, target, weights, preroll);
 
 function randomTarget(seed: number): Float32Array {
   const t = uniform(seed, 300, W * H * 4, 0, 1);
@@ -160,6 +162,41 @@ describe.each(['seed', 'growing'] as Rule[])('row offset, %s rule', (rule) => {
     expect(spread.memory).toBeGreaterThan(flat.memory); // the padding rows are real texels
     expect(flat.losses[1]).not.toBe(flat.losses[0]);
     expect(fromB64(flat.grads[0]!.w0!).some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe.each([
+  { rule: 'growing' as Rule, perCell: true, preroll: 6 },
+  { rule: 'seed' as Rule, perCell: false, preroll: 4 },
+])('preroll, $rule rule', ({ rule, perCell, preroll }) => {
+  // forward steps without gradient before the rollout (Trainer.enqueueIteration): x_0 of the
+  // rollout is the start run `preroll` steps with the step counters PREROLL_STEP + k, and the loss
+  // and gradient are the reference's from there. The preroll runs in place: the second iteration
+  // (no caller setting the start again) prerolls on from the first one's x_0
+  it(`runs ${preroll} steps first, then the loss and gradient equal the reference's from that state`, async () => {
+    const cfg = resolveRuleConfig({ rule, hidden: 16, perCell });
+    const w = randomWeights(rule, 16, 51, SCALES[rule]);
+    const x0 = randomState(B, H, W, 52);
+    const target = randomTarget(53);
+    const d = { batch: B, height: H, width: W };
+    const steps = 6;
+    const opts = { rule, hidden: 16, perCell, width: W, height: H, batch: B, steps, lossSteps: 2, loss: 'mse', weightDecay: 0, normalizeGrads: false, lr: 1e-3, seed: 13 };
+    const run = await gpuTrain(opts, 2, x0, target, w, preroll);
+    let start: ArrayLike<number> = x0;
+    for (const i of [0, 1]) {
+      const weights = i === 0 ? w : dec(run.weights[0]!);
+      const want0 = ref.rollout(cfg, weights, start, d, { seed: 13, iteration: i, step: PREROLL_STEP }, preroll);
+      const got0 = fromB64(run.x0[i]!);
+      expect(maxAbsDiff(got0, want0).max, `x_0 of iteration ${i}`).toBeLessThanOrEqual(1e-4);
+      expect(maxAbsDiff(got0, start).max).toBeGreaterThan(1e-2); // the preroll moved the state
+      // the rollout's counters are not the preroll's: running the same steps with them differs
+      expect(maxAbsDiff(ref.rollout(cfg, weights, start, d, { seed: 13, iteration: i, step: 0 }, preroll), want0).max).toBeGreaterThan(1e-3);
+      start = want0;
+      const want = tref.lossAndGrad(cfg, weights, want0, target, d, { steps, lossSteps: 2, loss: 'mse', weightDecay: 0, seed: 13, iteration: i });
+      expect(Math.abs(run.losses[i]! - want.loss)).toBeLessThanOrEqual(1e-4 * Math.max(1, want.loss));
+      const got = dec(run.grads[i]!);
+      for (const k of Object.keys(want.grads) as (keyof Weights)[]) expect(relErr(got[k]!, want.grads[k]!), `${k}, iteration ${i}`).toBeLessThanOrEqual(GRAD_TOL);
+    }
   });
 });
 
