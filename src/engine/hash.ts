@@ -68,6 +68,16 @@ export function normals(seed: number, stream: number, n: number): Float64Array {
  * Trainer.enqueueIteration): far above any rollout step, below the streams.
  */
 export const PREROLL_STEP = 0x40000000;
+/** Hash stream of the per-iteration preroll length. */
+export const PREROLL_STREAM = STREAM_BASE + 3;
+
+/**
+ * The preroll of iteration `it` for a preset preroll of `max` steps (even): an even number drawn
+ * uniformly from {0, 2, …, max} by the hash of (seed, it).
+ */
+export function prerollLength(max: number, seed: number, it: number): number {
+  return max > 0 ? 2 * (cellKey(seed, it, PREROLL_STREAM, 0, 0) % (Math.floor(max / 2) + 1)) : 0;
+}
 
 export interface Counters {
   seed: number;

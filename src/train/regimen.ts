@@ -25,18 +25,7 @@ import { PerturbPass } from './perturb';
 import { Pool } from './pool';
 import { type Preset, preset, type Task } from '../tasks/presets';
 import { Trainer, type TrainerState } from './trainer';
-import { cellKey, STREAM_BASE } from '../engine/hash';
-
-/** Hash stream of the per-iteration preroll length. */
-export const PREROLL_STREAM = STREAM_BASE + 3;
-
-/**
- * The preroll of iteration `it` for a preset preroll of `max` steps: an even number drawn uniformly
- * from {0, 2, …, max} by the hash of (seed, it).
- */
-export function prerollLength(max: number, seed: number, it: number): number {
-  return max > 0 ? 2 * (cellKey(seed, it, PREROLL_STREAM, 0, 0) % (max / 2 + 1)) : 0;
-}
+import { prerollLength } from '../engine/hash';
 import { checkTrainingBudget, type TrainShape } from './budget';
 import { MAX_PREROLL, resolveMemoryBudget } from '../engine/budget';
 

@@ -160,6 +160,23 @@ describe('never lose work', () => {
     expect(history(join(dir, 'r2.nca'))).toEqual(history(join(dir, 'r1.nca')));
   });
 
+  it('--preroll given on --resume applies from there on, is recorded, and a later --resume keeps it', async () => {
+    const regen = ['train', 'heart', '--task', 'regenerating', '--size', '12', '--hidden', '8', '--batch', '2', '--pool', '4', '--checkpoint-every', '4', '--no-picture', '-q'];
+    const plain = await cli([...regen, '--iterations', '10', '--out', 'q1.nca'], dir);
+    expect(plain.code).toBe(0);
+    expect((await cli([...regen, '--iterations', '6', '--out', 'q2.nca'], dir)).code).toBe(0);
+    const more = await cli([...regen, '--iterations', '10', '--out', 'q2.nca', '--resume', '--preroll', '8'], dir);
+    expect(more.code).toBe(0);
+    const m = model(join(dir, 'q2.nca'));
+    expect(m.training!.hyperparameters!.preroll).toBe(8);
+    expect(JSON.parse(String(m.resume!.cli)).preroll).toBe(8);
+    const [a, b] = [history(join(dir, 'q1.nca')), history(join(dir, 'q2.nca'))];
+    expect(b.slice(0, 6)).toEqual(a.slice(0, 6));
+    expect(b.slice(6)).not.toEqual(a.slice(6)); // the later iterations trained on later windows
+    expect((await cli([...regen, '--iterations', '12', '--out', 'q2.nca', '--resume'], dir)).code).toBe(0);
+    expect(model(join(dir, 'q2.nca')).training!.hyperparameters!.preroll).toBe(8);
+  });
+
   it('lost WebGL contexts and a browser killed under the CLI are survived; the losses are those of an undisturbed run', async () => {
     // a context lost and restored at 3 (the session recovers in the page); one lost for good at 7
     // (the page gives up after 2 s, the CLI relaunches from the checkpoint at 5); the browser killed at 12

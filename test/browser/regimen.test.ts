@@ -7,7 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { perturbReference, type Perturbation } from '../../src/tasks/perturb';
 import { targetState } from '../../src/tasks/start';
 import { samplePool } from '../../src/train/pool';
-import { randomState } from '../helpers/random';
+import { randomState, randomWeights } from '../helpers/random';
+import { PREROLL_STEP, prerollLength } from '../../src/engine/hash';
+import { resolveRuleConfig, seedState, type Weights } from '../../src/engine/model';
+import * as ref from '../../src/engine/reference';
 import { fromB64, type Harness, maxAbsDiff, openHarness, toB64 } from './harness';
 
 let h: Harness;
@@ -201,6 +204,51 @@ describe('article pool', () => {
       if (b < 0) expect(maxAbsDiff(slot, before.subarray(k * n, (k + 1) * n)).max).toBe(0);
       else expect(maxAbsDiff(slot, final.subarray(b * n, (b + 1) * n)).max).toBeLessThan(2e-3);
     }
+  });
+});
+
+describe('preroll', () => {
+  // Distill's task without a pool: each iteration restarts from the seed (the preroll of the one
+  // before ran in place), runs the drawn preroll, then its rollout: x_0 of the rollout against the
+  // CPU reference from the seed with the weights of that iteration
+  it('runs the drawn number of steps from the seed before each rollout, with the weights of the iteration', async () => {
+    const W = 12, H = 10, B = 2, seed = 5, max = 8;
+    const cfg = resolveRuleConfig({ rule: 'growing', hidden: 8, perCell: true });
+    const w = randomWeights('growing', 8, 61, { w0: 0.3, b0: 0.1, w1: 0.1 });
+    const r = await h.page.evaluate(
+      async (W, H, B, seed, max, wB64) => {
+        const { NcaGl, T } = window as any;
+        const target = new Float32Array(W * H * 4);
+        for (let i = 0; i < W * H; i++) target.set([0.5, 0.4, 0.3, 1], i * 4);
+        const weights = Object.fromEntries(Object.entries(wB64 as Record<string, string>).map(([k, v]) => [k, T.f32FromB64(v)]));
+        const reg = NcaGl.createRegimen(T.canvas(8, 8), { task: 'growing', target, width: W, height: H, hidden: 8, batch: B, steps: [3, 3], pool: 0, preroll: max, seed, weights, debug: true });
+        const out: { preroll: number; w: Record<string, string>; x0: string }[] = [];
+        for (let i = 0; i < 4; i++) {
+          const wi = reg.trainer.getWeights();
+          const s = await reg.step();
+          out.push({ preroll: s.preroll, w: Object.fromEntries(Object.entries(wi).map(([k, v]) => [k, T.b64FromF32(v)])), x0: T.b64FromF32(reg.trainer.getRolloutState(0)) });
+        }
+        let refused = '';
+        try {
+          NcaGl.createRegimen(T.canvas(8, 8), { task: 'growing', target, width: W, height: H, hidden: 8, batch: B, preroll: 3 });
+        } catch (e) {
+          refused = (e as Error).message;
+        }
+        reg.dispose();
+        return { out, refused };
+      },
+      W, H, B, seed, max, Object.fromEntries(Object.entries(w).map(([k, v]) => [k, toB64(Float32Array.from(v as Float32Array))])),
+    );
+    expect(r.out.map((o) => o.preroll)).toEqual([0, 1, 2, 3].map((it) => prerollLength(max, seed, it)));
+    expect(r.out.some((o) => o.preroll > 0)).toBe(true);
+    const d = { batch: B, height: H, width: W };
+    for (const [it, o] of r.out.entries()) {
+      const wi = Object.fromEntries(Object.entries(o.w).map(([k, v]) => [k, fromB64(v)])) as unknown as Weights;
+      const want = ref.rollout(cfg, wi, seedState(B, W, H), d, { seed, iteration: it, step: PREROLL_STEP }, o.preroll);
+      expect(maxAbsDiff(fromB64(o.x0), want).max, `iteration ${it}, preroll ${o.preroll}`).toBeLessThanOrEqual(1e-4);
+      if (o.preroll > 0) expect(maxAbsDiff(want, seedState(B, W, H)).max).toBeGreaterThan(1e-2);
+    }
+    expect(r.refused).toMatch(/^nca-gl: preroll must be an even whole number of steps from 0 to 4096 \(0: none\), got 3/);
   });
 });
 

@@ -177,6 +177,25 @@ describe('train flags', () => {
     expect(configFromModel(m('curriculum 2..16'), 'm.nca').config.rollout).toBeUndefined();
   });
 
+  it('--preroll: an even number of steps, recorded; it may change on --resume; a model without the CLI record gives it back', () => {
+    const c = resolveConfig(parseTrain(['pig', '-t', 'healing', '--preroll', '64']));
+    expect(c.preroll).toBe(64);
+    expect(resolveConfig(parseTrain(['pig', '-t', 'healing'])).preroll).toBeUndefined();
+    expect(resolveConfig(parseTrain(['pig', '-t', 'healing', '--preroll', '0'])).preroll).toBeUndefined();
+    expect(usageError(() => parseTrain(['pig', '--preroll', '3'])).message).toContain('--preroll must be even');
+    expect(usageError(() => parseTrain(['pig', '--preroll', '5000'])).message).toContain('--preroll');
+    // not a conflict on resume: it moves the loss window, the model's shape stays
+    expect(conflicts(parseTrain(['pig', '-t', 'healing', '--preroll', '32', '--resume']), c)).toEqual([]);
+    const m = (preroll: unknown) => ({
+      grid: { width: 32, height: 32 }, rule: { rule: 'growing', hidden: 32 }, optimizer: { step: 10 }, resume: { iteration: 10 },
+      training: { task: 'healing', seed: 1, iterations: 10, hyperparameters: { pool: 8, preroll } },
+    }) as unknown as ModelFile;
+    expect(configFromModel(m(96), 'm.nca').config.preroll).toBe(96);
+    expect(configFromModel(m(undefined), 'm.nca').config.preroll).toBeUndefined();
+    expect(() => configFromModel(m(7), 'm.nca')).toThrow(/'training.hyperparameters.preroll' must be even, got 7/);
+    expect(() => configFromModel(m(-2), 'm.nca')).toThrow(/preroll/);
+  });
+
   it('rejects a padding that leaves no room', () => {
     expect(usageError(() => resolveConfig(parseTrain(['x', '--size', '10', '--padding', '5']))).message).toContain('--padding 5 leaves no room');
   });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NcaGlError } from '../../src/errors';
-import { cellKey, draw24, rateThreshold } from '../../src/engine/hash';
+import { cellKey, draw24, prerollLength, rateThreshold } from '../../src/engine/hash';
 import { type RuleConfig, type Weights, weightShapes } from '../../src/engine/model';
 import { type Dims, mlp, perceive, stepDetailed, updateMask } from '../../src/engine/reference';
 import {
@@ -471,5 +471,24 @@ describe('the growing rule with an output bias (Distill)', () => {
     // the reference refuses b1 for a growing rule without outputBias, and demands it with
     expect(() => lossOnly(growingCfg(0.5, 4), w, x, new Float32Array(36), { batch: 1, height: 3, width: 3 }, spec({ steps: 1, lossSteps: 1 }))).toThrow(/unexpected weights tensor\(s\) 'b1'.*outputBias/);
     expect(() => lossOnly(cfg, { w0: w.w0, b0: w.b0, w1: w.w1 }, x, new Float32Array(36), { batch: 1, height: 3, width: 3 }, spec({ steps: 1, lossSteps: 1 }))).toThrow(/b1/);
+  });
+});
+
+describe('the preroll length (hash.prerollLength)', () => {
+  it('draws every even length from 0 to the maximum, about equally often, the same for the same (seed, iteration)', () => {
+    const counts = new Map<number, number>();
+    for (let it = 0; it < 3000; it++) {
+      const p = prerollLength(10, 7, it);
+      expect(p % 2).toBe(0);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(10);
+      expect(prerollLength(10, 7, it)).toBe(p);
+      counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual([0, 2, 4, 6, 8, 10]);
+    for (const n of counts.values()) expect(Math.abs(n - 500)).toBeLessThan(100);
+    // another seed, another sequence; no maximum, no preroll
+    expect(Array.from({ length: 50 }, (_, i) => prerollLength(10, 8, i))).not.toEqual(Array.from({ length: 50 }, (_, i) => prerollLength(10, 7, i)));
+    expect(Array.from({ length: 50 }, (_, i) => prerollLength(0, 7, i)).every((p) => p === 0)).toBe(true);
   });
 });
