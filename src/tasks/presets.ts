@@ -66,9 +66,11 @@ export interface Preset {
   fresh: number;
   /**
    * Forward steps without gradient before each iteration's rollout, at most (0: none): each
-   * iteration draws an even number from 0 to this, so the loss window lies that much later. With a
-   * pool it ages the states between visits too: the loss sees what the model does long after T for
-   * the cost of forward steps only (docs/regimen.md).
+   * iteration draws an even number from 0 to this. With a pool they run on the drawn pool states
+   * before these are ranked, so the states age faster between visits and the loss sees what the
+   * model does long after T, while fresh starts, seeds and damage still run the whole rollout from
+   * where they begin; without a pool they run on the start, moving the loss window later. The cost
+   * is forward steps only (docs/regimen.md).
    */
   preroll: number;
   /** Iterations a full training runs (the article: up to 60 000; Distill: 8000). */

@@ -122,29 +122,32 @@ export class Pool {
   }
 
   /**
-   * Draws the batch's pool indices for iteration `it`, gathers those states into the scratch batch
-   * and ranks them (`ranks`, 0 = the highest loss) by the losses `rankBy` writes.
+   * Draws the batch's pool indices for iteration `it`, gathers those states into the scratch batch,
+   * lets `age` run the model on them in place (a preroll), and ranks them (`ranks`, 0 = the highest
+   * loss) by the losses `rankBy` writes.
    */
-  private gatherRanked(seed: number, it: number, rankBy: (state: GpuTexture, out: GpuTexture) => void): void {
+  private gatherRanked(seed: number, it: number, rankBy: (state: GpuTexture, out: GpuTexture) => void, age?: (batch: GpuTexture) => void): void {
     const B = this.batchAtlas.batch;
     this.drawn = samplePool(this.size, B, seed, it);
     const idx = new Float32Array(B * 4);
     this.drawn.forEach((v, i) => (idx[i * 4] = v));
     this.rt.upload(this.indices, idx);
     this.perturb.run(this.texture, this.scratch, NO_PERTURBATION, seed, it, { tiles: this.indices, atlas: this.atlas });
+    age?.(this.scratch);
     rankBy(this.scratch, this.losses);
     this.u.u_losses = this.losses;
     this.rt.run(this.rank, { targets: [{ tex: this.ranks }], uniforms: this.u });
   }
 
   /**
-   * Draws a batch for iteration `it` into `start`: gather, rank by `losses` (filled by the
-   * callback from the gathered batch), reseed the worst, damage the `damage` best.
+   * Draws a batch for iteration `it` into `start`: gather, `age` (optional: a preroll on the
+   * gathered states), rank by `losses` (filled by the callback), reseed the worst, damage the
+   * `damage` best.
    */
-  draw(start: GpuTexture, seed: number, it: number, damage: number, rankBy: (state: GpuTexture, out: GpuTexture) => void): void {
+  draw(start: GpuTexture, seed: number, it: number, damage: number, rankBy: (state: GpuTexture, out: GpuTexture) => void, age?: (batch: GpuTexture) => void): void {
     const B = this.batchAtlas.batch;
     if (damage < 0 || damage >= B) throw new NcaGlError('bad-argument', `pool damage must be from 0 to batch − 1 (${B - 1}), got ${damage}`);
-    this.gatherRanked(seed, it, rankBy);
+    this.gatherRanked(seed, it, rankBy, age);
     const u = this.u;
     u.u_src = this.scratch;
     u.u_rank = this.ranks;
@@ -156,7 +159,8 @@ export class Pool {
   }
 
   /**
-   * Draws a batch for iteration `it` into `start` (article tasks): gather, rank by `rankBy`, the
+   * Draws a batch for iteration `it` into `start` (article tasks): gather, `age` (optional: a
+   * preroll on the gathered states), rank by `rankBy`, the
    * `fresh` worst grids take the same grid of `freshStates`, the `damage` best get `perturbation`
    * (drawn from the hash of seed and iteration) on top of their pool state, the rest pass through.
    */
@@ -164,13 +168,13 @@ export class Pool {
     start: GpuTexture,
     seed: number,
     it: number,
-    o: { fresh: number; damage: number; freshStates: GpuTexture; perturbation: Perturbation; rankBy: (state: GpuTexture, out: GpuTexture) => void },
+    o: { fresh: number; damage: number; freshStates: GpuTexture; perturbation: Perturbation; rankBy: (state: GpuTexture, out: GpuTexture) => void; age?: (batch: GpuTexture) => void },
   ): void {
     const B = this.batchAtlas.batch;
     checkInt('pool fresh', o.fresh, 0, B);
     checkInt('pool damage', o.damage, 0, B - o.fresh);
     if (!this.select || !this.damaged) throw new NcaGlError('bad-argument', 'drawFresh needs a pool made with a fill state (article tasks)');
-    this.gatherRanked(seed, it, o.rankBy);
+    this.gatherRanked(seed, it, o.rankBy, o.age);
     const u = this.u;
     if (o.damage > 0) this.perturb.run(this.scratch, this.damaged, o.perturbation, seed, it);
     u.u_src = this.scratch;

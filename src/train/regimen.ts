@@ -176,6 +176,9 @@ export class Regimen {
     const seed = t.opts.seed;
     const preroll = prerollLength(this.preset.preroll, seed, it);
     this.lastPreroll = preroll;
+    // with a pool the preroll ages the drawn pool states before they are ranked, so fresh starts,
+    // seeds and damage still run the whole rollout from where they begin; without one, the start
+    const age = preroll ? (batch: GpuTexture) => t.preroll(batch, preroll) : undefined;
     if (this.curriculum) {
       const perturbation = this.curriculum.perturbation();
       const steps = this.curriculum.state.steps;
@@ -186,14 +189,18 @@ export class Regimen {
       }
       this.perturb!.run(this.targetStates!, this.freshStates!, perturbation, seed, it);
       const { fresh, damage } = this.preset;
-      this.pool.drawFresh(t.startTexture, seed, it, { fresh, damage, freshStates: this.freshStates!, perturbation, rankBy: (s, out) => t.stateLosses(s, out) });
-      t.enqueueIteration({ steps, preroll });
+      this.pool.drawFresh(t.startTexture, seed, it, { fresh, damage, freshStates: this.freshStates!, perturbation, rankBy: (s, out) => t.stateLosses(s, out), age });
+      t.enqueueIteration({ steps });
       this.pool.writeBack(t.finalStateTexture);
       return steps;
     }
-    if (this.pool) this.pool.draw(t.startTexture, seed, it, this.preset.damage, (s, out) => t.stateLosses(s, out));
-    else if (preroll) t.setStart('seed'); // the last preroll ran in place
-    t.enqueueIteration({ preroll });
+    if (this.pool) {
+      this.pool.draw(t.startTexture, seed, it, this.preset.damage, (s, out) => t.stateLosses(s, out), age);
+      t.enqueueIteration();
+    } else {
+      if (preroll) t.setStart('seed'); // the last preroll ran in place
+      t.enqueueIteration({ preroll });
+    }
     if (this.pool) this.pool.writeBack(t.finalStateTexture);
     return t.lastSteps;
   }

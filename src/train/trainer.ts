@@ -209,10 +209,9 @@ export class Trainer {
   /**
    * Queues the passes of one iteration (no readback, no allocation). `steps` overrides the rollout
    * length (a curriculum sets it); it must not exceed the `steps` maximum the trainer was made with.
-   * `preroll` (even, ≥ 0): forward steps run on the start without gradient before the rollout, so
-   * the loss window lies that much later. They run in place: x_0 of the rollout, and the start of
-   * the next iteration unless a caller sets it again, is the start after them. They use the step
-   * counters PREROLL_STEP + k, distinct from the rollout's.
+   * `preroll` (even, ≥ 0): forward steps run on the start without gradient before the rollout
+   * (Trainer.preroll), so the loss window lies that much later. They run in place: x_0 of the
+   * rollout, and the start of the next iteration unless a caller sets it again, is the start after them.
    */
   enqueueIteration(override: { steps?: number; preroll?: number } = {}): void {
     const o = this.opts;
@@ -223,21 +222,12 @@ export class Trainer {
     if (!Number.isInteger(T) || T < 1 || T > o.steps[1]) {
       throw new NcaGlError('bad-argument', `rollout length ${T} is outside 1..${o.steps[1]}, the maximum this trainer was created with (option 'steps')`);
     }
-    const P = override.preroll ?? 0;
-    if (!Number.isInteger(P) || P < 0 || P % 2 !== 0 || P > MAX_PREROLL) {
-      throw new NcaGlError('bad-argument', `preroll ${P} must be an even whole number of steps from 0 to ${MAX_PREROLL}`);
-    }
+    if (override.preroll) this.preroll(this.store.slot(0), override.preroll);
     this.lastSteps = T;
     const K = Math.min(o.lossSteps, T);
     const N = K * o.batch * o.width * o.height * 4;
     const params = this.params[this.cur];
     const counters = { seed: o.seed, iteration: it, step: 0 };
-
-    // the preroll: pairs of forward steps x_0 → x_1 → x_0 (no masks stored, nothing differentiated)
-    for (let k = 0; k < P; k++) {
-      counters.step = PREROLL_STEP + k;
-      this.forward.run(params, this.store.slot(k % 2), this.store.slot(1 - (k % 2)), counters, this.scratch);
-    }
 
     // forward rollout; the loss accumulates over the loss window as its states appear
     this.loss.reset();
@@ -297,6 +287,26 @@ export class Trainer {
     this.cur = next;
     this.adamSteps = n;
     this.iteration = it + 1;
+  }
+
+  /**
+   * Queues `steps` (even) forward steps of the next iteration's preroll on `state`, a batch state
+   * texture (the start, or a pool's gathered batch), in place: pairs of steps state → x_1 → state
+   * (x_1 is free until the rollout), with the current weights and the step counters
+   * PREROLL_STEP + k, distinct from the rollout's. Nothing is stored for backprop.
+   */
+  preroll(state: GpuTexture, steps: number): void {
+    if (!Number.isInteger(steps) || steps < 0 || steps % 2 !== 0 || steps > MAX_PREROLL) {
+      throw new NcaGlError('bad-argument', `preroll ${steps} must be an even whole number of steps from 0 to ${MAX_PREROLL}`);
+    }
+    const x1 = this.store.slot(1);
+    if (state === x1) throw new NcaGlError('bad-argument', 'the preroll runs through x_1: give it another state texture');
+    const counters = { seed: this.opts.seed, iteration: this.iteration, step: 0 };
+    const params = this.params[this.cur];
+    for (let k = 0; k < steps; k++) {
+      counters.step = PREROLL_STEP + k;
+      this.forward.run(params, k % 2 ? x1 : state, k % 2 ? state : x1, counters, this.scratch);
+    }
   }
 
   /** Recomputes x_{s+1..e} from the checkpoint x_s (checkpointing mode). */

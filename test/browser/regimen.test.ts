@@ -250,6 +250,58 @@ describe('preroll', () => {
     }
     expect(r.refused).toMatch(/^nca-gl: preroll must be an even whole number of steps from 0 to 4096 \(0: none\), got 3/);
   });
+
+  // with a pool the preroll ages the drawn states before they are ranked: the grids that go on are
+  // their pool states run `preroll` steps; the worst of those (by the loss against the target)
+  // restarts from the seed without a preroll
+  it('with a pool: ages the drawn states before ranking them, and the reseeded grid starts from the seed', async () => {
+    const W = 12, H = 10, B = 3, P = 6, max = 8;
+    const seed = [1, 2, 3, 4, 5, 6, 7, 8, 9].find((s) => prerollLength(max, s, 0) >= 4)!;
+    const cfg = resolveRuleConfig({ rule: 'growing', hidden: 8, perCell: true });
+    const w = randomWeights('growing', 8, 71, { w0: 0.3, b0: 0.1, w1: 0.1 });
+    const init = randomState(P, H, W, 72);
+    const target = new Float32Array(W * H * 4);
+    for (let i = 0; i < W * H; i++) target.set([0.5, 0.4, 0.3, 1], i * 4);
+    const r = await h.page.evaluate(
+      async (W, H, B, P, seed, max, wB64, initB64, targetB64) => {
+        const { NcaGl, T } = window as any;
+        const weights = Object.fromEntries(Object.entries(wB64 as Record<string, string>).map(([k, v]) => [k, T.f32FromB64(v)]));
+        const reg = NcaGl.createRegimen(T.canvas(8, 8), { task: 'regenerating', target: T.f32FromB64(targetB64), width: W, height: H, hidden: 8, batch: B, steps: [3, 3], pool: P, damage: 0, preroll: max, seed, weights, debug: true });
+        const pool = reg.pool;
+        const rt = reg.trainer.rt;
+        rt.upload(pool.texture, NcaGl.layout.packCells(pool.atlas, T.f32FromB64(initB64)));
+        const before = NcaGl.layout.unpackCells(pool.atlas, pool.read());
+        const s = await reg.step();
+        const start = NcaGl.layout.unpackCells(reg.trainer.atlas, rt.readAll(reg.trainer.startTexture));
+        const drawn = pool.drawn.slice();
+        reg.dispose();
+        return { preroll: s.preroll, drawn, before: T.b64FromF32(before), start: T.b64FromF32(start) };
+      },
+      W, H, B, P, seed, max, Object.fromEntries(Object.entries(w).map(([k, v]) => [k, toB64(Float32Array.from(v as Float32Array))])), toB64(init), toB64(target),
+    );
+    expect(r.preroll).toBe(prerollLength(max, seed, 0));
+    const n = W * H * 16;
+    const [before, start] = [fromB64(r.before), fromB64(r.start)];
+    const gathered = new Float32Array(B * n);
+    r.drawn.forEach((k: number, b: number) => gathered.set(before.subarray(k * n, (k + 1) * n), b * n));
+    const aged = ref.rollout(cfg, w, gathered, { batch: B, height: H, width: W }, { seed, iteration: 0, step: PREROLL_STEP }, r.preroll);
+    // the growing rule's loss: mean squared RGBA error against the target
+    const loss = (b: number) => {
+      let e = 0;
+      for (let i = 0; i < W * H; i++) for (let c = 0; c < 4; c++) e += (aged[b * n + i * 16 + c]! - target[i * 4 + c]!) ** 2;
+      return e;
+    };
+    const worst = [0, 1, 2].reduce((a, b) => (loss(b) > loss(a) ? b : a), 0);
+    const seedGrid = seedState(1, W, H);
+    for (let b = 0; b < B; b++) {
+      const grid = start.subarray(b * n, (b + 1) * n);
+      if (b === worst) expect(maxAbsDiff(grid, seedGrid).max).toBe(0);
+      else {
+        expect(maxAbsDiff(grid, aged.subarray(b * n, (b + 1) * n)).max, `grid ${b}`).toBeLessThanOrEqual(1e-4);
+        expect(maxAbsDiff(grid, gathered.subarray(b * n, (b + 1) * n)).max).toBeGreaterThan(1e-2);
+      }
+    }
+  });
 });
 
 describe('every preset lowers the loss in a short run', () => {
