@@ -14,6 +14,8 @@ run persistence && nca train pig    --task persistence --size 32 --hidden 64 --i
 # which the choice did not see), the one named by KEEP shipped: its picture drawn (a --resume that
 # trains nothing) and its quality figures written into the file (evaluate-zoo --write: 16 draws of
 # the hardest start).   chunked NAME IMAGE LAST KEEP TRAIN-ARGS…
+# With LATE_FROM and LATE_ARGS set, the chunks after iteration LATE_FROM add LATE_ARGS to their
+# --resume (a fine-tune: `--preroll N` may change on resume, docs/regimen.md "Preroll").
 chunked() {
   local name=$1 image=$2 last=$3 keep=$4
   shift 4
@@ -21,7 +23,9 @@ chunked() {
   snaps=$(mktemp -d)
   local args=("$image" "$@" --out "$snaps/m.nca" --no-picture --no-eval)
   for it in $(seq 250 250 "$last"); do
-    if [ "$it" = 250 ]; then nca train "${args[@]}" --iterations 250; else nca train "${args[@]}" --resume --iterations "$it" --quiet; fi
+    local late=()
+    if [ -n "${LATE_FROM:-}" ] && [ "$it" -gt "$LATE_FROM" ]; then late=("${LATE_ARGS[@]}"); fi
+    if [ "$it" = 250 ]; then nca train "${args[@]}" --iterations 250; else nca train "${args[@]}" "${late[@]}" --resume --iterations "$it" --quiet; fi
     cp "$snaps/m.nca" "$snaps/m-$it.nca"
   done
   node scripts/evaluate-zoo.mjs --seed 2 --json "$snaps"/m-*.nca > "$snaps/scores.json"
@@ -34,7 +38,11 @@ chunked() {
 }
 # Distill's rule with a sample pool on the article's tasks (docs/regimen.md, "The zoo at 48 × 48"):
 pooled=(--rule growing --size 48 --hidden 64 --batch 4 --pool 256 --fresh 1 --lr 0.002,2000:0.0005 --pace 1000 --seed 1)
-run healing     && chunked healing pig "${HEALING_LAST:-2000}" "${HEALING_KEEP:-1000}" --task healing "${pooled[@]}"
+# The healing pig: 1000 iterations, then a fine-tune whose pool states run up to 96 steps ahead
+# before each rollout (--preroll 96 from the resume at 1000 on: docs/regimen.md, "Preroll").
+LATE_FROM=1000 LATE_ARGS=(--preroll 96)
+run healing     && chunked healing pig "${HEALING_LAST:-1750}" "${HEALING_KEEP:-1750}" --task healing "${pooled[@]}"
+unset LATE_FROM LATE_ARGS
 # The shipped growth heart (32×32, the article's rule):
 run growth      && nca train heart  --task growth      --size 32 --padding 7 --hidden 64 --iterations 3000 --lr 0.001 --seed 1 --out zoo/growth.nca
 # Its retraining at 48×48, in progress and not shipped yet (docs/regimen.md; T = 32, since a front
