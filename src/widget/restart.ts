@@ -5,13 +5,16 @@
  * A model file may say how long the model holds its shape (`quality.holdsSteps`, measured after
  * training over draws of its hardest start up to 50·T; see src/train/keep-best.ts). The policy:
  *   'auto' (default)  a model that fades (holdsSteps < 50·T) restarts at 0.8 · holdsSteps steps
- *                     (at least T), before it fades; a model that holds, or a file without the
- *                     figures, never restarts (as before);
+ *                     (at least T), before it fades; a model that held all 50·T steps measured
+ *                     restarts after them, since nothing says how it looks later (the zoo's
+ *                     healing pig holds 25 dB at 50·T and falls below 20 dB by about 100·T); a
+ *                     file without the figures never restarts (as before);
  *   'never'           never restarts;
  *   a number n ≥ 1    restarts every n steps, whatever the file says.
  * Steps count from the last start (a click does not reset the count).
  */
 import type { ModelFile } from '../io/model-file';
+import { QUALITY_HORIZON } from '../train/keep-best';
 
 export type RestartPolicy = 'auto' | 'never' | number;
 
@@ -26,7 +29,8 @@ export function restartSteps(model: Pick<ModelFile, 'quality'>, policy: RestartP
   if (policy === 'never') return 0;
   if (typeof policy === 'number') return Number.isFinite(policy) && policy >= 1 ? Math.floor(policy) : 0;
   const q = model.quality;
-  if (!q || q.holdsSteps >= q.steps * 50) return 0;
+  if (!q) return 0;
+  if (q.holdsSteps >= q.steps * QUALITY_HORIZON) return q.holdsSteps; // held all it was measured for
   return Math.max(q.steps, Math.floor(RESTART_SHARE * q.holdsSteps));
 }
 

@@ -159,8 +159,10 @@ describe('restart policy (issue 15)', () => {
     expect(restartSteps(q(16, 18))).toBe(16); // 14.4 → at least T
   });
 
-  it("'auto' never restarts a model that holds all 50·T steps, or one without figures", () => {
-    expect(restartSteps(q(16, 800))).toBe(0);
+  it("'auto' restarts a model that held all 50·T steps measured after them, and never one without figures", () => {
+    expect(restartSteps(q(16, 800))).toBe(800);
+    expect(restartSteps(q(43, 2150))).toBe(2150);
+    expect(restartSteps(q(16, 799))).toBe(639); // one step short of the horizon: it faded
     expect(restartSteps({})).toBe(0);
   });
 
