@@ -93,10 +93,10 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   } else if (p.pool > 0) c.pool = 0; // --pool 0: none, where the preset has one
   if (!c.pool && (a.fresh !== undefined || a.damage !== undefined)) throw new UsageError(`train: --fresh and --damage need a sample pool (--pool <n>)`, 'train');
   if (distill && a.fresh !== undefined) throw new UsageError(`train: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
+  if (a.preroll) c.preroll = a.preroll;
   // the update rule: the task's, or --rule; the quick growth job takes Distill's (docs/regimen.md:
   // the seed rule's perception cannot tell directions across the diagonal, and in a quick job it
   // grows a blob)
-  if (a.preroll) c.preroll = a.preroll;
   const rule = a.rule ?? (!full && a.task === 'growth' ? QUICK.growthRule : p.rule);
   if (rule !== p.rule) {
     c.rule = rule;

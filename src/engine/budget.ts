@@ -23,6 +23,14 @@ export const MAX_GRID_SIDE = 4096;
 export const MAX_ROLLOUT = 1024;
 /** Forward steps without gradient before one training rollout (the preroll; costs no memory). */
 export const MAX_PREROLL = 4096;
+
+/** A preroll length (Preset.preroll, Trainer.preroll): an even whole number from 0 to MAX_PREROLL. */
+export function checkPreroll(steps: unknown): number {
+  if (!(Number.isInteger(steps) && (steps as number) >= 0 && (steps as number) % 2 === 0 && (steps as number) <= MAX_PREROLL)) {
+    throw new NcaGlError('bad-argument', `preroll must be an even whole number of steps from 0 to ${MAX_PREROLL} (0: none), got ${describe(steps)}`);
+  }
+  return steps as number;
+}
 /** Grids of a batch. */
 export const MAX_BATCH = 1024;
 /** States of a sample pool. */

@@ -27,7 +27,7 @@ import { type Preset, preset, type Task } from '../tasks/presets';
 import { Trainer, type TrainerState } from './trainer';
 import { prerollLength } from '../engine/hash';
 import { checkTrainingBudget, type TrainShape } from './budget';
-import { MAX_PREROLL, resolveMemoryBudget } from '../engine/budget';
+import { checkPreroll, resolveMemoryBudget } from '../engine/budget';
 
 export interface RegimenOptions extends Partial<Omit<Preset, 'task' | 'description' | 'regimen'>> {
   task: Task;
@@ -78,8 +78,6 @@ export class Regimen {
   readonly pool: Pool | null;
   private readonly perturb: PerturbPass | null;
   private readonly targetStates: GpuTexture | null;
-  /** Preroll of the last queued iteration. */
-  private lastPreroll = 0;
   /** Article tasks with a pool: the fresh starts of the iteration (the target perturbed). */
   private readonly freshStates: GpuTexture | null = null;
 
@@ -92,9 +90,7 @@ export class Regimen {
     }
     if (opts.curriculum) p.curriculum = opts.curriculum;
     this.preset = p;
-    if (!(Number.isInteger(p.preroll) && p.preroll >= 0 && p.preroll % 2 === 0 && p.preroll <= MAX_PREROLL)) {
-      throw new NcaGlError('bad-argument', `preroll must be an even whole number of steps from 0 to ${MAX_PREROLL} (0: none), got ${describe(p.preroll)}`);
-    }
+    checkPreroll(p.preroll);
     const maxSteps = p.regimen === 'article' ? Math.max(p.curriculum!.steps.start, p.curriculum!.steps.limit) : p.steps[1];
     const budget = resolveMemoryBudget(opts.memoryBudget);
     const shape: TrainShape = {
@@ -169,13 +165,12 @@ export class Regimen {
     return this.curriculum?.perturbation() ?? null;
   }
 
-  /** Queues the next iteration's start state and passes; returns its rollout length. */
-  private enqueue(): number {
+  /** Queues the next iteration's start state and passes; returns its rollout length and preroll. */
+  private enqueue(): { steps: number; preroll: number } {
     const t = this.trainer;
     const it = t.iteration;
     const seed = t.opts.seed;
     const preroll = prerollLength(this.preset.preroll, seed, it);
-    this.lastPreroll = preroll;
     // with a pool the preroll ages the drawn pool states before they are ranked, so fresh starts,
     // seeds and damage still run the whole rollout from where they begin; without one, the start
     const age = preroll ? (batch: GpuTexture) => t.preroll(batch, preroll) : undefined;
@@ -185,33 +180,33 @@ export class Regimen {
       if (!this.pool) {
         this.perturb!.run(this.targetStates!, t.startTexture, perturbation, seed, it);
         t.enqueueIteration({ steps, preroll });
-        return steps;
+        return { steps, preroll };
       }
       this.perturb!.run(this.targetStates!, this.freshStates!, perturbation, seed, it);
       const { fresh, damage } = this.preset;
       this.pool.drawFresh(t.startTexture, seed, it, { fresh, damage, freshStates: this.freshStates!, perturbation, rankBy: (s, out) => t.stateLosses(s, out), age });
       t.enqueueIteration({ steps });
       this.pool.writeBack(t.finalStateTexture);
-      return steps;
+      return { steps, preroll };
     }
     if (this.pool) {
       this.pool.draw(t.startTexture, seed, it, this.preset.damage, (s, out) => t.stateLosses(s, out), age);
       t.enqueueIteration();
+      this.pool.writeBack(t.finalStateTexture);
     } else {
       if (preroll) t.setStart('seed'); // the last preroll ran in place
       t.enqueueIteration({ preroll });
     }
-    if (this.pool) this.pool.writeBack(t.finalStateTexture);
-    return t.lastSteps;
+    return { steps: t.lastSteps, preroll };
   }
 
   /** One iteration; resolves with its loss, and for the article regimen feeds the curriculum. */
   async step(): Promise<StepReport> {
     const iteration = this.trainer.iteration;
-    const steps = this.enqueue();
+    const { steps, preroll } = this.enqueue();
     const loss = await this.trainer.readLoss();
     const advanced = this.curriculum ? this.curriculum.update(loss, iteration) : false;
-    return { iteration, loss, level: this.curriculum?.state.level ?? 0, steps, advanced, preroll: this.lastPreroll };
+    return { iteration, loss, level: this.curriculum?.state.level ?? 0, steps, advanced, preroll };
   }
 
   /**

@@ -25,8 +25,7 @@ import { checkTrainingBudget, type TrainShape } from './budget';
 import { LossPasses } from './loss';
 import { lrAt } from '../tasks/schedule';
 import { StateStore } from './states';
-import { MAX_PREROLL } from '../engine/budget';
-
+import { checkPreroll } from '../engine/budget';
 
 export interface TrainerState {
   weights: Weights;
@@ -296,9 +295,7 @@ export class Trainer {
    * PREROLL_STEP + k, distinct from the rollout's. Nothing is stored for backprop.
    */
   preroll(state: GpuTexture, steps: number): void {
-    if (!Number.isInteger(steps) || steps < 0 || steps % 2 !== 0 || steps > MAX_PREROLL) {
-      throw new NcaGlError('bad-argument', `preroll ${steps} must be an even whole number of steps from 0 to ${MAX_PREROLL}`);
-    }
+    checkPreroll(steps);
     const x1 = this.store.slot(1);
     if (state === x1) throw new NcaGlError('bad-argument', 'the preroll runs through x_1: give it another state texture');
     const counters = { seed: this.opts.seed, iteration: this.iteration, step: 0 };
