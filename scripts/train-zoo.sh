@@ -36,18 +36,20 @@ chunked() {
   node scripts/evaluate-zoo.mjs --write "zoo/$name.nca"                              # 16 draws of the hardest start into the file
 }
 # Distill's rule with a sample pool on the article's tasks (docs/regimen.md, "The zoo at 48 × 48"):
-pooled=(--rule growing --size 48 --hidden 64 --batch 4 --pool 256 --fresh 1 --lr 0.002,2000:0.0005 --pace 1000 --seed 1)
+pooled=(--rule growing --size 48 --hidden 64 --batch 4 --pool 256 --fresh 1 --pace 1000 --seed 1)
 # The healing pig: 1000 iterations, then a fine-tune whose pool states run up to 96 steps ahead
 # before each rollout (--preroll 96 from the resume at 1000 on: docs/regimen.md, "Preroll").
 LATE_FROM=1000 LATE_ARGS=(--preroll 96)
-run healing     && chunked healing pig "${HEALING_LAST:-1750}" "${HEALING_KEEP:-1750}" --task healing "${pooled[@]}"
+run healing     && chunked healing pig "${HEALING_LAST:-1750}" "${HEALING_KEEP:-1750}" --task healing "${pooled[@]}" --lr 0.002,2000:0.0005
 unset LATE_FROM LATE_ARGS
 # The shipped growth heart (32×32, the article's rule):
 run growth      && nca train heart  --task growth      --size 32 --padding 7 --hidden 64 --iterations 3000 --lr 0.001 --seed 1 --out zoo/growth.nca
-# The persistence pig: the same recipe with a preroll of up to 96 steps from the start.
-run persistence && chunked persistence pig "${PERSISTENCE_LAST:-1000}" "${PERSISTENCE_KEEP:-1000}" --task persistence "${pooled[@]}" --preroll 96
-# Its retraining at 48×48, in progress and not shipped yet (docs/regimen.md; T = 32, since a front
-# moves about half a cell a step): only when asked for by name, `scripts/train-zoo.sh growth48`.
-[ "$only" = growth48 ] && chunked growth heart "${GROWTH_LAST:-3000}" "${GROWTH_KEEP:-3000}" --task growth --steps 32 "${pooled[@]}"
+# The persistence pig: the same recipe with a preroll of up to 96 steps from the start and the
+# learning rate down to 5e-4 from 1250.
+run persistence && chunked persistence pig "${PERSISTENCE_LAST:-3000}" "${PERSISTENCE_KEEP:-3000}" --task persistence "${pooled[@]}" --lr 0.002,1250:0.0005 --preroll 96
+# Its retraining at 48×48, in progress and not shipped yet (docs/regimen.md; T = 48, since a front
+# moves about half a cell a step; preroll from the start): only when asked for by name,
+# `scripts/train-zoo.sh growth48`.
+[ "$only" = growth48 ] && chunked growth heart "${GROWTH_LAST:-3000}" "${GROWTH_KEEP:-3000}" --task growth --steps 48 "${pooled[@]}" --lr 0.002,2000:0.0005 --preroll 96
 run growing     && nca train lizard --task growing     --size 32 --hidden 64 --iterations 1200 --seed 1 --out zoo/growing.nca
 exit 0

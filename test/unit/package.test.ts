@@ -94,6 +94,7 @@ describe('the published package', () => {
     expect(shipped.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(shipped.filter((f) => /^dist\/types\/(cli|node|ui)\//.test(f))).toEqual([]);
     expect(shipped.filter((f) => f.startsWith('src/'))).toEqual(['src/cli/page.html']);
+    expect(shipped.filter((f) => f.startsWith('zoo/unfinished/'))).toEqual([]); // checkpoints of runs in progress
     for (const f of ['dist/esm/index.js', 'dist/nca-gl.js', 'dist/nca-gl-widget.mjs', 'dist/cli.mjs', 'bin/nca-gl.mjs', 'zoo/index.json', 'zoo/growth.nca', 'dist/types/index.d.ts', 'dist/types/widget/bundle.d.ts']) {
       expect(shipped, f).toContain(f);
     }
