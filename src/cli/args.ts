@@ -56,7 +56,8 @@ Options:
   -n, --iterations <n>       total iterations (default 500; --full: the preset's)
       --lr <x>               learning rate (default 0.002; --full: the preset's schedule); a step
                              schedule as x,N:y,... (e.g. 0.001,3000:0.0003: 1e-3, then 3e-4 from
-                             iteration 3000)
+                             iteration 3000); with --resume it may change (a fine-tune: the
+                             iterations still count from the run's start)
       --seed <n>             random seed, 0 … 4294967295 (default 1)
       --pool <n>             states in the sample pool, 0 for none (regenerating: default 256,
                              --full 1024; others: none; see docs/regimen.md)

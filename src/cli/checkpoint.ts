@@ -55,7 +55,6 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
   cmp('padding', a.padding, c.padding);
   cmp('hidden', a.hidden, c.hidden);
   cmp('batch', a.batch, c.batch);
-  cmp('lr', a.lr, c.lr);
   cmp('seed', a.seed, c.seed);
   // 0 means "none" for these, as an absent setting does
   const none0 = (v: number | undefined) => v || undefined;

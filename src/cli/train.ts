@@ -105,6 +105,12 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
     const { preroll: _, ...rest } = config;
     config = a.preroll ? { ...rest, preroll: a.preroll } : rest;
   }
+  // --lr may change on resume (a fine-tune): the new schedule replaces the old one, its iterations
+  // still counted from the run's start; the checkpoint records it, so a later --resume keeps it
+  if (checkpoint && a.lr !== undefined && JSON.stringify(a.lr) !== JSON.stringify(config.lr)) {
+    note(`learning rate from iteration ${checkpoint.iteration} on: ${formatLr(a.lr)} (was ${formatLr(config.lr)}; the schedule's iterations count from the run's start)`);
+    config = { ...config, lr: a.lr };
+  }
   if (a.evalEvery !== undefined) config = { ...config, evalEvery: a.evalEvery, evalDraws: a.evalDraws ?? config.evalDraws ?? KEEP_BEST_DRAWS };
   // the resource budget, before a browser starts (flags: exit 2; a checkpoint's settings: exit 3)
   checkTrainBudget(config, checkpoint ? null : a, io.env, checkpoint ? out : null);

@@ -17,7 +17,21 @@ function num(x: number): string {
 }
 
 function value(v: unknown): string {
+  if (typeof v === 'object' && v !== null) {
+    const j = JSON.stringify(v);
+    return safeText(j.length > 80 ? j.slice(0, 80) + '…' : j);
+  }
   return typeof v === 'string' ? quote(v, 40) : typeof v === 'number' ? num(v) : String(v);
+}
+
+/** A JSON object from a file's text, or null (not JSON, or not an object). */
+function parseRecord(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 function entries(r: Record<string, unknown>, max = 8): string {
@@ -86,8 +100,13 @@ export function describeModel(m: ModelFile): string {
   if (m.optimizer) row('optimizer', `Adam state at step ${m.optimizer.step} (training can resume)`);
   if (m.curriculum && Object.keys(m.curriculum).length) row('curriculum', entries(m.curriculum));
   if (m.resume) {
-    const k = Object.keys(m.resume).length;
-    row('resume state', `${k} value${k === 1 ? '' : 's'}`);
+    const r = m.resume;
+    const k = Object.keys(r).length;
+    row('resume state', `${k} value${k === 1 ? '' : 's'}${typeof r.iteration === 'number' ? `: iteration ${r.iteration}` : ''}${typeof r.lrScale === 'number' && r.lrScale !== 1 ? `, learning rate ×${num(r.lrScale)} after a divergence` : ''}`);
+    // what `train --resume` needs: the image it was trained on and the settings it continues with
+    if (typeof r.image === 'string') row('trained on', `${quote(r.image)}: continue with nca-gl train ${quote(r.image)} --resume --out <this file> --iterations <more>`);
+    const cli = typeof r.cli === 'string' ? parseRecord(r.cli) : null;
+    if (cli) row('resumes with', entries(cli, Infinity));
   }
   return lines.join('\n');
 }

@@ -177,6 +177,22 @@ describe('never lose work', () => {
     expect(model(join(dir, 'q2.nca')).training!.hyperparameters!.preroll).toBe(8);
   });
 
+  it('--lr given on --resume replaces the schedule from there on, is recorded, and a later --resume keeps it', async () => {
+    const base = ['train', 'heart', '--size', '12', '--hidden', '8', '--pace', '6', '--checkpoint-every', '4', '--no-picture', '-q', '--lr', '0.002'];
+    expect((await cli([...base, '--iterations', '8', '--out', 'l1.nca'], dir)).code).toBe(0);
+    expect((await cli([...base, '--iterations', '4', '--out', 'l2.nca'], dir)).code).toBe(0);
+    const more = await cli([...base.slice(0, -2), '--iterations', '8', '--out', 'l2.nca', '--resume', '--lr', '0.0001,6:0.00005'], dir);
+    expect(more.code).toBe(0);
+    const m = model(join(dir, 'l2.nca'));
+    const lr = { boundaries: [6], values: [0.0001, 0.00005] };
+    expect(JSON.parse(String(m.resume!.cli)).lr).toEqual(lr);
+    const [a, b] = [history(join(dir, 'l1.nca')), history(join(dir, 'l2.nca'))];
+    expect(b.slice(0, 5)).toEqual(a.slice(0, 5)); // the first update at the new rate shows in the loss of iteration 5
+    expect(b.slice(5)).not.toEqual(a.slice(5));
+    expect((await cli([...base.slice(0, -2), '--iterations', '10', '--out', 'l2.nca', '--resume'], dir)).code).toBe(0);
+    expect(JSON.parse(String(model(join(dir, 'l2.nca')).resume!.cli)).lr).toEqual(lr);
+  });
+
   it('lost WebGL contexts and a browser killed under the CLI are survived; the losses are those of an undisturbed run', async () => {
     // a context lost and restored at 3 (the session recovers in the page); one lost for good at 7
     // (the page gives up after 2 s, the CLI relaunches from the checkpoint at 5); the browser killed at 12

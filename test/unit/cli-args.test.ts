@@ -206,6 +206,8 @@ describe('train flags', () => {
     expect(conflicts(parseTrain(['lizard', '--seed', '4', '--hidden', '16', '--resume']), c)).toEqual(['--hidden (checkpoint: 32)', '--seed (checkpoint: 3)']);
     expect(conflicts(parseTrain(['lizard', '--iterations', '900', '--resume']), c)).toEqual([]);
     expect(conflicts(parseTrain(['lizard', '--pace', '7', '--resume']), c)).toEqual([`--pace (checkpoint: ${c.pace})`]);
+    // --lr is no conflict: a resumed run may take a new schedule (a fine-tune)
+    expect(conflicts(parseTrain(['lizard', '--lr', '0.0001', '--resume']), c)).toEqual([]);
     // 0 = none: repeating --levels 0 / --pool 0 on a run that has none is no conflict
     const article = resolveConfig(parseTrain(['pig', '-t', 'persistence', '--levels', '0', '--pace', '1500', '--pool', '0']));
     expect(conflicts(parseTrain(['pig', '-t', 'persistence', '--levels', '0', '--pace', '1500', '--pool', '0', '--resume']), article)).toEqual([]);

@@ -294,6 +294,20 @@ describe('model file: describeModel', () => {
     expect(text).toContain('500 values');
   });
 
+  it('names what a resume needs: the image, the iteration and every setting it continues with', () => {
+    const m = full('growing', 64);
+    const cli = { task: 'growth', width: 48, height: 48, lr: { boundaries: [2000], values: [0.002, 0.0005] }, seed: 1, pool: 256, fresh: 1, rule: 'growing', levels: 20, pace: 1000, preroll: 96 };
+    m.resume = { iteration: 1250, lrScale: 0.5, image: 'heart', imageCrc: 1, cli: JSON.stringify(cli) };
+    const text = describeModel(m);
+    expect(text).toMatch(/resume state: +5 values: iteration 1250, learning rate ×0\.5 after a divergence/);
+    expect(text).toContain('trained on:    "heart": continue with nca-gl train "heart" --resume');
+    // all eleven settings, none cut (the settings row stops at eight), the schedule as JSON
+    expect(text).toContain('resumes with:  task="growth", width=48, height=48, lr={"boundaries":[2000],"values":[0.002,0.0005]}, seed=1, pool=256, fresh=1, rule="growing", levels=20, pace=1000, preroll=96');
+    // a record that is not JSON is not shown as settings
+    m.resume.cli = '{not json';
+    expect(describeModel(m)).not.toContain('resumes with');
+  });
+
   it('escapes control characters from the file', () => {
     const m = full('seed', 8);
     m.training!.task = 'a\u001b[2Jb';
