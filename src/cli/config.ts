@@ -86,7 +86,8 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
       c.fresh = a.fresh ?? Math.min(p.fresh > 0 ? p.fresh : 1, batch);
       if (c.fresh > batch) throw new UsageError(`train: --fresh ${c.fresh} is more than the batch (${batch})`, 'train');
     }
-    c.damage = a.damage ?? Math.min(full ? p.damage : distill ? 1 : p.damage, batch - (c.fresh ?? 1));
+    // the preset's damage (growing: none, Distill's experiment 2; regenerating: 3), at most 1 in a quick run
+    c.damage = a.damage ?? Math.min(full ? p.damage : Math.min(p.damage, 1), batch - (c.fresh ?? 1));
     if (c.damage > batch - (c.fresh ?? 1)) {
       throw new UsageError(`train: --damage ${c.damage} leaves no grid of the batch (${batch}) for the ${distill ? 'seed' : `${c.fresh} fresh start(s)`}`, 'train');
     }

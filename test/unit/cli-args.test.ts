@@ -75,6 +75,9 @@ describe('train flags', () => {
     expect(full).toMatchObject({ width: 72, height: 72, padding: 16, hidden: 128, batch: 8, steps: [64, 96], pool: 1024, damage: 3, iterations: 8000 });
     const quickRegen = resolveConfig(parseTrain(['lizard', '--task', 'regenerating']));
     expect(quickRegen).toMatchObject({ width: 32, batch: 4, steps: [28, 43], pool: 256, damage: 1 });
+    // growing with a pool is Distill's experiment 2: no damage unless asked for (it was 1, the regenerating default)
+    expect(resolveConfig(parseTrain(['lizard', '-t', 'growing', '--pool', '64']))).toMatchObject({ pool: 64, damage: 0 });
+    expect(resolveConfig(parseTrain(['lizard', '-t', 'growing', '--pool', '64', '--damage', '1']))).toMatchObject({ pool: 64, damage: 1 });
     expect(parseTrain(['x', '--no-picture']).picture).toBe(false);
   });
 
