@@ -136,6 +136,8 @@ try {
           try {
             const cli = JSON.parse(m.resume.cli);
             if (cli.radiusStart && c.config.radius) c.config.radius.start = cli.radiusStart;
+            // --steps: the run's last rollout, which the file's figures are measured at (as the trainer does)
+            if (cli.rollout && c.config.steps) c.config.steps.limit = cli.rollout;
           } catch {}
         }
         const T = c.state.steps;

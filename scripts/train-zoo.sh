@@ -42,15 +42,18 @@ pooled=(--rule growing --size 48 --hidden 64 --batch 4 --pool 256 --fresh 1 --pa
 LATE_FROM=1000 LATE_ARGS=(--preroll 96)
 run healing     && chunked healing pig "${HEALING_LAST:-1750}" "${HEALING_KEEP:-1750}" --task healing "${pooled[@]}" --lr 0.002,2000:0.0005
 unset LATE_FROM LATE_ARGS
-# The shipped growth heart (32×32, the article's rule):
-run growth      && nca train heart  --task growth      --size 32 --padding 7 --hidden 64 --iterations 3000 --lr 0.001 --seed 1 --out zoo/growth.nca
+# The growth heart: the same recipe with T = 48 (a front moves about half a cell a step under
+# Distill's rule) and the preroll from the start. The shipped file is this run's snapshot at 2500,
+# trained in two sessions: to 1250, then resumed from that checkpoint without its pool (the pool
+# restarts from the target, so the later losses differ from an uninterrupted run's) to 3000; the
+# checkpoint at 3000 is zoo/unfinished/growth48.nca (how to go on: the README there).
+run growth      && chunked growth heart "${GROWTH_LAST:-3000}" "${GROWTH_KEEP:-2500}" --task growth --steps 48 "${pooled[@]}" --lr 0.002,2000:0.0005 --preroll 96
 # The persistence pig: the same recipe with a preroll of up to 96 steps from the start and the
 # learning rate down to 5e-4 from 1250.
 run persistence && chunked persistence pig "${PERSISTENCE_LAST:-3000}" "${PERSISTENCE_KEEP:-3000}" --task persistence "${pooled[@]}" --lr 0.002,1250:0.0005 --preroll 96
-# Its retraining at 48×48, in progress and not shipped yet (docs/regimen.md; T = 48, since a front
-# moves about half a cell a step; preroll from the start): only when asked for by name,
-# `scripts/train-zoo.sh growth48`. Its checkpoint at 1250 is zoo/unfinished/growth48.nca (how to go on: the
-# README there).
-[ "$only" = growth48 ] && chunked growth heart "${GROWTH_LAST:-3000}" "${GROWTH_KEEP:-3000}" --task growth --steps 48 "${pooled[@]}" --lr 0.002,2000:0.0005 --preroll 96
+# The lizard at 48×48 with a pool, in progress and not shipped yet: only when asked for by name,
+# `scripts/train-zoo.sh lizard48`. It was started before `-t growing --pool` stopped damaging a grid
+# by default, so the damage is given here; its checkpoint at 511 is zoo/unfinished/lizard48.nca.
+[ "$only" = lizard48 ] && chunked growing lizard "${LIZARD_LAST:-4000}" "${LIZARD_KEEP:-4000}" --task growing --size 48 --hidden 64 --batch 4 --pool 256 --damage 1 --steps 64 --seed 1 --lr 0.002,2000:0.0005 --preroll 64
 run growing     && nca train lizard --task growing     --size 32 --hidden 64 --iterations 1200 --seed 1 --out zoo/growing.nca
 exit 0
