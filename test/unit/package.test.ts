@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel } from '../../src/io/model-file';
 import { VERSION } from '../../src/version';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -150,7 +151,10 @@ describe('the published package', () => {
     const app = join(dir, 'app');
     const bin = join(app, 'node_modules/nca-gl/bin/nca-gl.mjs');
     const info = execFileSync(process.execPath, [bin, 'info', join(app, 'node_modules/nca-gl/zoo/growth.nca')], { cwd: app, encoding: 'utf8' });
-    expect(info).toMatch(/grid:\s+32 × 32/);
+    // the shipped file's own grid and task, read here with the library's decoder
+    const shipped = decodeModel(readFileSync(join(ROOT, 'zoo/growth.nca')));
+    expect(info).toMatch(new RegExp(`grid:\\s+${shipped.grid.width} × ${shipped.grid.height}\\n`));
+    expect(info).toContain('task "growth"');
     let err = '';
     let code = 0;
     try {
