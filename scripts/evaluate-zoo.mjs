@@ -131,15 +131,14 @@ try {
         return { before: r.before, cut: r.cut, after: r.after, worst: r.worst, back: r.after >= r.before - 3, steps: `${r.cutStep} → ${r.afterStep}` };
       };
       if (p.curriculum) {
-        const c = new NcaGl.Curriculum(p.curriculum, m.curriculum ? NcaGl.Curriculum.stateFromRecord(m.curriculum) : undefined);
-        if (m.resume?.cli) {
-          try {
-            const cli = JSON.parse(m.resume.cli);
-            if (cli.radiusStart && c.config.radius) c.config.radius.start = cli.radiusStart;
-            // --steps: the run's last rollout, which the file's figures are measured at (as the trainer does)
-            if (cli.rollout && c.config.steps) c.config.steps.limit = cli.rollout;
-          } catch {}
-        }
+        // the curriculum the run trained with: the preset's, with the run's changes (first radius,
+        // --steps, --levels, --pace: resume.cli) applied as the trainer applies them
+        let cli = {};
+        try {
+          cli = JSON.parse(m.resume?.cli ?? '{}');
+        } catch {}
+        const config = NcaGl.adjustedCurriculum(task, cli) ?? p.curriculum;
+        const c = new NcaGl.Curriculum(config, m.curriculum ? NcaGl.Curriculum.stateFromRecord(m.curriculum) : undefined);
         const T = c.state.steps;
         out.level = c.state.level;
         out.own = run(c.perturbation(), T);

@@ -52,7 +52,7 @@ run growth      && chunked growth heart "${GROWTH_LAST:-3000}" "${GROWTH_KEEP:-2
 # learning rate down to 5e-4 from 1250.
 run persistence && chunked persistence pig "${PERSISTENCE_LAST:-3000}" "${PERSISTENCE_KEEP:-3000}" --task persistence "${pooled[@]}" --lr 0.002,1250:0.0005 --preroll 96
 # The lizard at 48×48 with a pool, in progress and not shipped yet: only when asked for by name,
-# `scripts/train-zoo.sh lizard48`. It was started before `-t growing --pool` stopped damaging a grid
+# `scripts/train-zoo.sh lizard48` (run to the end, it replaces zoo/growing.nca). It was started before `-t growing --pool` stopped damaging a grid
 # by default, so the damage is given here; its checkpoint at 511 is zoo/unfinished/lizard48.nca.
 [ "$only" = lizard48 ] && chunked growing lizard "${LIZARD_LAST:-4000}" "${LIZARD_KEEP:-4000}" --task growing --size 48 --hidden 64 --batch 4 --pool 256 --damage 1 --steps 64 --seed 1 --lr 0.002,2000:0.0005 --preroll 64
 run growing     && nca train lizard --task growing     --size 32 --hidden 64 --iterations 1200 --seed 1 --out zoo/growing.nca
