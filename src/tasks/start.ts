@@ -13,11 +13,13 @@
  * 'auto' by task (training.task in the file):
  *   growing, regenerating, or no task / no target   the seed
  *   persistence   the target with additive noise σ = 0.1 (half the article's hardest, 0.2)
- *   growth        the target truncated to a disc of radius max(6, min(W, H) / 5) cells — a small
- *                 centre the model visibly grows out of (the article's hardest radius is 6)
+ *   growth        the target truncated to the disc its curriculum reached (the file's record), else
+ *                 to a disc of radius max(6, min(W, H) / 5) cells — a small centre the model visibly
+ *                 grows out of (the article's hardest radius is 6)
  *   healing       the target with 3 discs of radius 3 cells cut out (the article's hardest: 4)
  * "Mild, not the hardest": a widget should show the model doing what it does well. Where the file
- * records how far the model's curriculum got, the start is never harder than that level.
+ * records how far the model's curriculum got, the start is never harder than that level (growth
+ * starts at that level: a larger disc than the one it trained on last is not a milder start).
  */
 import { CHANNELS, seedState } from '../engine/model';
 import { NcaGlError } from '../errors';
@@ -117,9 +119,13 @@ export function mildPerturbation(task: Task | null, width: number, height: numbe
     p.noise = hardest.noise / 2;
     if (reached && Number.isFinite(reached.noise)) p.noise = Math.min(p.noise, reached.noise!);
   } else if (task === 'growth') {
-    p.radius = Math.max(hardest.radius, Math.min(width, height) / 5);
+    // The disc the model's curriculum reached, when the file records it (what `nca-gl render` starts
+    // from too): a run that reached the top of its ladder trained on no other disc for its last
+    // iterations, and a larger one is not easier for it (the pooled 48×48 heart overgrows from
+    // radius 9.6 and holds from 6). Without a record, a disc of min(W, H) / 5, at least the hardest.
     const r = reached?.radius;
-    if (r !== undefined && Number.isFinite(r)) p.radius = r < 0 ? Infinity : Math.max(p.radius, r);
+    if (r !== undefined && Number.isFinite(r)) p.radius = r < 0 ? Infinity : Math.max(hardest.radius, r);
+    else p.radius = Math.max(hardest.radius, Math.min(width, height) / 5);
   } else if (task === 'healing') {
     p.circles = hardest.circles;
     p.ablation = (hardest.ablation * 3) / 4;

@@ -138,6 +138,12 @@ describe('start states from a model file', () => {
     // never harder than the curriculum level the model reached
     expect(mildPerturbation('healing', 64, 64, { ablation: 1.5 })!.ablation).toBe(1.5);
     expect(mildPerturbation('growth', 64, 64, { radius: 30 })!.radius).toBe(30);
+    expect(mildPerturbation('growth', 64, 64, { radius: -1 })!.radius).toBe(Infinity); // no truncation yet
+    // growth starts at the disc it reached, not a larger one (the 48×48 heart overgrows from 9.6)
+    expect(mildPerturbation('growth', 48, 48, { radius: 6 })!.radius).toBe(6);
+    expect(mildPerturbation('growth', 48, 48, { radius: 8 })!.radius).toBe(8);
+    expect(mildPerturbation('growth', 48, 48, { radius: 2 })!.radius).toBe(6); // never below the hardest
+    expect(mildPerturbation('growth', 48, 48, { noise: 0 })!.radius).toBeCloseTo(9.6); // no radius recorded
     const hardest = taskStart('growth', modelTarget(model('growth')), 12, 12, 'hardest');
     expect(alive(hardest)).toBeLessThanOrEqual(36);
     expect(alive(hardest)).toBeGreaterThan(0);
