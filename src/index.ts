@@ -26,7 +26,7 @@ export type { TrainerOptions, TargetLike } from './train/options';
 export type { LossKind } from './tasks/training-defaults';
 export type { LrSchedule } from './tasks/schedule';
 export { createRegimen, Regimen, type RegimenOptions, type StepReport, type RegimenState } from './train/regimen';
-export { adjustedCurriculum, PRESETS, TASKS, preset, type Preset, type Task } from './tasks/presets';
+export { adjustedCurriculum, PRESETS, REPLACE_MODES, TASKS, preset, type Preset, type ReplaceMode, type Task } from './tasks/presets';
 export { Curriculum, ARTICLE_AXES, ladderLength, shortenLadder, type CurriculumConfig, type CurriculumState, type Axis } from './tasks/curriculum';
 export { PerturbPass } from './train/perturb';
 export { perturbReference, NO_PERTURBATION, type Perturbation } from './tasks/perturb';

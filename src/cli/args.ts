@@ -3,7 +3,7 @@
  * that names the flag and what it takes; nothing here touches files or the browser.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { TASKS, type Task } from '../tasks/presets';
+import { REPLACE_MODES, TASKS, type Task } from '../tasks/presets';
 import { RULE_NAMES, type Rule } from '../engine/model';
 import { MAX_PREROLL, MAX_ROLLOUT } from '../engine/budget';
 import type { LrSchedule } from '../tasks/schedule';
@@ -64,6 +64,10 @@ Options:
       --fresh <n>            with a pool (growth/persistence/healing): the batch's worst grids that
                              restart from a fresh start each iteration
       --damage <n>           with a pool: the batch's best grids damaged each iteration
+      --replace <how>        with a pool: which drawn grids restart and which are damaged: worst
+                             (default: the highest losses restart, the lowest are damaged) or
+                             random (by their place in the random draw, so a state that went
+                             wrong stays and is trained on); with --resume it may change
       --preroll <n>          each iteration first runs an even number of steps from 0 to n
                              without gradient, so the loss sees later states (default 0); with
                              --resume it may change, and applies from there on
@@ -252,6 +256,8 @@ export interface TrainArgs {
   rule?: Rule;
   fresh?: number;
   damage?: number;
+  /** --replace: which drawn pool grids restart and which are damaged (Preset.replace). */
+  replace?: 'worst' | 'random';
   /** --preroll: forward steps without gradient before each rollout, at most (even). */
   preroll?: number;
   levels?: number;
@@ -297,6 +303,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     pool: { type: 'string' },
     fresh: { type: 'string' },
     damage: { type: 'string' },
+    replace: { type: 'string' },
     preroll: { type: 'string' },
     levels: { type: 'string' },
     pace: { type: 'string' },
@@ -349,6 +356,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     pool: intFlag(c, 'pool', v.pool, 0, 4096),
     fresh: intFlag(c, 'fresh', v.fresh, 1, 64),
     damage: intFlag(c, 'damage', v.damage, 0, 63),
+    replace: oneOf(c, 'replace', v.replace, REPLACE_MODES),
     preroll,
     levels: intFlag(c, 'levels', v.levels, 0, 100000),
     pace: intFlag(c, 'pace', v.pace, 0, MAX_ITERATIONS),

@@ -94,6 +94,8 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   } else if (p.pool > 0) c.pool = 0; // --pool 0: none, where the preset has one
   if (!c.pool && (a.fresh !== undefined || a.damage !== undefined)) throw new UsageError(`train: --fresh and --damage need a sample pool (--pool <n>)`, 'train');
   if (distill && a.fresh !== undefined) throw new UsageError(`train: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
+  if (a.replace !== undefined && !c.pool) throw new UsageError(`train: --replace needs a sample pool (--pool <n>)`, 'train');
+  if (a.replace === 'random') c.replace = 'random';
   if (a.preroll) c.preroll = a.preroll;
   // the update rule: the task's, or --rule; the quick growth job takes Distill's (docs/regimen.md:
   // the seed rule's perception cannot tell directions across the diagonal, and in a quick job it
@@ -161,6 +163,7 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
     field('fresh', c.fresh, 1, c.batch);
     field('damage', c.damage, 0, c.batch - (c.fresh ?? 1));
     field('preroll', c.preroll, 0, MAX_PREROLL);
+    if (c.replace !== undefined && c.replace !== 'random') fail(what, `'resume.cli' field 'replace' must be "random" or absent, got ${JSON.stringify(c.replace)}`);
     if (c.preroll !== undefined && c.preroll % 2 !== 0) fail(what, `'resume.cli' field 'preroll' must be even, got ${c.preroll}`);
     field('levels', c.levels, 1, 100000);
     field('pace', c.pace, 0, MAX_ITERATIONS);
@@ -222,6 +225,9 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
   const preroll = num('preroll', 0);
   if (preroll % 2 !== 0) fail(what, `'training.hyperparameters.preroll' must be even, got ${preroll}`);
   if (preroll) c.preroll = preroll;
+  const replace = h.replace;
+  if (replace !== undefined && replace !== 'worst' && replace !== 'random') fail(what, `'training.hyperparameters.replace' must be "worst" or "random", got ${describe(replace)}`);
+  if (replace === 'random' && c.pool > 0) c.replace = 'random';
   return { config: c, rebuilt: true };
 }
 

@@ -32,6 +32,8 @@ export interface TrainConfig {
   damage?: number;
   /** Article tasks with a pool: grids restarted from a fresh start each iteration. */
   fresh?: number;
+  /** With a pool: 'random' picks the restarted and damaged grids by draw order (Preset.replace); may change on --resume. */
+  replace?: 'random';
   /** Forward steps without gradient before each rollout, at most (Preset.preroll); may change on --resume. */
   preroll?: number;
   /** Growth: the curriculum's first truncation radius (the grid's half diagonal on small grids). */
@@ -217,6 +219,7 @@ export function installTrainApi(): void {
       ...(c.pool !== undefined ? { pool: c.pool } : {}),
       ...(c.damage !== undefined ? { damage: c.damage } : {}),
       ...(c.fresh !== undefined ? { fresh: c.fresh } : {}),
+      ...(c.replace ? { replace: c.replace } : {}),
       ...(c.preroll ? { preroll: c.preroll } : {}),
       ...(c.rule !== undefined ? { rule: c.rule } : {}),
       ...(c.normalizeGrads !== undefined ? { normalizeGrads: c.normalizeGrads } : {}),

@@ -68,6 +68,7 @@ export function describeConfig(c: TrainConfig): string {
   if (c.rule) parts.push(`${c.rule} rule`);
   if (c.steps) parts.push(`steps ${c.steps[0]}–${c.steps[1]}`);
   if (c.pool) parts.push(`pool ${c.pool}${c.fresh ? ` (fresh ${c.fresh}` : ' ('}${c.fresh ? ', ' : ''}damage ${c.damage ?? 0})`);
+  if (c.pool && c.replace) parts.push(`replace ${c.replace}`);
   if (c.preroll) parts.push(`preroll 0–${c.preroll}`);
   if (c.evalEvery) parts.push(`keep-best every ${c.evalEvery} on ${c.evalDraws ?? KEEP_BEST_DRAWS} draws`);
   return `${parts.join(', ')}${c.full ? ', full preset' : ''}`;
@@ -104,6 +105,12 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
   if (checkpoint && a.preroll !== undefined) {
     const { preroll: _, ...rest } = config;
     config = a.preroll ? { ...rest, preroll: a.preroll } : rest;
+  }
+  // --replace may change on resume too (which pool grids restart: what the loss sees, not the model)
+  if (checkpoint && a.replace !== undefined) {
+    if (!config.pool) throw new UsageError(`train --resume: --replace needs a sample pool, and ${out} was trained without one`, 'train');
+    const { replace: _, ...rest } = config;
+    config = a.replace === 'random' ? { ...rest, replace: 'random' } : rest;
   }
   // --lr may change on resume (a fine-tune): the new schedule replaces the old one, its iterations
   // still counted from the run's start; the checkpoint records it, so a later --resume keeps it

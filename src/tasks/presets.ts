@@ -28,6 +28,10 @@ import type { LrSchedule } from './schedule';
 export type Task = 'persistence' | 'growth' | 'healing' | 'growing' | 'regenerating';
 export const TASKS: readonly Task[] = ['persistence', 'growth', 'healing', 'growing', 'regenerating'];
 
+/** How a pool picks the grids it restarts and damages (Preset.replace). */
+export const REPLACE_MODES = ['worst', 'random'] as const;
+export type ReplaceMode = (typeof REPLACE_MODES)[number];
+
 export interface Preset {
   task: Task;
   description: string;
@@ -64,6 +68,14 @@ export interface Preset {
    * target perturbed at the curriculum's level) each iteration (Distill always reseeds one).
    */
   fresh: number;
+  /**
+   * With a pool, which drawn grids restart (the seed, or the article tasks' fresh starts) and which
+   * get damaged: 'worst' (Distill's rule): the grids with the highest loss restart and the lowest
+   * are damaged; 'random': the drawn grids in their drawn order (the draw is random), whatever
+   * their loss, so states that went wrong (a growth model that overgrew) stay in the pool and the
+   * loss trains the model out of them instead of throwing them away (docs/regimen.md).
+   */
+  replace: ReplaceMode;
   /**
    * Forward steps without gradient before each iteration's rollout, at most (0: none): each
    * iteration draws an even number from 0 to this. With a pool they run on the drawn pool states
@@ -113,6 +125,7 @@ const article = (task: Task, description: string, axes: Partial<CurriculumConfig
   pool: 0,
   damage: 0,
   fresh: 0,
+  replace: 'worst',
   preroll: 0,
   iterations: 60000,
 });
@@ -127,6 +140,7 @@ const distill = (task: Task, description: string, pool: number, damage: number):
   pool,
   damage,
   fresh: 1,
+  replace: 'worst',
   preroll: 0,
   iterations: 8000,
 });

@@ -5,7 +5,9 @@
  *     iteration may raise the level.
  *     With a pool (preset `pool` > 0), the batch is drawn from it instead: its `fresh` worst grids
  *     restart from that perturbed target, its `damage` best get the perturbation on top, and the
- *     final states go back to the pool (pool.ts, drawFresh).
+ *     final states go back to the pool (pool.ts, drawFresh). Preset `replace: 'random'` picks the
+ *     restarted and damaged grids by their place in the (random) draw instead of by loss, with
+ *     either regimen's pool.
  *   Distill regimen (growing / regenerating): the start is the seed, or a batch from the pool.
  *
  *   const r = createRegimen(canvas, { task: 'growth', target });   // target: loadTarget(...) result
@@ -91,6 +93,7 @@ export class Regimen {
     if (opts.curriculum) p.curriculum = opts.curriculum;
     this.preset = p;
     checkPreroll(p.preroll);
+    check(p.replace === 'worst' || p.replace === 'random', `replace must be 'worst' or 'random', got ${describe(p.replace)}`);
     const maxSteps = p.regimen === 'article' ? Math.max(p.curriculum!.steps.start, p.curriculum!.steps.limit) : p.steps[1];
     const budget = resolveMemoryBudget(opts.memoryBudget);
     const shape: TrainShape = {
@@ -165,6 +168,16 @@ export class Regimen {
     return this.curriculum?.perturbation() ?? null;
   }
 
+  /**
+   * What the pool ranks its drawn grids by: their losses ('worst'), or all equal ('random': the
+   * losses cleared, so rank.frag's tie-break leaves the grids in their drawn order; grid 0 is
+   * restarted first, the last grids damaged).
+   */
+  private rankBy(): (state: GpuTexture, out: GpuTexture) => void {
+    const t = this.trainer;
+    return this.preset.replace === 'random' ? (_state, out) => t.rt.clear(out) : (state, out) => t.stateLosses(state, out);
+  }
+
   /** Queues the next iteration's start state and passes; returns its rollout length and preroll. */
   private enqueue(): { steps: number; preroll: number } {
     const t = this.trainer;
@@ -184,13 +197,13 @@ export class Regimen {
       }
       this.perturb!.run(this.targetStates!, this.freshStates!, perturbation, seed, it);
       const { fresh, damage } = this.preset;
-      this.pool.drawFresh(t.startTexture, seed, it, { fresh, damage, freshStates: this.freshStates!, perturbation, rankBy: (s, out) => t.stateLosses(s, out), age });
+      this.pool.drawFresh(t.startTexture, seed, it, { fresh, damage, freshStates: this.freshStates!, perturbation, rankBy: this.rankBy(), age });
       t.enqueueIteration({ steps });
       this.pool.writeBack(t.finalStateTexture);
       return { steps, preroll };
     }
     if (this.pool) {
-      this.pool.draw(t.startTexture, seed, it, this.preset.damage, (s, out) => t.stateLosses(s, out), age);
+      this.pool.draw(t.startTexture, seed, it, this.preset.damage, this.rankBy(), age);
       t.enqueueIteration();
       this.pool.writeBack(t.finalStateTexture);
     } else {

@@ -391,6 +391,7 @@ export class TrainingSession {
           pool: p.pool,
           damage: p.damage,
           ...(p.regimen === 'article' && p.pool > 0 ? { fresh: p.fresh } : {}),
+          ...(p.pool > 0 && p.replace !== 'worst' ? { replace: p.replace } : {}),
           ...(p.preroll > 0 ? { preroll: p.preroll } : {}),
           padding: p.padding,
         },

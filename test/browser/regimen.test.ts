@@ -69,13 +69,14 @@ describe('perturbations', () => {
 });
 
 describe('Distill pool', () => {
-  it('gathers the drawn states, reseeds the worst, damages the best and writes the final states back', async () => {
-    const r = await h.page.evaluate(async () => {
+  // replace 'worst' (Distill's rule) picks by loss; 'random' by the grids' place in the draw
+  it.each(['worst', 'random'] as const)('gathers the drawn states, reseeds the worst, damages the best and writes the final states back (replace %s)', async (replace) => {
+    const r = await h.page.evaluate(async (replace) => {
       const { NcaGl, T } = window as any;
       const W = 12, H = 12, B = 4, P = 10;
       const target = new Float32Array(W * H * 4);
       for (let i = 0; i < W * H; i++) target.set([0.5, 0.4, 0.3, 1], i * 4);
-      const reg = NcaGl.createRegimen(T.canvas(8, 8), { task: 'regenerating', target, width: W, height: H, hidden: 16, batch: B, pool: P, damage: 1, steps: [6, 6], seed: 9, debug: true });
+      const reg = NcaGl.createRegimen(T.canvas(8, 8), { task: 'regenerating', target, width: W, height: H, hidden: 16, batch: B, pool: P, damage: 1, replace, steps: [6, 6], seed: 9, debug: true });
       const pool = reg.pool;
       const rt = reg.trainer.rt;
       // distinct pool states: state k is a constant k/10 + 0.05 on every channel of every cell
@@ -91,14 +92,17 @@ describe('Distill pool', () => {
       const after = NcaGl.layout.unpackCells(pa, pool.read());
       reg.dispose();
       return { drawn, start: T.b64FromF32(start), final: T.b64FromF32(final), before: T.b64FromF32(before), after: T.b64FromF32(after) };
-    });
+    }, replace);
     const W = 12, H = 12, n = W * H * 16;
     const start = fromB64(r.start), final = fromB64(r.final), before = fromB64(r.before), after = fromB64(r.after);
     expect(new Set(r.drawn).size).toBe(4);
     // the pool held constants k/10 + 0.05 (stored as float16); loss vs a flat target grows with |k/10 + 0.05 − 0.5|
     const value = (k: number) => Math.fround(k / 10 + 0.05);
     const lossOf = (k: number) => { const v = value(k); return 3 * 0 + (v - 0.5) ** 2 + (v - 0.4) ** 2 + (v - 0.3) ** 2 + (v - 1) ** 2; };
-    const order = [0, 1, 2, 3].sort((a, b) => lossOf(r.drawn[b]) - lossOf(r.drawn[a]));
+    const byLoss = [0, 1, 2, 3].sort((a, b) => lossOf(r.drawn[b]) - lossOf(r.drawn[a]));
+    // 'random': grid 0 is reseeded and grid 3 damaged; the loss would pick others here
+    if (replace === 'random') expect([byLoss[0], byLoss[3]]).not.toEqual([0, 3]);
+    const order = replace === 'random' ? [0, 1, 2, 3] : byLoss;
     const worst = order[0]!, best = order[3]!;
     for (let b = 0; b < 4; b++) {
       const grid = start.subarray(b * n, (b + 1) * n);
@@ -126,19 +130,21 @@ describe('Distill pool', () => {
 });
 
 describe('article pool', () => {
-  // persistence (noise, fresh 2, no damage) and healing (discs, fresh 1, damage 1)
+  // persistence (noise, fresh 2, no damage) and healing (discs, fresh 1, damage 1), the grids picked
+  // by loss; healing again with replace 'random': picked by their place in the draw, whatever the loss
   it.each([
-    ['persistence', 2, 0, { noise: { start: 0.1, step: 0.0005, limit: 0.2 } }],
-    ['healing', 1, 1, { ablation: { start: 3, step: 0.1, limit: 4 } }],
-  ] as const)('%s: the pool starts as the target; gather, fresh starts for the worst, the perturbation on the best, write-back: exact against the CPU bookkeeping', async (task, fresh, damage, axis) => {
+    ['persistence', 2, 0, { noise: { start: 0.1, step: 0.0005, limit: 0.2 } }, 'worst'],
+    ['healing', 1, 1, { ablation: { start: 3, step: 0.1, limit: 4 } }, 'worst'],
+    ['healing', 1, 1, { ablation: { start: 3, step: 0.1, limit: 4 } }, 'random'],
+  ] as const)('%s (fresh %i, damage %i, curriculum %j, replace %s): the pool starts as the target; gather, fresh starts and the perturbation for the grids picked, write-back: exact against the CPU bookkeeping', async (task, fresh, damage, axis, replace) => {
     const W = 12, H = 10, B = 4, P = 9, seed = 7;
     const r = await h.page.evaluate(
-      async (task, fresh, damage, axis, W, H, B, P, seed) => {
+      async (task, fresh, damage, axis, replace, W, H, B, P, seed) => {
         const { NcaGl, T } = window as any;
         const target = new Float32Array(W * H * 4);
         for (let i = 0; i < W * H; i++) target.set([0.5, 0.4, 0.3, 1], i * 4);
         const curriculum = { ...NcaGl.preset(task).curriculum, ...axis, steps: { start: 3, step: 1, limit: 3 } };
-        const reg = NcaGl.createRegimen(T.canvas(8, 8), { task, target, width: W, height: H, hidden: 8, batch: B, pool: P, fresh, damage, lossSteps: 1, curriculum, seed, debug: true });
+        const reg = NcaGl.createRegimen(T.canvas(8, 8), { task, target, width: W, height: H, hidden: 8, batch: B, pool: P, fresh, damage, replace, lossSteps: 1, curriculum, seed, debug: true });
         const pool = reg.pool;
         const rt = reg.trainer.rt;
         const pa = pool.atlas;
@@ -158,7 +164,7 @@ describe('article pool', () => {
         const b64 = T.b64FromF32;
         return { drawn, perturbation: { ...perturbation, radius: perturbation.radius === Infinity ? null : perturbation.radius }, initial: b64(initial), start: b64(start), final: b64(final), before: b64(before), after: b64(after) };
       },
-      task, fresh, damage, axis, W, H, B, P, seed,
+      task, fresh, damage, axis, replace, W, H, B, P, seed,
     );
     const n = W * H * 16;
     const [initial, start, final, before, after] = [r.initial, r.start, r.final, r.before, r.after].map(fromB64);
@@ -179,7 +185,11 @@ describe('article pool', () => {
     // ranks by the seed rule's loss mean(|e| + e²) against the target (rank 0 = worst)
     const value = (k: number) => before[k * n]!;
     const lossOf = (k: number) => target.reduce((s, t) => s + Math.abs(value(k) - t) + (value(k) - t) ** 2, 0);
-    const order = [0, 1, 2, 3].sort((a, b) => lossOf(r.drawn[b]) - lossOf(r.drawn[a]) || a - b);
+    const byLoss = [0, 1, 2, 3].sort((a, b) => lossOf(r.drawn[b]) - lossOf(r.drawn[a]) || a - b);
+    // replace 'random': the drawn order (the draw is the randomness); here it is not the loss order,
+    // so picking by loss would fail below
+    if (replace === 'random') expect(byLoss).not.toEqual([0, 1, 2, 3]);
+    const order = replace === 'random' ? [0, 1, 2, 3] : byLoss;
     const p = { ...r.perturbation, radius: r.perturbation.radius ?? Infinity };
     // fresh starts: the target perturbed with the curriculum's perturbation, grid by grid
     const freshWant = perturbReference(targetState(Float32Array.from({ length: W * H * 4 }, (_, i) => target[i % 4]!), B, W, H), B, H, W, p, seed, 0);

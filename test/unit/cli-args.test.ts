@@ -14,7 +14,7 @@ import { adjustedCurriculum, PRESETS } from '../../src/tasks/presets';
 import { Curriculum } from '../../src/tasks/curriculum';
 import { EXIT, UsageError } from '../../src/cli/errors';
 import { main } from '../../src/cli/main';
-import { parseFaults } from '../../src/cli/train';
+import { describeConfig, parseFaults } from '../../src/cli/train';
 
 function capture() {
   let out = '';
@@ -197,6 +197,26 @@ describe('train flags', () => {
     expect(configFromModel(m(undefined), 'm.nca').config.preroll).toBeUndefined();
     expect(() => configFromModel(m(7), 'm.nca')).toThrow(/'training.hyperparameters.preroll' must be even, got 7/);
     expect(() => configFromModel(m(-2), 'm.nca')).toThrow(/preroll/);
+  });
+
+  it('--replace: worst (the default, not recorded) or random, only with a pool; not a conflict on --resume; rebuilt from the hyperparameters', () => {
+    expect(resolveConfig(parseTrain(['heart', '--pool', '16', '--replace', 'random'])).replace).toBe('random');
+    expect(resolveConfig(parseTrain(['heart', '--pool', '16', '--replace', 'worst'])).replace).toBeUndefined();
+    expect(resolveConfig(parseTrain(['heart', '--pool', '16'])).replace).toBeUndefined();
+    expect(resolveConfig(parseTrain(['lizard', '-t', 'growing', '--pool', '16', '--replace', 'random'])).replace).toBe('random');
+    expect(usageError(() => parseTrain(['heart', '--replace', 'best'])).message).toMatch(/--replace.*worst.*random/);
+    expect(usageError(() => resolveConfig(parseTrain(['heart', '-t', 'persistence', '--replace', 'random']))).message).toContain('--replace needs a sample pool');
+    const c = resolveConfig(parseTrain(['heart', '--pool', '16']));
+    expect(conflicts(parseTrain(['heart', '--pool', '16', '--replace', 'random', '--resume']), c)).toEqual([]);
+    expect(describeConfig({ ...c, replace: 'random' })).toContain('replace random');
+    const m = (replace: unknown, pool = 8) => ({
+      grid: { width: 32, height: 32 }, rule: { rule: 'growing', hidden: 32 }, optimizer: { step: 10 }, resume: { iteration: 10 },
+      training: { task: 'healing', seed: 1, iterations: 10, hyperparameters: { pool, replace } },
+    }) as unknown as ModelFile;
+    expect(configFromModel(m('random'), 'm.nca').config.replace).toBe('random');
+    expect(configFromModel(m('worst'), 'm.nca').config.replace).toBeUndefined();
+    expect(configFromModel(m(undefined), 'm.nca').config.replace).toBeUndefined();
+    expect(() => configFromModel(m('best'), 'm.nca')).toThrow(/'training.hyperparameters.replace' must be "worst" or "random"/);
   });
 
   it('rejects a padding that leaves no room', () => {
