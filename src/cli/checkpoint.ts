@@ -118,21 +118,23 @@ export async function saveCheckpoint(
   return { b64, iteration };
 }
 
-/** Sends the pool saved beside the checkpoint into the page; a message when it cannot (the pool then restarts from seeds). */
+/** Sends the pool saved beside the checkpoint into the page; a message when it cannot (the pool then starts again: seeds, or the target). */
 export async function restorePool(bridge: Bridge, out: string, iteration: number, c: TrainConfig): Promise<string | null> {
   const path = poolPathFor(out);
-  if (!existsSync(path)) return `no pool file ${path}: the pool restarts from seeds, so the losses will differ from an uninterrupted run`;
+  // where a new pool starts (regimen.ts): Distill's tasks from seeds, the article tasks from the target
+  const from = preset(c.task).regimen === 'distill' ? 'seeds' : 'the target';
+  if (!existsSync(path)) return `no pool file ${path}: the pool restarts from ${from}, so the losses will differ from an uninterrupted run`;
   try {
     // bounded by the largest pool this run can have (float32 states) plus the header
     const { meta, data } = decodePool(readInputFile(path, 'pool file', (c.pool ?? 0) * c.width * c.height * 16 * 4 + (1 << 20)), path);
-    if (meta.iteration !== iteration) return `${path} is from iteration ${meta.iteration}, the checkpoint from ${iteration}: the pool restarts from seeds`;
-    if (meta.width !== c.width || meta.height !== c.height || meta.size !== c.pool) return `${path} does not fit this model (size or grid): the pool restarts from seeds`;
+    if (meta.iteration !== iteration) return `${path} is from iteration ${meta.iteration}, the checkpoint from ${iteration}: the pool restarts from ${from}`;
+    if (meta.width !== c.width || meta.height !== c.height || meta.size !== c.pool) return `${path} does not fit this model (size or grid): the pool restarts from ${from}`;
     for (let i = 0, k = 0; i < data.length; i += POOL_CHUNK, k++) await bridge.call('poolWrite', [k, Buffer.from(data.subarray(i, i + POOL_CHUNK)).toString('base64')]);
     await bridge.call('poolCommit', [meta.dtype, data.length]);
     return null;
   } catch (e) {
     if (e instanceof BrowserDied) throw e;
-    return `${(e as Error).message.replace(/^nca-gl: /, '')}: the pool restarts from seeds`;
+    return `${(e as Error).message.replace(/^nca-gl: /, '')}: the pool restarts from ${from}`;
   }
 }
 

@@ -64,7 +64,7 @@ describe('holdsSteps', () => {
 describe('quality record', () => {
   it('reads marks 1, 10 and 50 and the curve from a report measured with qualityEvalOptions', () => {
     const o = qualityEvalOptions(16);
-    expect(o).toMatchObject({ steps: 16, horizon: 50, samples: 49, marks: [1, 10, 50] });
+    expect(o).toMatchObject({ steps: 16, horizon: 50, samples: 196, marks: [1, 10, 50] }); // every T/4 = 4 steps
     const curve = Array.from({ length: 50 }, (_, i) => ({ step: (i + 1) * 16, mse: 0, psnr: i < 10 ? 23 : 18 }));
     const r = {
       steps: 16,
