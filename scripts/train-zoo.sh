@@ -43,11 +43,15 @@ LATE_FROM=1000 LATE_ARGS=(--preroll 96)
 run healing     && chunked healing pig "${HEALING_LAST:-1750}" "${HEALING_KEEP:-1750}" --task healing "${pooled[@]}" --lr 0.002,2000:0.0005
 unset LATE_FROM LATE_ARGS
 # The growth heart: the same recipe with T = 48 (a front moves about half a cell a step under
-# Distill's rule) and the preroll from the start. The shipped file is this run's snapshot at 2500,
-# trained in two sessions: to 1250, then resumed from that checkpoint without its pool (the pool
-# restarts from the target, so the later losses differ from an uninterrupted run's) to 3000; the
-# checkpoint at 3000 is zoo/unfinished/growth48.nca (how to go on: the README there).
-run growth      && chunked growth heart "${GROWTH_LAST:-3000}" "${GROWTH_KEEP:-2500}" --task growth --steps 48 "${pooled[@]}" --lr 0.002,2000:0.0005 --preroll 96
+# Distill's rule) and the preroll from the start, then from 3000 a fine-tune that keeps the pool
+# states that went wrong (--replace random: docs/regimen.md, "Which grids restart") at lr 1e-3. The
+# shipped file is this run's snapshot at 3500, trained over three sessions: to 1250, then resumed
+# from that checkpoint without its pool (the pool restarts from the target, so the later losses
+# differ from an uninterrupted run's) to 3000, then with its pool to 3750; the checkpoint at 3750 is
+# zoo/unfinished/growth48.nca (how to go on: the README there).
+LATE_FROM=3000 LATE_ARGS=(--replace random --lr 0.001)
+run growth      && chunked growth heart "${GROWTH_LAST:-3500}" "${GROWTH_KEEP:-3500}" --task growth --steps 48 "${pooled[@]}" --lr 0.002,2000:0.0005 --preroll 96
+unset LATE_FROM LATE_ARGS
 # The persistence pig: the same recipe with a preroll of up to 96 steps from the start and the
 # learning rate down to 5e-4 from 1250.
 run persistence && chunked persistence pig "${PERSISTENCE_LAST:-3000}" "${PERSISTENCE_KEEP:-3000}" --task persistence "${pooled[@]}" --lr 0.002,1250:0.0005 --preroll 96
