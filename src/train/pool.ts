@@ -26,6 +26,9 @@ import { PerturbPass } from './perturb';
 
 export const POOL_STREAM = STREAM_BASE + 48;
 
+/** Writes each batch grid's loss into texel (b, 0) of `out` (Trainer.stateLosses), for the ranking. */
+export type RankBy = (state: GpuTexture, out: GpuTexture) => void;
+
 /** `n` distinct indices of [0, size), drawn by a hash-driven partial Fisher–Yates shuffle. */
 export function samplePool(size: number, n: number, seed: number, iteration: number): number[] {
   const idx = new Map<number, number>();
@@ -47,6 +50,8 @@ export class Pool {
   readonly texture: GpuTexture;
   private readonly indices: GpuTexture;
   private readonly ranks: GpuTexture;
+  /** Ranks 0, 1, … B − 1: the grids in their drawn order (made on first use, by a draw without a ranking). */
+  private drawOrder: GpuTexture | null = null;
   private readonly losses: GpuTexture;
   private readonly scratch: GpuTexture;
   private readonly perturb: PerturbPass;
@@ -123,10 +128,11 @@ export class Pool {
 
   /**
    * Draws the batch's pool indices for iteration `it`, gathers those states into the scratch batch,
-   * lets `age` run the model on them in place (a preroll), and ranks them (`ranks`, 0 = the highest
-   * loss) by the losses `rankBy` writes.
+   * lets `age` run the model on them in place (a preroll), and returns their ranks (0 = the highest
+   * loss) by the losses `rankBy` writes; with `rankBy` null, the drawn order (the draw is random:
+   * preset `replace: 'random'`), with no loss or rank pass.
    */
-  private gatherRanked(seed: number, it: number, rankBy: (state: GpuTexture, out: GpuTexture) => void, age?: (batch: GpuTexture) => void): void {
+  private gatherRanked(seed: number, it: number, rankBy: RankBy | null, age?: (batch: GpuTexture) => void): GpuTexture {
     const B = this.batchAtlas.batch;
     this.drawn = samplePool(this.size, B, seed, it);
     const idx = new Float32Array(B * 4);
@@ -134,23 +140,31 @@ export class Pool {
     this.rt.upload(this.indices, idx);
     this.perturb.run(this.texture, this.scratch, NO_PERTURBATION, seed, it, { tiles: this.indices, atlas: this.atlas });
     age?.(this.scratch);
+    if (!rankBy) {
+      if (!this.drawOrder) {
+        this.drawOrder = this.rt.texture(B, 1, 0, 'rgba32f', 'batch draw order');
+        this.rt.upload(this.drawOrder, Float32Array.from({ length: B * 4 }, (_, i) => (i % 4 === 0 ? i / 4 : 0)));
+      }
+      return this.drawOrder;
+    }
     rankBy(this.scratch, this.losses);
     this.u.u_losses = this.losses;
     this.rt.run(this.rank, { targets: [{ tex: this.ranks }], uniforms: this.u });
+    return this.ranks;
   }
 
   /**
    * Draws a batch for iteration `it` into `start`: gather, `age` (optional: a preroll on the
-   * gathered states), rank by `losses` (filled by the callback), reseed the worst, damage the
-   * `damage` best.
+   * gathered states), rank by `losses` (filled by the callback; null: the drawn order), reseed the
+   * worst, damage the `damage` best.
    */
-  draw(start: GpuTexture, seed: number, it: number, damage: number, rankBy: (state: GpuTexture, out: GpuTexture) => void, age?: (batch: GpuTexture) => void): void {
+  draw(start: GpuTexture, seed: number, it: number, damage: number, rankBy: RankBy | null, age?: (batch: GpuTexture) => void): void {
     const B = this.batchAtlas.batch;
     if (damage < 0 || damage >= B) throw new NcaGlError('bad-argument', `pool damage must be from 0 to batch − 1 (${B - 1}), got ${damage}`);
-    this.gatherRanked(seed, it, rankBy, age);
+    const ranks = this.gatherRanked(seed, it, rankBy, age);
     const u = this.u;
     u.u_src = this.scratch;
-    u.u_rank = this.ranks;
+    u.u_rank = ranks;
     u.u_damage = damage;
     u.u_seed = seed >>> 0;
     u.u_iteration = it >>> 0;
@@ -160,7 +174,7 @@ export class Pool {
 
   /**
    * Draws a batch for iteration `it` into `start` (article tasks): gather, `age` (optional: a
-   * preroll on the gathered states), rank by `rankBy`, the
+   * preroll on the gathered states), rank by `rankBy` (null: the drawn order), the
    * `fresh` worst grids take the same grid of `freshStates`, the `damage` best get `perturbation`
    * (drawn from the hash of seed and iteration) on top of their pool state, the rest pass through.
    */
@@ -168,19 +182,19 @@ export class Pool {
     start: GpuTexture,
     seed: number,
     it: number,
-    o: { fresh: number; damage: number; freshStates: GpuTexture; perturbation: Perturbation; rankBy: (state: GpuTexture, out: GpuTexture) => void; age?: (batch: GpuTexture) => void },
+    o: { fresh: number; damage: number; freshStates: GpuTexture; perturbation: Perturbation; rankBy: RankBy | null; age?: (batch: GpuTexture) => void },
   ): void {
     const B = this.batchAtlas.batch;
     checkInt('pool fresh', o.fresh, 0, B);
     checkInt('pool damage', o.damage, 0, B - o.fresh);
     if (!this.select || !this.damaged) throw new NcaGlError('bad-argument', 'drawFresh needs a pool made with a fill state (article tasks)');
-    this.gatherRanked(seed, it, o.rankBy, o.age);
+    const ranks = this.gatherRanked(seed, it, o.rankBy, o.age);
     const u = this.u;
     if (o.damage > 0) this.perturb.run(this.scratch, this.damaged, o.perturbation, seed, it);
     u.u_src = this.scratch;
     u.u_freshStates = o.freshStates;
     u.u_damaged = this.damaged;
-    u.u_rank = this.ranks;
+    u.u_rank = ranks;
     u.u_fresh = o.fresh;
     u.u_damage = o.damage;
     this.rt.run(this.select, { targets: setLayers(this.t4, start), uniforms: u });
@@ -211,7 +225,7 @@ export class Pool {
   }
 
   dispose(): void {
-    for (const t of [this.texture, this.indices, this.ranks, this.losses, this.scratch]) this.rt.free(t);
+    for (const t of [this.texture, this.indices, this.ranks, this.drawOrder, this.losses, this.scratch]) this.rt.free(t);
     if (this.damaged) this.rt.free(this.damaged);
   }
 }

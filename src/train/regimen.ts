@@ -24,8 +24,8 @@ import type { TargetLike } from './options';
 import type { Perturbation } from '../tasks/perturb';
 import { targetState } from '../tasks/start';
 import { PerturbPass } from './perturb';
-import { Pool } from './pool';
-import { type Preset, preset, type Task } from '../tasks/presets';
+import { Pool, type RankBy } from './pool';
+import { type Preset, preset, REPLACE_MODES, type Task } from '../tasks/presets';
 import { Trainer, type TrainerState } from './trainer';
 import { prerollLength } from '../engine/hash';
 import { checkTrainingBudget, type TrainShape } from './budget';
@@ -93,7 +93,7 @@ export class Regimen {
     if (opts.curriculum) p.curriculum = opts.curriculum;
     this.preset = p;
     checkPreroll(p.preroll);
-    check(p.replace === 'worst' || p.replace === 'random', `replace must be 'worst' or 'random', got ${describe(p.replace)}`);
+    check(REPLACE_MODES.includes(p.replace), `replace must be one of ${REPLACE_MODES.join(', ')}, got ${describe(p.replace)}`);
     const maxSteps = p.regimen === 'article' ? Math.max(p.curriculum!.steps.start, p.curriculum!.steps.limit) : p.steps[1];
     const budget = resolveMemoryBudget(opts.memoryBudget);
     const shape: TrainShape = {
@@ -169,13 +169,12 @@ export class Regimen {
   }
 
   /**
-   * What the pool ranks its drawn grids by: their losses ('worst'), or all equal ('random': the
-   * losses cleared, so rank.frag's tie-break leaves the grids in their drawn order; grid 0 is
-   * restarted first, the last grids damaged).
+   * What the pool ranks its drawn grids by: their losses ('worst'), or nothing ('random': the
+   * drawn order; grid 0 is restarted first, the last grids damaged).
    */
-  private rankBy(): (state: GpuTexture, out: GpuTexture) => void {
+  private rankBy(): RankBy | null {
     const t = this.trainer;
-    return this.preset.replace === 'random' ? (_state, out) => t.rt.clear(out) : (state, out) => t.stateLosses(state, out);
+    return this.preset.replace === 'random' ? null : (state, out) => t.stateLosses(state, out);
   }
 
   /** Queues the next iteration's start state and passes; returns its rollout length and preroll. */
