@@ -62,8 +62,9 @@ Options:
       --pool <n>             states in the sample pool, 0 for none (regenerating: default 256,
                              --full 1024; others: none; see docs/regimen.md)
       --fresh <n>            with a pool (growth/persistence/healing): the batch's worst grids that
-                             restart from a fresh start each iteration
-      --damage <n>           with a pool: the batch's best grids damaged each iteration
+                             restart from a fresh start each iteration; with --resume it may change
+      --damage <n>           with a pool: the batch's best grids damaged each iteration; with
+                             --resume it may change
       --replace <how>        with a pool: which drawn grids restart and which are damaged: worst
                              (default: the highest losses restart, the lowest are damaged) or
                              random (by their place in the random draw, so a state that went

@@ -59,8 +59,7 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
   // 0 means "none" for these, as an absent setting does
   const none0 = (v: number | undefined) => v || undefined;
   cmp('pool', none0(a.pool), none0(c.pool));
-  cmp('fresh', a.fresh, c.fresh);
-  cmp('damage', a.damage, c.damage);
+  // --fresh and --damage may change on resume (resumePoolSplit): which grids restart, not the model
   cmp('levels', none0(a.levels), none0(c.levels));
   cmp('pace', none0(a.pace), none0(c.pace));
   if (a.settings.includes('steps')) {
@@ -70,6 +69,27 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
   }
   cmp('full', a.full, c.full);
   return out;
+}
+
+/**
+ * --fresh and --damage given on --resume: the pool's split of the batch changes from there on (a
+ * fine-tune: how many grids restart from a fresh start, how many are damaged; the model's shape and
+ * the pool stay). Checked as on a first run: a pool is needed, `fresh` is for the article's tasks,
+ * and the fresh starts (or Distill's seed) and the damaged grids fit in the batch.
+ */
+export function resumePoolSplit(a: TrainArgs, c: TrainConfig, out: string): TrainConfig {
+  if (a.fresh === undefined && a.damage === undefined) return c;
+  const given = [a.fresh !== undefined ? `--fresh` : '', a.damage !== undefined ? `--damage` : ''].filter(Boolean).join(' and ');
+  if (!c.pool) throw new UsageError(`train --resume: ${given} need a sample pool, and ${out} was trained without one`, 'train');
+  const distill = preset(c.task).regimen === 'distill';
+  if (distill && a.fresh !== undefined) throw new UsageError(`train --resume: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
+  const fresh = distill ? undefined : (a.fresh ?? c.fresh ?? 1);
+  if (fresh !== undefined && fresh > c.batch) throw new UsageError(`train --resume: --fresh ${fresh} is more than ${out}'s batch (${c.batch})`, 'train');
+  const damage = a.damage ?? c.damage ?? 0;
+  if (damage > c.batch - (fresh ?? 1)) {
+    throw new UsageError(`train --resume: damage ${damage} leaves no grid of ${out}'s batch (${c.batch}) for the ${distill ? 'seed' : `${fresh} fresh start(s)`}: lower --damage or --fresh`, 'train');
+  }
+  return { ...c, ...(fresh !== undefined ? { fresh } : {}), damage };
 }
 
 /** The checkpoint to resume from, with its settings; checks the image and the flags against it. */

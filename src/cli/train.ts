@@ -18,7 +18,7 @@ import { NcaGlError } from '../errors';
 import type { TrainArgs } from './args';
 import { type AtomicHooks, prepareFolder, writeFileAtomic, WriteError } from './atomic';
 import { Bridge } from './bridge';
-import { type Checkpoint, loadCheckpoint, poolPathFor, removeStalePool, restorePool, saveCheckpoint } from './checkpoint';
+import { type Checkpoint, loadCheckpoint, poolPathFor, removeStalePool, restorePool, resumePoolSplit, saveCheckpoint } from './checkpoint';
 import { resolveConfig, resolveImage } from './config';
 import { BrowserDied, EXIT, UsageError } from './errors';
 import type { FinishReport, TrainConfig } from './page';
@@ -111,6 +111,14 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
     if (!config.pool) throw new UsageError(`train --resume: --replace needs a sample pool, and ${out} was trained without one`, 'train');
     const { replace: _, ...rest } = config;
     config = a.replace === 'random' ? { ...rest, replace: 'random' } : rest;
+  }
+  // --fresh and --damage may change on resume too (the pool's split of the batch)
+  if (checkpoint) {
+    const split = resumePoolSplit(a, config, out);
+    if (split.fresh !== config.fresh || split.damage !== config.damage) {
+      note(`pool split from iteration ${checkpoint.iteration} on: ${split.fresh !== undefined ? `fresh ${split.fresh}, ` : ''}damage ${split.damage} (was ${config.fresh !== undefined ? `fresh ${config.fresh}, ` : ''}damage ${config.damage ?? 0})`);
+    }
+    config = split;
   }
   // --lr may change on resume (a fine-tune): the new schedule replaces the old one, its iterations
   // still counted from the run's start; the checkpoint records it, so a later --resume keeps it

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseInfo, parseRender, parseTrain, USAGE } from '../../src/cli/args';
-import { conflicts } from '../../src/cli/checkpoint';
+import { conflicts, resumePoolSplit } from '../../src/cli/checkpoint';
 import { configFromModel, QUICK, resolveConfig } from '../../src/cli/config';
 import type { ModelFile } from '../../src/io/model-file';
 import { adjustedCurriculum, PRESETS } from '../../src/tasks/presets';
@@ -217,6 +217,32 @@ describe('train flags', () => {
     expect(configFromModel(m('worst'), 'm.nca').config.replace).toBeUndefined();
     expect(configFromModel(m(undefined), 'm.nca').config.replace).toBeUndefined();
     expect(() => configFromModel(m('best'), 'm.nca')).toThrow(/'training.hyperparameters.replace' must be "worst" or "random"/);
+  });
+
+  it('--fresh and --damage may change on --resume (the pool\'s split of the batch), checked against the checkpoint\'s batch and task', () => {
+    const pig = resolveConfig(parseTrain(['pig', '-t', 'persistence', '--batch', '4', '--pool', '64']));
+    expect(pig).toMatchObject({ batch: 4, fresh: 1, damage: 0 });
+    const resume = (...flags: string[]) => parseTrain(['pig', '-t', 'persistence', '--resume', ...flags]);
+    // not a conflict any more, and applied: the rest of the settings stay
+    expect(conflicts(resume('--fresh', '2', '--damage', '1'), pig)).toEqual([]);
+    const split = resumePoolSplit(resume('--fresh', '2', '--damage', '1'), pig, 'm.nca');
+    expect(split).toEqual({ ...pig, fresh: 2, damage: 1 });
+    expect(resumePoolSplit(resume('--fresh', '3'), pig, 'm.nca')).toEqual({ ...pig, fresh: 3, damage: 0 });
+    // nothing given: the checkpoint's split, the same object
+    expect(resumePoolSplit(resume(), pig, 'm.nca')).toBe(pig);
+    // checked as on a first run, against the checkpoint's batch (not the preset's)
+    expect(usageError(() => resumePoolSplit(resume('--fresh', '5'), pig, 'm.nca')).message).toContain("--fresh 5 is more than m.nca's batch (4)");
+    expect(usageError(() => resumePoolSplit(resume('--fresh', '2', '--damage', '3'), pig, 'm.nca')).message).toContain("damage 3 leaves no grid of m.nca's batch (4) for the 2 fresh start(s)");
+    // the checkpoint's damage counts against a new --fresh
+    expect(usageError(() => resumePoolSplit(resume('--fresh', '4'), { ...pig, damage: 1 }, 'm.nca')).message).toContain('damage 1 leaves no grid');
+    const noPool = resolveConfig(parseTrain(['pig', '-t', 'persistence']));
+    expect(usageError(() => resumePoolSplit(resume('--fresh', '2'), noPool, 'm.nca')).message).toContain('--fresh need a sample pool, and m.nca was trained without one');
+    // Distill's tasks: damage only (one grid is reseeded)
+    const regen = resolveConfig(parseTrain(['lizard', '-t', 'regenerating', '--batch', '4', '--pool', '64']));
+    expect(resumePoolSplit(parseTrain(['lizard', '--resume', '--damage', '2']), regen, 'r.nca').damage).toBe(2);
+    expect(resumePoolSplit(parseTrain(['lizard', '--resume', '--damage', '2']), regen, 'r.nca').fresh).toBeUndefined();
+    expect(usageError(() => resumePoolSplit(parseTrain(['lizard', '--resume', '--fresh', '1']), regen, 'r.nca')).message).toContain('--fresh applies to growth, persistence and healing');
+    expect(usageError(() => resumePoolSplit(parseTrain(['lizard', '--resume', '--damage', '4']), regen, 'r.nca')).message).toContain('for the seed');
   });
 
   it('rejects a padding that leaves no room', () => {
