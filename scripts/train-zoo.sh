@@ -14,7 +14,8 @@ run() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 # trains nothing) and its quality figures written into the file (evaluate-zoo --write: 16 draws of
 # the hardest start).   chunked NAME IMAGE LAST KEEP TRAIN-ARGS…
 # With LATE_FROM and LATE_ARGS set, the chunks after iteration LATE_FROM add LATE_ARGS to their
-# --resume (a fine-tune: `--preroll N` may change on resume, docs/regimen.md "Preroll").
+# --resume (a fine-tune: `--preroll N` may change on resume, docs/regimen.md "Preroll"); with
+# LATER_FROM and LATER_ARGS too, the chunks after LATER_FROM add LATER_ARGS instead.
 chunked() {
   local name=$1 image=$2 last=$3 keep=$4
   shift 4
@@ -24,6 +25,7 @@ chunked() {
   for it in $(seq 250 250 "$last"); do
     local late=()
     if [ -n "${LATE_FROM:-}" ] && [ "$it" -gt "$LATE_FROM" ]; then late=("${LATE_ARGS[@]}"); fi
+    if [ -n "${LATER_FROM:-}" ] && [ "$it" -gt "$LATER_FROM" ]; then late=("${LATER_ARGS[@]}"); fi
     if [ "$it" = 250 ]; then nca train "${args[@]}" --iterations 250; else nca train "${args[@]}" "${late[@]}" --resume --iterations "$it" --quiet; fi
     cp "$snaps/m.nca" "$snaps/m-$it.nca"
   done
@@ -53,8 +55,12 @@ LATE_FROM=3000 LATE_ARGS=(--replace random --lr 0.001)
 run growth      && chunked growth heart "${GROWTH_LAST:-3500}" "${GROWTH_KEEP:-3500}" --task growth --steps 48 "${pooled[@]}" --lr 0.002,2000:0.0005 --preroll 96
 unset LATE_FROM LATE_ARGS
 # The persistence pig: the same recipe with a preroll of up to 96 steps from the start and the
-# learning rate down to 5e-4 from 1250.
-run persistence && chunked persistence pig "${PERSISTENCE_LAST:-3000}" "${PERSISTENCE_KEEP:-3000}" --task persistence "${pooled[@]}" --lr 0.002,1250:0.0005 --preroll 96
+# learning rate down to 5e-4 from 1250; from 3000 a fine-tune at 2e-4, and from 3500 two fresh
+# starts per batch of 4 (was one; `--fresh` may change on resume) at 5e-4. The shipped file is the
+# snapshot at 5000 (each fine-tune resumed with its pool).
+LATE_FROM=3000 LATE_ARGS=(--lr 0.0002) LATER_FROM=3500 LATER_ARGS=(--fresh 2 --lr 0.0005)
+run persistence && chunked persistence pig "${PERSISTENCE_LAST:-5000}" "${PERSISTENCE_KEEP:-5000}" --task persistence "${pooled[@]}" --lr 0.002,1250:0.0005 --preroll 96
+unset LATE_FROM LATE_ARGS LATER_FROM LATER_ARGS
 # The lizard at 48×48 with a pool, in progress and not shipped yet: only when asked for by name,
 # `scripts/train-zoo.sh lizard48` (run to the end, it replaces zoo/growing.nca). It was started before `-t growing --pool` stopped damaging a grid
 # by default, so the damage is given here; its checkpoint at 511 is zoo/unfinished/lizard48.nca.
