@@ -57,9 +57,9 @@ unset LATE_FROM LATE_ARGS
 # The persistence pig: the same recipe with a preroll of up to 96 steps from the start and the
 # learning rate down to 5e-4 from 1250; from 3000 a fine-tune at 2e-4, and from 3500 two fresh
 # starts per batch of 4 (was one; `--fresh` may change on resume) at 5e-4. The shipped file is the
-# snapshot at 5000 (each fine-tune resumed with its pool).
+# snapshot at 5500 (each fine-tune resumed with its pool).
 LATE_FROM=3000 LATE_ARGS=(--lr 0.0002) LATER_FROM=3500 LATER_ARGS=(--fresh 2 --lr 0.0005)
-run persistence && chunked persistence pig "${PERSISTENCE_LAST:-5000}" "${PERSISTENCE_KEEP:-5000}" --task persistence "${pooled[@]}" --lr 0.002,1250:0.0005 --preroll 96
+run persistence && chunked persistence pig "${PERSISTENCE_LAST:-5500}" "${PERSISTENCE_KEEP:-5500}" --task persistence "${pooled[@]}" --lr 0.002,1250:0.0005 --preroll 96
 unset LATE_FROM LATE_ARGS LATER_FROM LATER_ARGS
 # The lizard at 48×48 with a pool, in progress and not shipped yet: only when asked for by name,
 # `scripts/train-zoo.sh lizard48` (run to the end, it replaces zoo/growing.nca). It was started before `-t growing --pool` stopped damaging a grid
