@@ -11,7 +11,7 @@ import type { TrainArgs } from './args';
 import { preset } from '../tasks/presets';
 import { type AtomicHooks, writeFileAtomic } from './atomic';
 import type { Bridge } from './bridge';
-import { configFromModel, type ResolvedImage } from './config';
+import { checkPoolSplit, configFromModel, type ResolvedImage } from './config';
 import { BrowserDied, InputError, UsageError } from './errors';
 import type { TrainConfig } from './page';
 import { decodePool, encodePool } from './pool-file';
@@ -75,7 +75,8 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
  * --fresh and --damage given on --resume: the pool's split of the batch changes from there on (a
  * fine-tune: how many grids restart from a fresh start, how many are damaged; the model's shape and
  * the pool stay). Checked as on a first run: a pool is needed, `fresh` is for the article's tasks,
- * and the fresh starts (or Distill's seed) and the damaged grids fit in the batch.
+ * and the fresh starts (or Distill's seed) and the damaged grids fit in the batch. The checkpoint's
+ * settings themselves (the same object) when the split does not change.
  */
 export function resumePoolSplit(a: TrainArgs, c: TrainConfig, out: string): TrainConfig {
   if (a.fresh === undefined && a.damage === undefined) return c;
@@ -84,11 +85,9 @@ export function resumePoolSplit(a: TrainArgs, c: TrainConfig, out: string): Trai
   const distill = preset(c.task).regimen === 'distill';
   if (distill && a.fresh !== undefined) throw new UsageError(`train --resume: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
   const fresh = distill ? undefined : (a.fresh ?? c.fresh ?? 1);
-  if (fresh !== undefined && fresh > c.batch) throw new UsageError(`train --resume: --fresh ${fresh} is more than ${out}'s batch (${c.batch})`, 'train');
   const damage = a.damage ?? c.damage ?? 0;
-  if (damage > c.batch - (fresh ?? 1)) {
-    throw new UsageError(`train --resume: damage ${damage} leaves no grid of ${out}'s batch (${c.batch}) for the ${distill ? 'seed' : `${fresh} fresh start(s)`}: lower --damage or --fresh`, 'train');
-  }
+  checkPoolSplit('train --resume', `${out}'s`, c.batch, fresh, damage, distill);
+  if (fresh === c.fresh && damage === (c.damage ?? 0)) return c;
   return { ...c, ...(fresh !== undefined ? { fresh } : {}), damage };
 }
 

@@ -82,15 +82,10 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   if (pool > 0) {
     if (pool < batch) throw new UsageError(`train: --pool ${pool} is smaller than the batch (${batch})`, 'train');
     c.pool = pool;
-    if (!distill) {
-      c.fresh = a.fresh ?? Math.min(p.fresh > 0 ? p.fresh : 1, batch);
-      if (c.fresh > batch) throw new UsageError(`train: --fresh ${c.fresh} is more than the batch (${batch})`, 'train');
-    }
+    if (!distill) c.fresh = a.fresh ?? Math.min(p.fresh > 0 ? p.fresh : 1, batch);
     // the preset's damage (growing: none, Distill's experiment 2; regenerating: 3), at most 1 in a quick run
     c.damage = a.damage ?? Math.min(full ? p.damage : Math.min(p.damage, 1), batch - (c.fresh ?? 1));
-    if (c.damage > batch - (c.fresh ?? 1)) {
-      throw new UsageError(`train: --damage ${c.damage} leaves no grid of the batch (${batch}) for the ${distill ? 'seed' : `${c.fresh} fresh start(s)`}`, 'train');
-    }
+    checkPoolSplit('train', 'the', batch, c.fresh, c.damage, distill);
   } else if (p.pool > 0) c.pool = 0; // --pool 0: none, where the preset has one
   if (!c.pool && (a.fresh !== undefined || a.damage !== undefined)) throw new UsageError(`train: --fresh and --damage need a sample pool (--pool <n>)`, 'train');
   if (distill && a.fresh !== undefined) throw new UsageError(`train: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
@@ -127,6 +122,18 @@ function guard<T>(what: string, f: () => T): T {
   } catch (e) {
     if (e instanceof NcaGlError) fail(what, e.message.replace(/^nca-gl: /, ''));
     throw e;
+  }
+}
+
+/**
+ * The batch's split with a sample pool, as `train` checks it (a first run, and a --resume that
+ * changes it): the fresh starts (article tasks) fit in the batch, and the damaged grids leave room
+ * for them, or for Distill's reseeded grid. `whose` names the batch: 'the', or "<checkpoint>'s".
+ */
+export function checkPoolSplit(cmd: string, whose: string, batch: number, fresh: number | undefined, damage: number, distill: boolean): void {
+  if (fresh !== undefined && fresh > batch) throw new UsageError(`${cmd}: --fresh ${fresh} is more than ${whose} batch (${batch})`, 'train');
+  if (damage > batch - (fresh ?? 1)) {
+    throw new UsageError(`${cmd}: --damage ${damage} leaves no grid of ${whose} batch (${batch}) for the ${distill ? 'seed' : `${fresh} fresh start(s)`}`, 'train');
   }
 }
 

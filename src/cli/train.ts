@@ -115,7 +115,7 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
   // --fresh and --damage may change on resume too (the pool's split of the batch)
   if (checkpoint) {
     const split = resumePoolSplit(a, config, out);
-    if (split.fresh !== config.fresh || split.damage !== config.damage) {
+    if (split !== config) {
       note(`pool split from iteration ${checkpoint.iteration} on: ${split.fresh !== undefined ? `fresh ${split.fresh}, ` : ''}damage ${split.damage} (was ${config.fresh !== undefined ? `fresh ${config.fresh}, ` : ''}damage ${config.damage ?? 0})`);
     }
     config = split;

@@ -26,10 +26,10 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the CLI in `cwd`; `onLine(line, child)` sees every stderr line as it arrives. */
-function cli(args: string[], cwd: string, o: { env?: Record<string, string>; onLine?: (line: string, child: ChildProcess) => void } = {}): Promise<Run> {
+/** Runs the CLI (or `o.script`) in `cwd`; `onLine(line, child)` sees every stderr line as it arrives. */
+function cli(args: string[], cwd: string, o: { env?: Record<string, string>; onLine?: (line: string, child: ChildProcess) => void; script?: string } = {}): Promise<Run> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...o.env } });
+    const child = spawn(process.execPath, [o.script ?? BIN, ...args], { cwd, env: { ...process.env, ...o.env } });
     let stdout = '';
     let stderr = '';
     let partial = '';
@@ -299,15 +299,7 @@ describe('scripts/evaluate-zoo.mjs --write (issue 15)', () => {
     const { quality: _, ...bare } = trained;
     writeFileSync(join(dir, 'bare.nca'), encodeModel(bare));
     expect(model(join(dir, 'bare.nca')).quality).toBeUndefined();
-    const r = await new Promise<Run>((ok, fail) => {
-      const child = spawn(process.execPath, [join(ROOT, 'scripts', 'evaluate-zoo.mjs'), '--write', '--json', 'bare.nca'], { cwd: dir });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', fail);
-      child.on('close', (code, signal) => ok({ code, signal, stdout, stderr }));
-    });
+    const r = await cli(['--write', '--json', 'bare.nca'], dir, { script: join(ROOT, 'scripts', 'evaluate-zoo.mjs') });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('bare.nca: wrote quality');
     const written = model(join(dir, 'bare.nca'));

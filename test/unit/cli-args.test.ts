@@ -228,8 +228,9 @@ describe('train flags', () => {
     const split = resumePoolSplit(resume('--fresh', '2', '--damage', '1'), pig, 'm.nca');
     expect(split).toEqual({ ...pig, fresh: 2, damage: 1 });
     expect(resumePoolSplit(resume('--fresh', '3'), pig, 'm.nca')).toEqual({ ...pig, fresh: 3, damage: 0 });
-    // nothing given: the checkpoint's split, the same object
+    // nothing given, or the checkpoint's own split: the checkpoint's settings, the same object
     expect(resumePoolSplit(resume(), pig, 'm.nca')).toBe(pig);
+    expect(resumePoolSplit(resume('--fresh', '1', '--damage', '0'), pig, 'm.nca')).toBe(pig);
     // checked as on a first run, against the checkpoint's batch (not the preset's)
     expect(usageError(() => resumePoolSplit(resume('--fresh', '5'), pig, 'm.nca')).message).toContain("--fresh 5 is more than m.nca's batch (4)");
     expect(usageError(() => resumePoolSplit(resume('--fresh', '2', '--damage', '3'), pig, 'm.nca')).message).toContain("damage 3 leaves no grid of m.nca's batch (4) for the 2 fresh start(s)");
