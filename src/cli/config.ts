@@ -133,7 +133,7 @@ function guard<T>(what: string, f: () => T): T {
 export function checkPoolSplit(cmd: string, whose: string, batch: number, fresh: number | undefined, damage: number, distill: boolean): void {
   if (fresh !== undefined && fresh > batch) throw new UsageError(`${cmd}: --fresh ${fresh} is more than ${whose} batch (${batch})`, 'train');
   if (damage > batch - (fresh ?? 1)) {
-    throw new UsageError(`${cmd}: --damage ${damage} leaves no grid of ${whose} batch (${batch}) for the ${distill ? 'seed' : `${fresh} fresh start(s)`}`, 'train');
+    throw new UsageError(`${cmd}: --damage ${damage} leaves no grid of ${whose} batch (${batch}) for the ${distill ? 'seed' : `${fresh} fresh start(s)`}: lower --damage${distill ? '' : ' or --fresh'}`, 'train');
   }
 }
 
