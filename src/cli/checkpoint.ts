@@ -11,7 +11,7 @@ import type { TrainArgs } from './args';
 import { preset } from '../tasks/presets';
 import { type AtomicHooks, writeFileAtomic } from './atomic';
 import type { Bridge } from './bridge';
-import { checkPoolSplit, configFromModel, type ResolvedImage } from './config';
+import { checkPoolSplit, configFromModel, presetDamage, type ResolvedImage } from './config';
 import { BrowserDied, InputError, UsageError } from './errors';
 import type { TrainConfig } from './page';
 import { decodePool, encodePool } from './pool-file';
@@ -46,7 +46,8 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
   const cmp = (flag: string, given: unknown, saved: unknown) => {
     if (a.settings.includes(flag) && JSON.stringify(given) !== JSON.stringify(saved)) out.push(`--${flag} (checkpoint: ${JSON.stringify(saved)})`);
   };
-  cmp('task', a.task, c.task);
+  // Distill's two tasks differ only in the pool's damage: one may become the other (resumePoolSplit)
+  if (!switchesDistillTask(a, c)) cmp('task', a.task, c.task);
   cmp('rule', a.rule, c.rule ?? preset(c.task).rule);
   cmp('size', a.width, c.width);
   if (a.settings.includes('size') && a.height !== c.height && !out.some((s) => s.startsWith('--size'))) out.push(`--size (checkpoint: ${c.width}×${c.height})`);
@@ -79,16 +80,27 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
  * settings themselves (the same object) when the split does not change.
  */
 export function resumePoolSplit(a: TrainArgs, c: TrainConfig, out: string): TrainConfig {
-  if (a.fresh === undefined && a.damage === undefined) return c;
-  const given = [a.fresh !== undefined ? `--fresh` : '', a.damage !== undefined ? `--damage` : ''].filter(Boolean).join(' and ');
-  if (!c.pool) throw new UsageError(`train --resume: ${given} need a sample pool, and ${out} was trained without one`, 'train');
+  const task = switchesDistillTask(a, c) ? a.task : c.task;
+  if (a.fresh === undefined && a.damage === undefined && task === c.task) return c;
+  const given = [task !== c.task ? `--task ${task}` : '', a.fresh !== undefined ? `--fresh` : '', a.damage !== undefined ? `--damage` : ''].filter(Boolean).join(' and ');
+  if (!c.pool) throw new UsageError(`train --resume: ${given} need${a.fresh === undefined && a.damage === undefined ? 's' : ''} a sample pool, and ${out} was trained without one`, 'train');
   const distill = preset(c.task).regimen === 'distill';
   if (distill && a.fresh !== undefined) throw new UsageError(`train --resume: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
   const fresh = distill ? undefined : (a.fresh ?? c.fresh ?? 1);
-  const damage = a.damage ?? c.damage ?? 0;
+  // a new task brings its preset's damage (regenerating: 3, at most 1 in a quick run; growing: none)
+  const damage = a.damage ?? (task !== c.task ? presetDamage(preset(task), !!c.full, c.batch, fresh) : (c.damage ?? 0));
   checkPoolSplit('train --resume', `${out}'s`, c.batch, fresh, damage, distill);
-  if (fresh === c.fresh && damage === (c.damage ?? 0)) return c;
-  return { ...c, ...(fresh !== undefined ? { fresh } : {}), damage };
+  if (task === c.task && fresh === c.fresh && damage === (c.damage ?? 0)) return c;
+  return { ...c, task, ...(fresh !== undefined ? { fresh } : {}), damage };
+}
+
+/**
+ * --task on --resume that turns a growing checkpoint into a regenerating one (or back): Distill's two
+ * tasks share the rule, the seed start and the pool, and differ only in how many grids of the batch
+ * are damaged, so the switch is a fine-tune (Distill trained experiment 3 the same way from scratch).
+ */
+export function switchesDistillTask(a: TrainArgs, c: TrainConfig): boolean {
+  return a.settings.includes('task') && a.task !== c.task && preset(a.task).regimen === 'distill' && preset(c.task).regimen === 'distill';
 }
 
 /** The checkpoint to resume from, with its settings; checks the image and the flags against it. */

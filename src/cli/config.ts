@@ -18,7 +18,7 @@ import { describe, NcaGlError } from '../errors';
 import { MAX_ITERATIONS } from './args';
 import { SHIPPED_TARGETS, shippedTargetNames } from '../io/shipped-targets';
 import { TRAINING_DEFAULTS } from '../tasks/training-defaults';
-import { preset, TASKS, type Task } from '../tasks/presets';
+import { type Preset, preset, TASKS, type Task } from '../tasks/presets';
 import { checkSchedule, type LrSchedule } from '../tasks/schedule';
 import type { TrainArgs } from './args';
 import { InputError, UsageError } from './errors';
@@ -84,7 +84,7 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
     c.pool = pool;
     if (!distill) c.fresh = a.fresh ?? Math.min(p.fresh > 0 ? p.fresh : 1, batch);
     // the preset's damage (growing: none, Distill's experiment 2; regenerating: 3), at most 1 in a quick run
-    c.damage = a.damage ?? Math.min(full ? p.damage : Math.min(p.damage, 1), batch - (c.fresh ?? 1));
+    c.damage = a.damage ?? presetDamage(p, full, batch, c.fresh);
     checkPoolSplit('train', 'the', batch, c.fresh, c.damage, distill);
   } else if (p.pool > 0) c.pool = 0; // --pool 0: none, where the preset has one
   if (!c.pool && (a.fresh !== undefined || a.damage !== undefined)) throw new UsageError(`train: --fresh and --damage need a sample pool (--pool <n>)`, 'train');
@@ -130,6 +130,11 @@ function guard<T>(what: string, f: () => T): T {
  * changes it): the fresh starts (article tasks) fit in the batch, and the damaged grids leave room
  * for them, or for Distill's reseeded grid. `whose` names the batch: 'the', or "<checkpoint>'s".
  */
+/** The preset's damaged grids per batch (at most 1 in a quick run), leaving room for the fresh start(s) or the seed. */
+export function presetDamage(p: Preset, full: boolean, batch: number, fresh: number | undefined): number {
+  return Math.max(0, Math.min(full ? p.damage : Math.min(p.damage, 1), batch - (fresh ?? 1)));
+}
+
 export function checkPoolSplit(cmd: string, whose: string, batch: number, fresh: number | undefined, damage: number, distill: boolean): void {
   if (fresh !== undefined && fresh > batch) throw new UsageError(`${cmd}: --fresh ${fresh} is more than ${whose} batch (${batch})`, 'train');
   if (damage > batch - (fresh ?? 1)) {

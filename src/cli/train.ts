@@ -112,11 +112,13 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
     const { replace: _, ...rest } = config;
     config = a.replace === 'random' ? { ...rest, replace: 'random' } : rest;
   }
-  // --fresh and --damage may change on resume too (the pool's split of the batch)
+  // --fresh and --damage may change on resume too (the pool's split of the batch), and --task between
+  // Distill's growing and regenerating (the same model and pool; a new damage)
   if (checkpoint) {
     const split = resumePoolSplit(a, config, out);
     if (split !== config) {
-      note(`pool split from iteration ${checkpoint.iteration} on: ${split.fresh !== undefined ? `fresh ${split.fresh}, ` : ''}damage ${split.damage} (was ${config.fresh !== undefined ? `fresh ${config.fresh}, ` : ''}damage ${config.damage ?? 0})`);
+      if (split.task !== config.task) note(`task from iteration ${checkpoint.iteration} on: ${split.task} (was ${config.task}; the same rule, seed and pool), damage ${split.damage} (was ${config.damage ?? 0})`);
+      else note(`pool split from iteration ${checkpoint.iteration} on: ${split.fresh !== undefined ? `fresh ${split.fresh}, ` : ''}damage ${split.damage} (was ${config.fresh !== undefined ? `fresh ${config.fresh}, ` : ''}damage ${config.damage ?? 0})`);
     }
     config = split;
   }

@@ -32,6 +32,7 @@ import type { ModelFile } from '../io/model-file';
 import { targetThumbnail } from '../io/target-pixels';
 import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
 import { Curriculum } from '../tasks/curriculum';
+import { PRESETS, type Task } from '../tasks/presets';
 import type { TargetLike } from './options';
 import { Regimen, type RegimenOptions, type RegimenState, type StepReport } from './regimen';
 import { DIVERGED_LOSS, diverged } from './divergence';
@@ -426,7 +427,8 @@ export class TrainingSession {
 
   /**
    * A session that continues the training saved in `model` (use the same target). Options other
-   * than the model's own (rule, sizes, task) may be given.
+   * than the model's own (rule, sizes, task) may be given; the task only between Distill's growing
+   * and regenerating (the same rule, seed start and pool: a fine-tune that adds or drops damage).
    */
   static fromModel(canvas: HTMLCanvasElement | OffscreenCanvas, model: ModelFile, target: TargetLike | Float32Array, options: Partial<SessionOptions> = {}): TrainingSession {
     const task = model.training?.task;
@@ -434,7 +436,7 @@ export class TrainingSession {
     check(model.optimizer !== undefined && model.resume !== undefined, `this model file holds no optimiser state (saved without it), so training cannot resume exactly from it`);
     const s = new TrainingSession(canvas, {
       ...options,
-      task: task as SessionOptions['task'],
+      task: options.task !== undefined && isDistillTask(options.task) && isDistillTask(task) ? options.task : (task as SessionOptions['task']),
       target,
       rule: model.rule.rule,
       hidden: model.rule.hidden,
@@ -478,4 +480,8 @@ export class TrainingSession {
     this.canvas.removeEventListener('webglcontextrestored', this.onRestored);
     this.regimen.dispose();
   }
+}
+
+function isDistillTask(task: string): boolean {
+  return Object.hasOwn(PRESETS, task) && PRESETS[task as Task].regimen === 'distill';
 }

@@ -184,6 +184,36 @@ describe('model-file round trip', () => {
   });
 });
 
+describe('task switch on resume', () => {
+  it("fromModel turns a growing model into a regenerating one (Distill's pair), and ignores a switch to another regimen's task", async () => {
+    const r = await h.page.evaluate(async (small) => {
+      const { NcaGl, T } = window as any;
+      const W = 16;
+      const target = new Float32Array(W * W * 4);
+      for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) if (Math.hypot(x - 7, y - 8) < 5.5) target.set([0.8, 0.3, 0.5, 1], (y * W + x) * 4);
+      const opts = { ...small, task: 'growing', target, batch: 2, steps: [6, 8], pool: 4, damage: 0 };
+      const a = new NcaGl.TrainingSession(T.canvas(8, 8), opts);
+      await a.run({ iterations: 3 });
+      const model = NcaGl.decodeModel(NcaGl.encodeModel(a.toModel()));
+      a.dispose();
+      const b = NcaGl.TrainingSession.fromModel(T.canvas(8, 8), model, target, { ...opts, task: 'regenerating', damage: 1 });
+      const switched = { task: b.regimen.task, damage: b.regimen.preset.damage, at: b.iteration };
+      await b.run({ iterations: 5 });
+      const saved = NcaGl.decodeModel(NcaGl.encodeModel(b.toModel()));
+      b.dispose();
+      const c = NcaGl.TrainingSession.fromModel(T.canvas(8, 8), model, target, { ...opts, task: 'growth' });
+      const kept = c.regimen.task;
+      c.dispose();
+      return { switched, savedTask: saved.training.task, savedIterations: saved.training.iterations, finite: b.lossHistory.every(Number.isFinite), kept };
+    }, SMALL);
+    expect(r.switched).toEqual({ task: 'regenerating', damage: 1, at: 3 });
+    expect(r.savedTask).toBe('regenerating');
+    expect(r.savedIterations).toBe(5);
+    expect(r.finite).toBe(true);
+    expect(r.kept).toBe('growing');
+  });
+});
+
 describe('keep-best and the figures (issue 15)', () => {
   it('evaluates every N iterations on fixed draws, keeps the best snapshot, writes it with the latest weights, and measures the figures as evaluate() does', async () => {
     const r = await h.page.evaluate(async (small) => {

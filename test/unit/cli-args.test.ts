@@ -246,6 +246,30 @@ describe('train flags', () => {
     expect(usageError(() => resumePoolSplit(parseTrain(['lizard', '--resume', '--damage', '4']), regen, 'r.nca')).message).toContain('for the seed');
   });
 
+  it("--task on --resume switches between Distill's growing and regenerating only (the same model and pool; the new task's damage)", () => {
+    const g = resolveConfig(parseTrain(['lizard', '-t', 'growing', '--batch', '4', '--pool', '64']));
+    expect(g).toMatchObject({ task: 'growing', damage: 0 });
+    const resume = (...flags: string[]) => parseTrain(['lizard', '--resume', ...flags]);
+    expect(conflicts(resume('-t', 'regenerating'), g)).toEqual([]);
+    // the preset's damage, at most 1 in a quick run; or --damage
+    expect(resumePoolSplit(resume('-t', 'regenerating'), g, 'g.nca')).toEqual({ ...g, task: 'regenerating', damage: 1 });
+    expect(resumePoolSplit(resume('-t', 'regenerating', '--damage', '2'), g, 'g.nca')).toEqual({ ...g, task: 'regenerating', damage: 2 });
+    expect(resumePoolSplit(resume('-t', 'regenerating'), { ...g, full: true }, 'g.nca')).toMatchObject({ task: 'regenerating', damage: 3 });
+    // and back: growing has no damage
+    const r = resolveConfig(parseTrain(['lizard', '-t', 'regenerating', '--batch', '4', '--pool', '64']));
+    expect(resumePoolSplit(resume('-t', 'growing'), r, 'r.nca')).toEqual({ ...r, task: 'growing', damage: 0 });
+    // the same task: nothing changes
+    expect(resumePoolSplit(resume('-t', 'growing'), g, 'g.nca')).toBe(g);
+    // across regimens it stays a conflict
+    expect(conflicts(resume('-t', 'growth'), g)).toEqual(['--task (checkpoint: "growing")']);
+    expect(conflicts(parseTrain(['pig', '-t', 'growing', '--resume']), resolveConfig(parseTrain(['pig', '-t', 'healing'])))).toEqual(['--task (checkpoint: "healing")']);
+    // regenerating needs the pool a growing run may not have
+    const bare = resolveConfig(parseTrain(['lizard', '-t', 'growing']));
+    expect(usageError(() => resumePoolSplit(resume('-t', 'regenerating'), bare, 'g.nca')).message).toContain('--task regenerating needs a sample pool, and g.nca was trained without one');
+    // the damage still has to leave the seed a grid
+    expect(usageError(() => resumePoolSplit(resume('-t', 'regenerating', '--damage', '4'), g, 'g.nca')).message).toContain('for the seed');
+  });
+
   it('rejects a padding that leaves no room', () => {
     expect(usageError(() => resolveConfig(parseTrain(['x', '--size', '10', '--padding', '5']))).message).toContain('--padding 5 leaves no room');
   });
