@@ -45,7 +45,9 @@ checkpointing as it goes. Defaults are a quick configuration that finishes in mi
 GPU; --full uses the task's published configuration.
 
 Options:
-  -t, --task <task>          growth (default), persistence, healing, growing, regenerating
+  -t, --task <task>          growth (default), persistence, healing, growing, regenerating;
+                             with --resume a growing checkpoint may go on as regenerating (a
+                             fine-tune that adds damage) or back
       --rule <rule>          seed (the article's) or growing (Distill's) (default: the task's;
                              the quick growth job: growing)
       --size <n>             grid side in cells (default 32; --full: 64 or 72)
