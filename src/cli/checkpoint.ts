@@ -8,7 +8,7 @@ import { readInputFile } from './input';
 import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
 import { NcaGlError } from '../errors';
 import type { TrainArgs } from './args';
-import { preset } from '../tasks/presets';
+import { isDistillTask, preset } from '../tasks/presets';
 import { type AtomicHooks, writeFileAtomic } from './atomic';
 import type { Bridge } from './bridge';
 import { checkPoolSplit, configFromModel, presetDamage, type ResolvedImage } from './config';
@@ -100,7 +100,7 @@ export function resumePoolSplit(a: TrainArgs, c: TrainConfig, out: string): Trai
  * are damaged, so the switch is a fine-tune (Distill trained experiment 3 the same way from scratch).
  */
 export function switchesDistillTask(a: TrainArgs, c: TrainConfig): boolean {
-  return a.settings.includes('task') && a.task !== c.task && preset(a.task).regimen === 'distill' && preset(c.task).regimen === 'distill';
+  return a.settings.includes('task') && a.task !== c.task && isDistillTask(a.task) && isDistillTask(c.task);
 }
 
 /** The checkpoint to resume from, with its settings; checks the image and the flags against it. */

@@ -125,16 +125,16 @@ function guard<T>(what: string, f: () => T): T {
   }
 }
 
-/**
- * The batch's split with a sample pool, as `train` checks it (a first run, and a --resume that
- * changes it): the fresh starts (article tasks) fit in the batch, and the damaged grids leave room
- * for them, or for Distill's reseeded grid. `whose` names the batch: 'the', or "<checkpoint>'s".
- */
 /** The preset's damaged grids per batch (at most 1 in a quick run), leaving room for the fresh start(s) or the seed. */
 export function presetDamage(p: Preset, full: boolean, batch: number, fresh: number | undefined): number {
   return Math.max(0, Math.min(full ? p.damage : Math.min(p.damage, 1), batch - (fresh ?? 1)));
 }
 
+/**
+ * The batch's split with a sample pool, as `train` checks it (a first run, and a --resume that
+ * changes it): the fresh starts (article tasks) fit in the batch, and the damaged grids leave room
+ * for them, or for Distill's reseeded grid. `whose` names the batch: 'the', or "<checkpoint>'s".
+ */
 export function checkPoolSplit(cmd: string, whose: string, batch: number, fresh: number | undefined, damage: number, distill: boolean): void {
   if (fresh !== undefined && fresh > batch) throw new UsageError(`${cmd}: --fresh ${fresh} is more than ${whose} batch (${batch})`, 'train');
   if (damage > batch - (fresh ?? 1)) {

@@ -177,3 +177,8 @@ export function adjustedCurriculum(task: Task, o: { radiusStart?: number; rollou
   if (o.pace) c.pace = o.pace;
   return c;
 }
+
+/** Whether `task` is one of Distill's (growing, regenerating: the same rule, seed start and pool). */
+export function isDistillTask(task: string): boolean {
+  return Object.hasOwn(PRESETS, task) && PRESETS[task as Task].regimen === 'distill';
+}

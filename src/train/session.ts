@@ -32,7 +32,7 @@ import type { ModelFile } from '../io/model-file';
 import { targetThumbnail } from '../io/target-pixels';
 import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
 import { Curriculum } from '../tasks/curriculum';
-import { PRESETS, type Task } from '../tasks/presets';
+import { isDistillTask } from '../tasks/presets';
 import type { TargetLike } from './options';
 import { Regimen, type RegimenOptions, type RegimenState, type StepReport } from './regimen';
 import { DIVERGED_LOSS, diverged } from './divergence';
@@ -480,8 +480,4 @@ export class TrainingSession {
     this.canvas.removeEventListener('webglcontextrestored', this.onRestored);
     this.regimen.dispose();
   }
-}
-
-function isDistillTask(task: string): boolean {
-  return Object.hasOwn(PRESETS, task) && PRESETS[task as Task].regimen === 'distill';
 }
