@@ -1,6 +1,8 @@
 // reseed.frag — the Distill pool step on a sampled batch (docs/regimen.md): the grid ranked worst
 // (rank 0) is replaced by the seed, and the u_damage best grids (the highest ranks) lose a random
-// disc of radius (0.1 + 0.3 u) · min(W, H) / 2 cells. Others pass through.
+// disc of radius (0.1 + 0.3 u) · min(W, H) / 2 cells centred in the middle half of the grid
+// (columns W/4 … W/4 + W/2 − 1, rows likewise: Distill's centre, uniform in ±0.5 of a grid spanning
+// ±1, where the creature is). Others pass through. CPU mirror: poolDamageDisc (src/train/pool.ts).
 //
 // Inputs:   u_src  sampler2DArray  the sampled batch, atlas layout (layout.glsl)
 //           u_rank sampler2D       B×1, R = rank of grid b (rank.frag)
@@ -33,7 +35,8 @@ void main() {
   float keep = 1.0;
   if (rank >= u_batch - u_damage) {
     uint key = cellKey(u_seed, u_iteration, u_stream, uint(c.b), 0u);
-    ivec2 centre = ivec2(int(draw24(key, 0u) % uint(u_grid.x)), int(draw24(key, 1u) % uint(u_grid.y)));
+    uvec2 span = uvec2(max(u_grid / 2, ivec2(1)));
+    ivec2 centre = u_grid / 4 + ivec2(int(draw24(key, 0u) % span.x), int(draw24(key, 1u) % span.y));
     float r = (0.1 + 0.3 * unit01(draw24(key, 2u))) * float(min(u_grid.x, u_grid.y)) * 0.5;
     ivec2 d = c.xy - centre;
     if (float(d.x * d.x + d.y * d.y) < r * r) keep = 0.0;

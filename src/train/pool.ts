@@ -17,7 +17,7 @@
 import { checkInt, NcaGlError } from '../errors';
 import type { StorageFormat } from '../gl/context';
 import type { GpuTexture, PassProgram, Runtime, Target, Uniforms } from '../gl/runtime';
-import { cellKey, STREAM_BASE } from '../engine/hash';
+import { cellKey, draw24, STREAM_BASE, unit } from '../engine/hash';
 import { type Atlas, atlasTexel, atlasTexture, makeAtlas } from '../engine/layout';
 import { seedState } from '../engine/model';
 import { layoutUniforms, setLayers } from '../engine/step';
@@ -43,6 +43,24 @@ export function samplePool(size: number, n: number, seed: number, iteration: num
     idx.set(i, vj);
   }
   return out;
+}
+
+/** The stream of the Distill pool's damage discs (reseed.frag's u_stream). */
+export const DAMAGE_STREAM = POOL_STREAM + 1;
+
+/**
+ * The disc that batch grid `b` loses when the Distill pool damages it at iteration `it` (CPU mirror
+ * of glsl/regimen/reseed.frag): centre cell (x, y) uniform in the middle half of the grid (Distill's
+ * centre, uniform in ±0.5 of a grid spanning ±1, so the disc hits the creature), radius
+ * r = (0.1 + 0.3 u) · min(W, H) / 2 in float32; the cells with dx² + dy² < r² die.
+ */
+export function poolDamageDisc(seed: number, it: number, b: number, width: number, height: number): { x: number; y: number; r: number } {
+  const key = cellKey(seed, it, DAMAGE_STREAM, b, 0);
+  const x = Math.floor(width / 4) + (draw24(key, 0) % Math.max(1, Math.floor(width / 2)));
+  const y = Math.floor(height / 4) + (draw24(key, 1) % Math.max(1, Math.floor(height / 2)));
+  const f = Math.fround;
+  const r = f(f(0.1 + f(0.3 * unit(draw24(key, 2)))) * f(Math.min(width, height) * 0.5));
+  return { x, y, r };
 }
 
 export class Pool {
@@ -168,7 +186,7 @@ export class Pool {
     u.u_damage = damage;
     u.u_seed = seed >>> 0;
     u.u_iteration = it >>> 0;
-    u.u_stream = POOL_STREAM + 1;
+    u.u_stream = DAMAGE_STREAM;
     this.rt.run(this.reseed, { targets: setLayers(this.t4, start), uniforms: u });
   }
 

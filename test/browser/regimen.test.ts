@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { perturbReference, type Perturbation } from '../../src/tasks/perturb';
 import { targetState } from '../../src/tasks/start';
-import { samplePool } from '../../src/train/pool';
+import { poolDamageDisc, samplePool } from '../../src/train/pool';
 import { randomState, randomWeights } from '../helpers/random';
 import { PREROLL_STEP, prerollLength } from '../../src/engine/hash';
 import { resolveRuleConfig, seedState, type Weights } from '../../src/engine/model';
@@ -85,13 +85,14 @@ describe('Distill pool', () => {
       for (let k = 0; k < P; k++) init.fill(k / 10 + 0.05, k * H * W * 16, (k + 1) * H * W * 16);
       rt.upload(pool.texture, NcaGl.layout.packCells(pa, init));
       const before = NcaGl.layout.unpackCells(pa, pool.read());
+      const iteration = reg.trainer.iteration;
       await reg.step();
       const drawn = pool.drawn.slice();
       const start = NcaGl.layout.unpackCells(reg.trainer.atlas, rt.readAll(reg.trainer.startTexture));
       const final = reg.trainer.getRolloutState(6);
       const after = NcaGl.layout.unpackCells(pa, pool.read());
       reg.dispose();
-      return { drawn, start: T.b64FromF32(start), final: T.b64FromF32(final), before: T.b64FromF32(before), after: T.b64FromF32(after) };
+      return { drawn, iteration, start: T.b64FromF32(start), final: T.b64FromF32(final), before: T.b64FromF32(before), after: T.b64FromF32(after) };
     }, replace);
     const W = 12, H = 12, n = W * H * 16;
     const start = fromB64(r.start), final = fromB64(r.final), before = fromB64(r.before), after = fromB64(r.after);
@@ -114,8 +115,19 @@ describe('Distill pool', () => {
       } else {
         const v = before[r.drawn[b] * n]!;
         const zeros = grid.filter((x) => x === 0).length;
-        if (b === best) expect(zeros).toBeGreaterThan(0);
-        else expect(zeros).toBe(0);
+        if (b === best) {
+          // exactly the cells of the CPU mirror's disc died (all 16 channels), nothing else
+          const d = poolDamageDisc(9, r.iteration, b, W, H);
+          const r2 = Math.fround(d.r * d.r);
+          for (let y = 0; y < H; y++) {
+            for (let x = 0; x < W; x++) {
+              const dead = (x - d.x) ** 2 + (y - d.y) ** 2 < r2;
+              const cell = grid.subarray((y * W + x) * 16, (y * W + x + 1) * 16);
+              expect(cell.every((v) => v === 0), `cell (${x}, ${y}) of the damaged grid`).toBe(dead);
+            }
+          }
+          expect(zeros).toBeGreaterThan(0);
+        } else expect(zeros).toBe(0);
         for (const x of grid) if (x !== 0) expect(x).toBe(v);
       }
     }

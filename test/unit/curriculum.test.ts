@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ARTICLE_AXES, Curriculum, shortenLadder } from '../../src/tasks/curriculum';
 import { PRESETS, preset, TASKS } from '../../src/tasks/presets';
-import { samplePool } from '../../src/train/pool';
+import { poolDamageDisc, samplePool } from '../../src/train/pool';
 
 describe('curriculum', () => {
   const growth = () => new Curriculum(PRESETS.growth.curriculum!);
@@ -159,5 +159,41 @@ describe('pool sampling', () => {
     expect(seen.size).toBe(64);
     expect(samplePool(64, 8, 4, 0)).not.toEqual(samplePool(64, 8, 3, 0));
     expect(samplePool(8, 8, 1, 0).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("damages like Distill: a disc centred in the grid's middle half, radius 0.1–0.4 of half the grid, inside the grid", () => {
+    // Distill's make_circle_masks: centre uniform in ±0.5 of a grid spanning ±1, r uniform in 0.1–0.4
+    for (const [W, H] of [[48, 48], [72, 40], [12, 12], [9, 7]] as const) {
+      const xs = new Set<number>(), ys = new Set<number>();
+      let rMin = Infinity, rMax = 0;
+      for (let it = 0; it < 4000; it++) {
+        const d = poolDamageDisc(5, it, it % 4, W, H);
+        expect(d).toEqual(poolDamageDisc(5, it, it % 4, W, H));
+        expect(d.x).toBeGreaterThanOrEqual(Math.floor(W / 4));
+        expect(d.x).toBeLessThan(Math.floor(W / 4) + Math.floor(W / 2));
+        expect(d.y).toBeGreaterThanOrEqual(Math.floor(H / 4));
+        expect(d.y).toBeLessThan(Math.floor(H / 4) + Math.floor(H / 2));
+        // the disc (cells closer than r) never reaches the border: the damage falls on the creature
+        expect(d.x - d.r).toBeGreaterThan(-1);
+        expect(d.x + d.r).toBeLessThan(W);
+        expect(d.y - d.r).toBeGreaterThan(-1);
+        expect(d.y + d.r).toBeLessThan(H);
+        xs.add(d.x);
+        ys.add(d.y);
+        rMin = Math.min(rMin, d.r);
+        rMax = Math.max(rMax, d.r);
+      }
+      // every centre of the middle half is drawn, and the radii span the range
+      expect(xs.size).toBe(Math.floor(W / 2));
+      expect(ys.size).toBe(Math.floor(H / 2));
+      const half = Math.min(W, H) / 2;
+      expect(rMin).toBeGreaterThanOrEqual(Math.fround(0.1 * half) - 1e-6);
+      expect(rMin).toBeLessThan(0.11 * half);
+      expect(rMax).toBeLessThan(0.4 * half);
+      expect(rMax).toBeGreaterThan(0.39 * half);
+    }
+    // grids differ within an iteration, and seeds differ
+    expect(poolDamageDisc(5, 0, 1, 48, 48)).not.toEqual(poolDamageDisc(5, 0, 2, 48, 48));
+    expect(poolDamageDisc(6, 0, 1, 48, 48)).not.toEqual(poolDamageDisc(5, 0, 1, 48, 48));
   });
 });
