@@ -9,7 +9,8 @@ only=${1:-all}
 run() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 # Chunked training with snapshots (the 48×48 zoo): one run saved every 250 iterations (exact resume,
 # so the chunks are one run; --no-eval skips the after-training figures of each chunk), the
-# snapshots ranked by PSNR from the hardest start on draws of seed 2 (the README reports seed 1's,
+# snapshots ranked by their margin over issue 15's lines (scripts/rank-snapshots.mjs: PSNR from the
+# hardest start at T, 10·T, 50·T, and the half-cut check for regenerating) on draws of seed 2 (the README reports seed 1's,
 # which the choice did not see), the one named by KEEP shipped: its picture drawn (a --resume that
 # trains nothing) and its quality figures written into the file (evaluate-zoo --write: 16 draws of
 # the hardest start).   chunked NAME IMAGE LAST KEEP TRAIN-ARGS…
@@ -30,7 +31,7 @@ chunked() {
     cp "$snaps/m.nca" "$snaps/m-$it.nca"
   done
   node scripts/evaluate-zoo.mjs --seed 2 --json "$snaps"/m-*.nca > "$snaps/scores.json"
-  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); r.sort((a, b) => b.hardest.psnr - a.hardest.psnr); for (const x of r.slice(0, 5)) console.log(`${x.file}: ${x.hardest.psnr.toFixed(2)} dB at T, ${x.hardest.psnr10T.toFixed(2)} at 10·T, ${x.hardest.psnr50T.toFixed(2)} at 50·T`)' "$snaps/scores.json"
+  node scripts/rank-snapshots.mjs "$snaps/scores.json"                                # by margin over issue 15's lines
   echo "$name: keeping the snapshot at iteration $keep"
   cp "$snaps/m-$keep.nca" "zoo/$name.nca"
   # trains nothing (no pool file: it would restart from seeds, which nothing here uses); writes zoo/$name.png
