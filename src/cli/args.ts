@@ -67,6 +67,9 @@ Options:
                              restart from a fresh start each iteration; with --resume it may change
       --damage <n>           with a pool: the batch's best grids damaged each iteration; with
                              --resume it may change
+      --cuts <n>             growing/regenerating with a pool: of the damaged grids, how many lose
+                             a half-plane (a straight cut near the centre, any angle) instead of
+                             a disc (default 0, as Distill); with --resume it may change
       --replace <how>        with a pool: which drawn grids restart and which are damaged: worst
                              (default: the highest losses restart, the lowest are damaged) or
                              random (by their place in the random draw, so a state that went
@@ -259,6 +262,8 @@ export interface TrainArgs {
   rule?: Rule;
   fresh?: number;
   damage?: number;
+  /** --cuts: of the damaged grids, how many lose a half-plane instead of a disc (Preset.cuts). */
+  cuts?: number;
   /** --replace: which drawn pool grids restart and which are damaged (Preset.replace). */
   replace?: 'worst' | 'random';
   /** --preroll: forward steps without gradient before each rollout, at most (even). */
@@ -306,6 +311,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     pool: { type: 'string' },
     fresh: { type: 'string' },
     damage: { type: 'string' },
+    cuts: { type: 'string' },
     replace: { type: 'string' },
     preroll: { type: 'string' },
     levels: { type: 'string' },
@@ -359,6 +365,7 @@ export function parseTrain(argv: string[]): TrainArgs {
     pool: intFlag(c, 'pool', v.pool, 0, 4096),
     fresh: intFlag(c, 'fresh', v.fresh, 1, 64),
     damage: intFlag(c, 'damage', v.damage, 0, 63),
+    cuts: intFlag(c, 'cuts', v.cuts, 0, 63),
     replace: oneOf(c, 'replace', v.replace, REPLACE_MODES),
     preroll,
     levels: intFlag(c, 'levels', v.levels, 0, 100000),

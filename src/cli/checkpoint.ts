@@ -73,6 +73,24 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
 }
 
 /**
+ * --cuts on --resume (or a damage that changed under the checkpoint's cuts): how many of the damaged
+ * grids lose a half-plane instead of a disc from there on (Distill's tasks with a pool; a fine-tune
+ * like --damage). Call after resumePoolSplit. Returns `c` itself when nothing changes.
+ */
+export function resumeCuts(a: TrainArgs, c: TrainConfig, out: string): TrainConfig {
+  if (a.cuts !== undefined && !c.pool) throw new UsageError(`train --resume: --cuts needs a sample pool, and ${out} was trained without one`, 'train');
+  if (a.cuts !== undefined && !isDistillTask(c.task)) throw new UsageError(`train --resume: --cuts applies to growing and regenerating; ${out} trains ${c.task}`, 'train');
+  const cuts = a.cuts ?? c.cuts ?? 0;
+  const damage = c.damage ?? 0;
+  if (cuts > damage) {
+    throw new UsageError(`train --resume: ${a.cuts !== undefined ? `--cuts ${cuts}` : `${out}'s cuts (${cuts})`} would be more than the damaged grids (${damage}): the cut grids are some of the damaged ones; give --cuts ${damage} or less`, 'train');
+  }
+  if (cuts === (c.cuts ?? 0)) return c;
+  const { cuts: _, ...rest } = c;
+  return cuts ? { ...rest, cuts } : rest;
+}
+
+/**
  * --fresh and --damage given on --resume: the pool's split of the batch changes from there on (a
  * fine-tune: how many grids restart from a fresh start, how many are damaged; the model's shape and
  * the pool stay). Checked as on a first run: a pool is needed, `fresh` is for the article's tasks,

@@ -89,6 +89,12 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   } else if (p.pool > 0) c.pool = 0; // --pool 0: none, where the preset has one
   if (!c.pool && (a.fresh !== undefined || a.damage !== undefined)) throw new UsageError(`train: --fresh and --damage need a sample pool (--pool <n>)`, 'train');
   if (distill && a.fresh !== undefined) throw new UsageError(`train: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
+  if (a.cuts !== undefined) {
+    if (!distill) throw new UsageError(`train: --cuts applies to growing and regenerating (Distill's pool damage); ${a.task} damages with its own perturbation`, 'train');
+    if (!c.pool) throw new UsageError(`train: --cuts needs a sample pool (--pool <n>)`, 'train');
+    checkCuts('train', a.cuts, c.damage ?? 0);
+    if (a.cuts) c.cuts = a.cuts;
+  }
   if (a.replace !== undefined && !c.pool) throw new UsageError(`train: --replace needs a sample pool (--pool <n>)`, 'train');
   if (a.replace === 'random') c.replace = 'random';
   if (a.preroll) c.preroll = a.preroll;
@@ -123,6 +129,11 @@ function guard<T>(what: string, f: () => T): T {
     if (e instanceof NcaGlError) fail(what, e.message.replace(/^nca-gl: /, ''));
     throw e;
   }
+}
+
+/** --cuts counts among the damaged grids: at most --damage. */
+export function checkCuts(cmd: string, cuts: number, damage: number): void {
+  if (cuts > damage) throw new UsageError(`${cmd}: --cuts ${cuts} is more than the damaged grids (--damage ${damage}): the cut grids are some of the damaged ones; raise --damage or lower --cuts`, 'train');
 }
 
 /** The preset's damaged grids per batch (at most 1 in a quick run), leaving room for the fresh start(s) or the seed. */
@@ -174,6 +185,7 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
     if (c.pool !== 0) field('pool', c.pool, c.batch, MAX_POOL);
     field('fresh', c.fresh, 1, c.batch);
     field('damage', c.damage, 0, c.batch - (c.fresh ?? 1));
+    field('cuts', c.cuts, 0, c.damage ?? 0);
     field('preroll', c.preroll, 0, MAX_PREROLL);
     if (c.replace !== undefined && c.replace !== 'random') fail(what, `'resume.cli' field 'replace' must be "random" or absent, got ${JSON.stringify(c.replace)}`);
     if (c.preroll !== undefined && c.preroll % 2 !== 0) fail(what, `'resume.cli' field 'preroll' must be even, got ${c.preroll}`);
@@ -233,6 +245,9 @@ export function configFromModel(m: ModelFile, what: string): { config: TrainConf
   if (c.pool > 0 || p.regimen === 'distill') {
     c.damage = num('damage', p.damage);
     if (c.damage > c.batch - (c.fresh ?? 1)) fail(what, `'training.hyperparameters.damage' must be at most ${c.batch - (c.fresh ?? 1)} (batch ${c.batch}), got ${c.damage}`);
+    const cuts = num('cuts', 0);
+    if (cuts > c.damage) fail(what, `'training.hyperparameters.cuts' must be at most the damage (${c.damage}), got ${cuts}`);
+    if (cuts) c.cuts = cuts;
   }
   const preroll = num('preroll', 0);
   if (preroll % 2 !== 0) fail(what, `'training.hyperparameters.preroll' must be even, got ${preroll}`);

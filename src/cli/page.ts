@@ -30,6 +30,8 @@ export interface TrainConfig {
   steps?: [number, number];
   pool?: number;
   damage?: number;
+  /** Distill tasks with a pool: of the damaged grids, how many lose a half-plane (Preset.cuts); may change on --resume. */
+  cuts?: number;
   /** Article tasks with a pool: grids restarted from a fresh start each iteration. */
   fresh?: number;
   /** With a pool: 'random' picks the restarted and damaged grids by draw order (Preset.replace); may change on --resume. */
@@ -218,6 +220,7 @@ export function installTrainApi(): void {
       ...(c.steps ? { steps: c.steps } : {}),
       ...(c.pool !== undefined ? { pool: c.pool } : {}),
       ...(c.damage !== undefined ? { damage: c.damage } : {}),
+      ...(c.cuts ? { cuts: c.cuts } : {}),
       ...(c.fresh !== undefined ? { fresh: c.fresh } : {}),
       ...(c.replace ? { replace: c.replace } : {}),
       ...(c.preroll ? { preroll: c.preroll } : {}),

@@ -18,7 +18,7 @@ import { NcaGlError } from '../errors';
 import type { TrainArgs } from './args';
 import { type AtomicHooks, prepareFolder, writeFileAtomic, WriteError } from './atomic';
 import { Bridge } from './bridge';
-import { type Checkpoint, loadCheckpoint, poolPathFor, removeStalePool, restorePool, resumePoolSplit, saveCheckpoint } from './checkpoint';
+import { type Checkpoint, loadCheckpoint, poolPathFor, removeStalePool, restorePool, resumeCuts, resumePoolSplit, saveCheckpoint } from './checkpoint';
 import { resolveConfig, resolveImage } from './config';
 import { BrowserDied, EXIT, UsageError } from './errors';
 import type { FinishReport, TrainConfig } from './page';
@@ -67,7 +67,7 @@ export function describeConfig(c: TrainConfig): string {
   const parts = [`${c.width}×${c.height} (padding ${c.padding})`, `hidden ${c.hidden}`, `batch ${c.batch}`, `lr ${formatLr(c.lr)}`, `seed ${c.seed}`];
   if (c.rule) parts.push(`${c.rule} rule`);
   if (c.steps) parts.push(`steps ${c.steps[0]}–${c.steps[1]}`);
-  if (c.pool) parts.push(`pool ${c.pool}${c.fresh ? ` (fresh ${c.fresh}` : ' ('}${c.fresh ? ', ' : ''}damage ${c.damage ?? 0})`);
+  if (c.pool) parts.push(`pool ${c.pool}${c.fresh ? ` (fresh ${c.fresh}` : ' ('}${c.fresh ? ', ' : ''}damage ${c.damage ?? 0}${c.cuts ? `, ${c.cuts} of them cut in half-planes` : ''})`);
   if (c.pool && c.replace) parts.push(`replace ${c.replace}`);
   if (c.preroll) parts.push(`preroll 0–${c.preroll}`);
   if (c.evalEvery) parts.push(`keep-best every ${c.evalEvery} on ${c.evalDraws ?? KEEP_BEST_DRAWS} draws`);
@@ -121,6 +121,10 @@ export async function train(a: TrainArgs, io: Io): Promise<number> {
       else note(`pool split from iteration ${checkpoint.iteration} on: ${split.fresh !== undefined ? `fresh ${split.fresh}, ` : ''}damage ${split.damage} (was ${config.fresh !== undefined ? `fresh ${config.fresh}, ` : ''}damage ${config.damage ?? 0})`);
     }
     config = split;
+    // --cuts may change on resume too (how the damaged grids are damaged); it counts among them
+    const cut = resumeCuts(a, config, out);
+    if (cut !== config) note(`cuts from iteration ${checkpoint.iteration} on: ${cut.cuts ?? 0} of the ${cut.damage} damaged grids lose a half-plane (was ${config.cuts ?? 0})`);
+    config = cut;
   }
   // --lr may change on resume (a fine-tune): the new schedule replaces the old one, its iterations
   // still counted from the run's start; the checkpoint records it, so a later --resume keeps it

@@ -45,7 +45,7 @@ export function hyperInt(m: Meta, key: string, min: number, max: number, fallbac
 }
 
 /** Caps of the hyperparameters nca-gl reads back. */
-export const HYPER_LIMITS = { batch: [1, MAX_BATCH], pool: [0, MAX_POOL], damage: [0, MAX_BATCH - 1], fresh: [1, MAX_BATCH], preroll: [0, MAX_PREROLL], padding: [0, 2048], lossSteps: [1, MAX_ROLLOUT] } as const;
+export const HYPER_LIMITS = { batch: [1, MAX_BATCH], pool: [0, MAX_POOL], damage: [0, MAX_BATCH - 1], cuts: [0, MAX_BATCH - 1], fresh: [1, MAX_BATCH], preroll: [0, MAX_PREROLL], padding: [0, 2048], lossSteps: [1, MAX_ROLLOUT] } as const;
 
 /**
  * The rollout range in `training.hyperparameters.steps` ("64..96", or "curriculum 2..16"), checked

@@ -64,6 +64,13 @@ export interface Preset {
    */
   damage: number;
   /**
+   * Distill's tasks with a pool: how many of the damaged grids (the best of them) lose a half-plane
+   * instead of a disc: everything beyond a straight line near the grid's centre, at a random angle
+   * (poolDamage). Distill damages with discs only (0); a half cut away is what the regeneration
+   * check does (evaluateCut), and larger than any disc.
+   */
+  cuts: number;
+  /**
    * Article tasks with a pool: how many of the batch's worst grids restart from a fresh start (the
    * target perturbed at the curriculum's level) each iteration (Distill always reseeds one).
    */
@@ -124,6 +131,7 @@ const article = (task: Task, description: string, axes: Partial<CurriculumConfig
   curriculum: { threshold: 0.025, noise: null, radius: null, ablation: null, circles: 3, steps: { ...ARTICLE_AXES.steps }, ...axes },
   pool: 0,
   damage: 0,
+  cuts: 0,
   fresh: 0,
   replace: 'worst',
   preroll: 0,
@@ -139,6 +147,7 @@ const distill = (task: Task, description: string, pool: number, damage: number):
   curriculum: null,
   pool,
   damage,
+  cuts: 0,
   fresh: 1,
   replace: 'worst',
   preroll: 0,

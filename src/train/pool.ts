@@ -63,6 +63,28 @@ export function poolDamageDisc(seed: number, it: number, b: number, width: numbe
   return { x, y, r };
 }
 
+/**
+ * The half-plane that batch grid `b` loses when the Distill pool cuts it at iteration `it` (CPU
+ * mirror of reseed.frag; Preset.cuts): direction (dx, dy), integers in −64 … 64 (not both 0: then
+ * (1, 0)), and offset o in −q … q with q = ⌊min(W, H) / 4⌋. Cell (x, y) dies when u·dx + v·dy >
+ * o·(|dx| + |dy|) in doubled coordinates u = 2x + 1 − W, v = 2y + 1 − H (cutDies): a straight line
+ * at most about min(W, H)/8 · √2 cells from the centre, at a random angle.
+ */
+export function poolDamageCut(seed: number, it: number, b: number, width: number, height: number): { dx: number; dy: number; o: number } {
+  const key = cellKey(seed, it, DAMAGE_STREAM, b, 0);
+  let dx = (draw24(key, 3) % 129) - 64;
+  const dy = (draw24(key, 4) % 129) - 64;
+  if (dx === 0 && dy === 0) dx = 1;
+  const q = Math.floor(Math.min(width, height) / 4);
+  const o = (draw24(key, 5) % (2 * q + 1)) - q;
+  return { dx, dy, o };
+}
+
+/** Whether cell (x, y) of a W×H grid dies under the half-plane cut `c` (poolDamageCut). */
+export function cutDies(c: { dx: number; dy: number; o: number }, x: number, y: number, width: number, height: number): boolean {
+  return (2 * x + 1 - width) * c.dx + (2 * y + 1 - height) * c.dy > c.o * (Math.abs(c.dx) + Math.abs(c.dy));
+}
+
 export class Pool {
   readonly atlas: Atlas;
   readonly texture: GpuTexture;
@@ -174,16 +196,19 @@ export class Pool {
   /**
    * Draws a batch for iteration `it` into `start`: gather, `age` (optional: a preroll on the
    * gathered states), rank by `losses` (filled by the callback; null: the drawn order), reseed the
-   * worst, damage the `damage` best.
+   * worst, damage the `damage` best: the `cuts` best of those lose a half-plane, the others a disc.
    */
-  draw(start: GpuTexture, seed: number, it: number, damage: number, rankBy: RankBy | null, age?: (batch: GpuTexture) => void): void {
+  draw(start: GpuTexture, seed: number, it: number, o: { damage: number; cuts?: number }, rankBy: RankBy | null, age?: (batch: GpuTexture) => void): void {
     const B = this.batchAtlas.batch;
+    const { damage, cuts = 0 } = o;
     if (damage < 0 || damage >= B) throw new NcaGlError('bad-argument', `pool damage must be from 0 to batch − 1 (${B - 1}), got ${damage}`);
+    checkInt('pool cuts', cuts, 0, damage);
     const ranks = this.gatherRanked(seed, it, rankBy, age);
     const u = this.u;
     u.u_src = this.scratch;
     u.u_rank = ranks;
     u.u_damage = damage;
+    u.u_cuts = cuts;
     u.u_seed = seed >>> 0;
     u.u_iteration = it >>> 0;
     u.u_stream = DAMAGE_STREAM;

@@ -140,6 +140,7 @@ export class Regimen {
         if (p.pool > 0) {
           checkInt('fresh', p.fresh, 1, p.batch);
           checkInt('damage', p.damage, 0, p.batch - p.fresh);
+          if (p.cuts) throw new NcaGlError('bad-argument', `cuts (half-plane damage) is for Distill's tasks; task '${p.task}' damages with its own perturbation`);
           this.freshStates = atlasTexture(rt, a, 4, 'rgba32f', 'fresh starts');
           this.pool = new Pool(rt, a, checkInt('pool', p.pool, p.batch, 1 << 16), 'rgba16f', this.targetStates);
         } else this.pool = null;
@@ -149,6 +150,7 @@ export class Regimen {
         this.targetStates = null;
         this.pool = p.pool > 0 ? new Pool(rt, a, checkInt('pool', p.pool, p.batch, 1 << 16)) : null;
         checkInt('damage', p.damage, 0, p.batch - 1);
+        checkInt('cuts', p.cuts, 0, p.damage);
       }
     } catch (e) {
       this.trainer.dispose();
@@ -202,7 +204,7 @@ export class Regimen {
       return { steps, preroll };
     }
     if (this.pool) {
-      this.pool.draw(t.startTexture, seed, it, this.preset.damage, this.rankBy(), age);
+      this.pool.draw(t.startTexture, seed, it, { damage: this.preset.damage, cuts: this.preset.cuts }, this.rankBy(), age);
       t.enqueueIteration();
       this.pool.writeBack(t.finalStateTexture);
     } else {

@@ -391,6 +391,7 @@ export class TrainingSession {
           steps: p.regimen === 'article' ? `curriculum ${p.curriculum!.steps.start}..${p.curriculum!.steps.limit}` : `${p.steps[0]}..${p.steps[1]}`,
           pool: p.pool,
           damage: p.damage,
+          ...(p.cuts > 0 ? { cuts: p.cuts } : {}),
           ...(p.regimen === 'article' && p.pool > 0 ? { fresh: p.fresh } : {}),
           ...(p.pool > 0 && p.replace !== 'worst' ? { replace: p.replace } : {}),
           ...(p.preroll > 0 ? { preroll: p.preroll } : {}),

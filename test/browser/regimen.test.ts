@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { perturbReference, type Perturbation } from '../../src/tasks/perturb';
 import { targetState } from '../../src/tasks/start';
-import { poolDamageDisc, samplePool } from '../../src/train/pool';
+import { cutDies, poolDamageCut, poolDamageDisc, samplePool } from '../../src/train/pool';
 import { randomState, randomWeights } from '../helpers/random';
 import { PREROLL_STEP, prerollLength } from '../../src/engine/hash';
 import { resolveRuleConfig, seedState, type Weights } from '../../src/engine/model';
@@ -69,14 +69,20 @@ describe('perturbations', () => {
 });
 
 describe('Distill pool', () => {
-  // replace 'worst' (Distill's rule) picks by loss; 'random' by the grids' place in the draw
-  it.each(['worst', 'random'] as const)('gathers the drawn states, reseeds the worst, damages the best and writes the final states back (replace %s)', async (replace) => {
-    const r = await h.page.evaluate(async (replace) => {
+  // replace 'worst' (Distill's rule) picks by loss; 'random' by the grids' place in the draw; the
+  // `cuts` best of the damaged lose a half-plane instead of a disc
+  it.each([
+    ['worst', 1, 0],
+    ['random', 1, 0],
+    ['worst', 2, 1],
+    ['random', 3, 2],
+  ] as const)('gathers the drawn states, reseeds the worst, damages the best and writes the final states back (replace %s, damage %i, cuts %i)', async (replace, damage, cuts) => {
+    const r = await h.page.evaluate(async (replace, damage, cuts) => {
       const { NcaGl, T } = window as any;
       const W = 12, H = 12, B = 4, P = 10;
       const target = new Float32Array(W * H * 4);
       for (let i = 0; i < W * H; i++) target.set([0.5, 0.4, 0.3, 1], i * 4);
-      const reg = NcaGl.createRegimen(T.canvas(8, 8), { task: 'regenerating', target, width: W, height: H, hidden: 16, batch: B, pool: P, damage: 1, replace, steps: [6, 6], seed: 9, debug: true });
+      const reg = NcaGl.createRegimen(T.canvas(8, 8), { task: 'regenerating', target, width: W, height: H, hidden: 16, batch: B, pool: P, damage, cuts, replace, steps: [6, 6], seed: 9, debug: true });
       const pool = reg.pool;
       const rt = reg.trainer.rt;
       // distinct pool states: state k is a constant k/10 + 0.05 on every channel of every cell
@@ -93,7 +99,7 @@ describe('Distill pool', () => {
       const after = NcaGl.layout.unpackCells(pa, pool.read());
       reg.dispose();
       return { drawn, iteration, start: T.b64FromF32(start), final: T.b64FromF32(final), before: T.b64FromF32(before), after: T.b64FromF32(after) };
-    }, replace);
+    }, replace, damage, cuts);
     const W = 12, H = 12, n = W * H * 16;
     const start = fromB64(r.start), final = fromB64(r.final), before = fromB64(r.before), after = fromB64(r.after);
     expect(new Set(r.drawn).size).toBe(4);
@@ -104,7 +110,7 @@ describe('Distill pool', () => {
     // 'random': grid 0 is reseeded and grid 3 damaged; the loss would pick others here
     if (replace === 'random') expect([byLoss[0], byLoss[3]]).not.toEqual([0, 3]);
     const order = replace === 'random' ? [0, 1, 2, 3] : byLoss;
-    const worst = order[0]!, best = order[3]!;
+    const worst = order[0]!;
     for (let b = 0; b < 4; b++) {
       const grid = start.subarray(b * n, (b + 1) * n);
       if (b === worst) {
@@ -115,13 +121,15 @@ describe('Distill pool', () => {
       } else {
         const v = before[r.drawn[b] * n]!;
         const zeros = grid.filter((x) => x === 0).length;
-        if (b === best) {
-          // exactly the cells of the CPU mirror's disc died (all 16 channels), nothing else
+        const rank = order.indexOf(b);
+        if (rank >= 4 - damage) {
+          // exactly the cells of the CPU mirror's disc or half-plane died (all 16 channels), nothing else
+          const cut = rank >= 4 - cuts ? poolDamageCut(9, r.iteration, b, W, H) : null;
           const d = poolDamageDisc(9, r.iteration, b, W, H);
           const r2 = Math.fround(d.r * d.r);
           for (let y = 0; y < H; y++) {
             for (let x = 0; x < W; x++) {
-              const dead = (x - d.x) ** 2 + (y - d.y) ** 2 < r2;
+              const dead = cut ? cutDies(cut, x, y, W, H) : (x - d.x) ** 2 + (y - d.y) ** 2 < r2;
               const cell = grid.subarray((y * W + x) * 16, (y * W + x + 1) * 16);
               expect(cell.every((v) => v === 0), `cell (${x}, ${y}) of the damaged grid`).toBe(dead);
             }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseInfo, parseRender, parseTrain, USAGE } from '../../src/cli/args';
-import { conflicts, resumePoolSplit } from '../../src/cli/checkpoint';
+import { conflicts, resumeCuts, resumePoolSplit } from '../../src/cli/checkpoint';
 import { configFromModel, QUICK, resolveConfig } from '../../src/cli/config';
 import type { ModelFile } from '../../src/io/model-file';
 import { adjustedCurriculum, PRESETS } from '../../src/tasks/presets';
@@ -268,6 +268,44 @@ describe('train flags', () => {
     expect(usageError(() => resumePoolSplit(resume('-t', 'regenerating'), bare, 'g.nca')).message).toContain('--task regenerating needs a sample pool, and g.nca was trained without one');
     // the damage still has to leave the seed a grid
     expect(usageError(() => resumePoolSplit(resume('-t', 'regenerating', '--damage', '4'), g, 'g.nca')).message).toContain('for the seed');
+  });
+
+  it('--cuts: some of the damaged grids lose a half-plane (Distill\'s tasks with a pool); may change on --resume; rebuilt from the hyperparameters', () => {
+    const r = resolveConfig(parseTrain(['lizard', '-t', 'regenerating', '--batch', '4', '--pool', '64', '--damage', '2', '--cuts', '1']));
+    expect(r).toMatchObject({ task: 'regenerating', damage: 2, cuts: 1 });
+    expect(describeConfig(r)).toContain('damage 2, 1 of them cut in half-planes');
+    // 0 (the default, Distill's discs only) is not recorded
+    expect(resolveConfig(parseTrain(['lizard', '-t', 'regenerating', '--batch', '4', '--pool', '64', '--cuts', '0'])).cuts).toBeUndefined();
+    expect(resolveConfig(parseTrain(['lizard', '-t', 'regenerating'])).cuts).toBeUndefined();
+    // at most the damage; Distill's tasks only; a pool
+    expect(usageError(() => resolveConfig(parseTrain(['lizard', '-t', 'regenerating', '--batch', '4', '--pool', '64', '--damage', '1', '--cuts', '2']))).message).toContain('--cuts 2 is more than the damaged grids (--damage 1)');
+    expect(usageError(() => resolveConfig(parseTrain(['lizard', '-t', 'growing', '--batch', '4', '--pool', '64', '--cuts', '1']))).message).toContain('--cuts 1 is more than the damaged grids (--damage 0)');
+    expect(usageError(() => resolveConfig(parseTrain(['pig', '-t', 'healing', '--pool', '64', '--cuts', '1']))).message).toContain('--cuts applies to growing and regenerating');
+    expect(usageError(() => resolveConfig(parseTrain(['lizard', '-t', 'growing', '--cuts', '1']))).message).toContain('--cuts needs a sample pool');
+    expect(usageError(() => parseTrain(['lizard', '--cuts', '-1'])).message).toMatch(/--cuts/);
+    // on --resume: no conflict, applied after the pool split; a damage that drops under the cuts is named
+    const resume = (...flags: string[]) => parseTrain(['lizard', '--resume', ...flags]);
+    expect(conflicts(resume('--cuts', '2'), r)).toEqual([]);
+    expect(resumeCuts(resume('--cuts', '2'), r, 'r.nca')).toEqual({ ...r, cuts: 2 });
+    const { cuts: _, ...none } = r;
+    expect(resumeCuts(resume('--cuts', '0'), r, 'r.nca')).toEqual(none);
+    expect(resumeCuts(resume(), r, 'r.nca')).toBe(r);
+    expect(usageError(() => resumeCuts(resume('--cuts', '3'), r, 'r.nca')).message).toContain('--cuts 3 would be more than the damaged grids (2)');
+    const fewer = resumePoolSplit(resume('--damage', '0'), r, 'r.nca');
+    expect(usageError(() => resumeCuts(resume('--damage', '0'), fewer, 'r.nca')).message).toContain("r.nca's cuts (1) would be more than the damaged grids (0)");
+    const g = resolveConfig(parseTrain(['lizard', '-t', 'growing', '--batch', '4', '--pool', '64']));
+    const switched = resumePoolSplit(resume('-t', 'regenerating', '--damage', '2'), g, 'g.nca');
+    expect(resumeCuts(resume('-t', 'regenerating', '--damage', '2', '--cuts', '1'), switched, 'g.nca')).toEqual({ ...g, task: 'regenerating', damage: 2, cuts: 1 });
+    const pig = resolveConfig(parseTrain(['pig', '-t', 'healing', '--pool', '64']));
+    expect(usageError(() => resumeCuts(parseTrain(['pig', '--resume', '--cuts', '1']), pig, 'p.nca')).message).toContain('--cuts applies to growing and regenerating');
+    // rebuilt from a file's hyperparameters, checked against its damage
+    const m = (cuts: unknown, damage = 2) => ({
+      grid: { width: 32, height: 32 }, rule: { rule: 'growing', hidden: 32 }, optimizer: { step: 10 }, resume: { iteration: 10 },
+      training: { task: 'regenerating', seed: 1, iterations: 10, hyperparameters: { pool: 64, batch: 4, damage, cuts } },
+    }) as unknown as ModelFile;
+    expect(configFromModel(m(1), 'm.nca').config.cuts).toBe(1);
+    expect(configFromModel(m(undefined), 'm.nca').config.cuts).toBeUndefined();
+    expect(() => configFromModel(m(3), 'm.nca')).toThrow(/'training.hyperparameters.cuts' must be at most the damage \(2\), got 3/);
   });
 
   it('rejects a padding that leaves no room', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ARTICLE_AXES, Curriculum, shortenLadder } from '../../src/tasks/curriculum';
 import { PRESETS, preset, TASKS } from '../../src/tasks/presets';
-import { poolDamageDisc, samplePool } from '../../src/train/pool';
+import { cutDies, poolDamageCut, poolDamageDisc, samplePool } from '../../src/train/pool';
 
 describe('curriculum', () => {
   const growth = () => new Curriculum(PRESETS.growth.curriculum!);
@@ -195,5 +195,36 @@ describe('pool sampling', () => {
     // grids differ within an iteration, and seeds differ
     expect(poolDamageDisc(5, 0, 1, 48, 48)).not.toEqual(poolDamageDisc(5, 0, 2, 48, 48));
     expect(poolDamageDisc(6, 0, 1, 48, 48)).not.toEqual(poolDamageDisc(5, 0, 1, 48, 48));
+  });
+
+  it('cuts a half-plane: a straight line near the centre at any angle, about half the grid gone', () => {
+    for (const [W, H] of [[48, 48], [72, 40], [12, 12]] as const) {
+      const quadrants = new Set<string>();
+      let least = 1, most = 0, sum = 0;
+      const N = 2000;
+      for (let it = 0; it < N; it++) {
+        const c = poolDamageCut(5, it, it % 4, W, H);
+        expect(c).toEqual(poolDamageCut(5, it, it % 4, W, H));
+        expect(Math.abs(c.dx) + Math.abs(c.dy)).toBeGreaterThan(0);
+        expect(Math.abs(c.o)).toBeLessThanOrEqual(Math.floor(Math.min(W, H) / 4));
+        quadrants.add(`${Math.sign(c.dx)},${Math.sign(c.dy)}`);
+        let dead = 0;
+        for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (cutDies(c, x, y, W, H)) dead++;
+        const f = dead / (W * H);
+        least = Math.min(least, f);
+        most = Math.max(most, f);
+        sum += f;
+      }
+      // the line passes within min(W, H)/8·√2 cells of the centre: never more than about 3/4 of
+      // the grid or less than 1/4 goes, half on average
+      expect(least).toBeGreaterThan(0.2);
+      expect(most).toBeLessThan(0.8);
+      expect(sum / N).toBeGreaterThan(0.45);
+      expect(sum / N).toBeLessThan(0.55);
+      expect(quadrants.size).toBeGreaterThanOrEqual(8);
+    }
+    // a cut straight down the middle (dx 1, dy 0, o 0) kills exactly the right half
+    const W = 10, H = 6;
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) expect(cutDies({ dx: 1, dy: 0, o: 0 }, x, y, W, H)).toBe(x >= 5);
   });
 });
