@@ -177,6 +177,29 @@ describe('never lose work', () => {
     expect(model(join(dir, 'q2.nca')).training!.hyperparameters!.preroll).toBe(8);
   });
 
+  it('--cuts given on --resume cuts half-planes from there on, is recorded, and a later --resume keeps it', async () => {
+    const regen = ['train', 'heart', '--task', 'regenerating', '--size', '12', '--hidden', '8', '--batch', '2', '--pool', '4', '--checkpoint-every', '4', '--no-picture', '-q'];
+    expect((await cli([...regen, '--iterations', '10', '--out', 'k1.nca'], dir)).code).toBe(0);
+    expect((await cli([...regen, '--iterations', '6', '--out', 'k2.nca'], dir)).code).toBe(0);
+    const more = await cli([...regen, '--iterations', '10', '--out', 'k2.nca', '--resume', '--cuts', '1'], dir);
+    expect(more.code).toBe(0);
+    const m = model(join(dir, 'k2.nca'));
+    expect(m.training!.hyperparameters!.damage).toBe(1);
+    expect(m.training!.hyperparameters!.cuts).toBe(1);
+    expect(JSON.parse(String(m.resume!.cli)).cuts).toBe(1);
+    expect(model(join(dir, 'k1.nca')).training!.hyperparameters!.cuts).toBeUndefined();
+    const [a, b] = [history(join(dir, 'k1.nca')), history(join(dir, 'k2.nca'))];
+    expect(b.slice(0, 6)).toEqual(a.slice(0, 6));
+    expect(b.slice(6)).not.toEqual(a.slice(6)); // the damaged grid lost a half-plane, not a disc
+    expect((await cli([...regen, '--iterations', '12', '--out', 'k2.nca', '--resume'], dir)).code).toBe(0);
+    expect(model(join(dir, 'k2.nca')).training!.hyperparameters!.cuts).toBe(1);
+    // more cuts than damaged grids: named, nothing written
+    const bad = await cli([...regen, '--iterations', '14', '--out', 'k2.nca', '--resume', '--cuts', '2'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--cuts 2 would be more than the damaged grids (1)');
+    expect(history(join(dir, 'k2.nca')).length).toBe(12);
+  });
+
   it('--lr given on --resume replaces the schedule from there on, is recorded, and a later --resume keeps it', async () => {
     const base = ['train', 'heart', '--size', '12', '--hidden', '8', '--pace', '6', '--checkpoint-every', '4', '--no-picture', '-q', '--lr', '0.002'];
     expect((await cli([...base, '--iterations', '8', '--out', 'l1.nca'], dir)).code).toBe(0);
