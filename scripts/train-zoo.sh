@@ -58,8 +58,46 @@ run growth      && chunked growth heart "${GROWTH_LAST:-2000}" "${GROWTH_KEEP:-2
 LATE_FROM=3000 LATE_ARGS=(--lr 0.0002) LATER_FROM=3500 LATER_ARGS=(--fresh 2 --lr 0.0005)
 run persistence && chunked persistence pig "${PERSISTENCE_LAST:-5500}" "${PERSISTENCE_KEEP:-5500}" --task persistence "${pooled[@]}" --lr 0.002,1250:0.0005 --preroll 96
 unset LATE_FROM LATE_ARGS LATER_FROM LATER_ARGS
-# The growing lizard at 48×48 (Distill's framing: the growing preset's padding, 11 cells) with a
-# sample pool of 256 and no damage (Distill's experiment 2), steps 32–48, lr 5e-4 from 2000. The run
-# was stopped once at 1844 (Ctrl-C) and resumed exactly.
-run growing     && chunked growing lizard "${GROWING_LAST:-2500}" "${GROWING_KEEP:-2500}" --task growing --size 48 --hidden 64 --batch 4 --pool 256 --steps 48 --seed 1 --lr 0.002,2000:0.0005
+# The lizards at 48×48 (Distill's framing: the growing preset's padding, 11 cells), hidden 64, batch 4,
+# a sample pool of 256, steps 32–48: one run resumed with new settings (docs/regimen.md, "The
+# lizards"), both shipped models taken from it.
+#   0–2500      growing (Distill's experiment 2: no damage), lr 2e-3, 5e-4 from 2000 (the run was
+#               stopped once at 1844 by Ctrl-C and resumed exactly);
+#   2500–4000   --task regenerating: one grid of 4 loses a disc, lr 2e-4 from 3000. This stage ran at
+#               7c7b877, whose discs were centred anywhere on the grid (fb5d596 centres them in the
+#               middle half, as Distill): the script builds that commit in a worktree for it;
+#   growing     from 4000, --task growing again, 250 iterations: zoo/growing.nca (4250);
+#   4000–4500   --damage 2 (two grids of 4 lose a disc), lr 5e-4;
+#   4500–       --cuts 1: of the two, one loses a half-plane (a straight cut near the centre) instead;
+#               lr 2e-4 from 5000: zoo/regenerating.nca (REGENERATING_KEEP).
+lizard=(lizard --size 48 --hidden 64 --batch 4 --pool 256 --steps 48 --seed 1 --no-picture --no-eval)
+if run growing || run regenerating; then
+  work=$(mktemp -d)
+  m=$work/m.nca
+  nca train "${lizard[@]}" --task growing --lr 0.002,2000:0.0005,3000:0.0002 --iterations 2500 --out "$m"
+  old=$work/7c7b877
+  git worktree add --detach "$old" 7c7b877
+  ln -s "$PWD/node_modules" "$old/node_modules"
+  (cd "$old" && node build.mjs && node bin/nca-gl.mjs train "${lizard[@]}" --resume --task regenerating --iterations 4000 --out "$m")
+  git worktree remove --force "$old"
+  keep_lizard() { # NAME IT: the checkpoint as zoo/NAME.nca, its picture drawn, its figures written
+    cp "$m" "zoo/$1.nca"
+    nca train lizard --resume --iterations "$2" --out "zoo/$1.nca" --no-eval
+    node scripts/evaluate-zoo.mjs --write "zoo/$1.nca"
+  }
+  cp "$m" "$work/r4000.nca"
+  cp "$work/m.pool" "$work/r4000.pool"
+  if run growing; then
+    nca train "${lizard[@]}" --resume --task growing --iterations 4250 --out "$m"
+    keep_lizard growing 4250
+    cp "$work/r4000.nca" "$m"
+    cp "$work/r4000.pool" "$work/m.pool"
+  fi
+  if run regenerating; then
+    keep=${REGENERATING_KEEP:-5500}
+    nca train "${lizard[@]}" --resume --damage 2 --lr 0.002,2000:0.0005,4500:0.0002 --iterations 4500 --out "$m"
+    nca train "${lizard[@]}" --resume --cuts 1 --lr 0.002,2000:0.0005,5000:0.0002 --iterations "$keep" --out "$m"
+    keep_lizard regenerating "$keep"
+  fi
+fi
 exit 0
