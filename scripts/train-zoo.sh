@@ -69,7 +69,8 @@ unset LATE_FROM LATE_ARGS LATER_FROM LATER_ARGS
 #   growing     from 4000, --task growing again, 250 iterations: zoo/growing.nca (4250);
 #   4000–4500   --damage 2 (two grids of 4 lose a disc), lr 5e-4;
 #   4500–       --cuts 1: of the two, one loses a half-plane (a straight cut near the centre) instead;
-#               lr 2e-4 from 5000: zoo/regenerating.nca (REGENERATING_KEEP).
+#               lr 2e-4 from 5000: zoo/regenerating.nca (REGENERATING_KEEP, 5875: the best margin over
+#               issue 15's lines of the snapshots 5125–6250 on seed-2 draws, scripts/rank-snapshots.mjs).
 lizard=(lizard --size 48 --hidden 64 --batch 4 --pool 256 --steps 48 --seed 1 --no-picture --no-eval)
 if run growing || run regenerating; then
   work=$(mktemp -d)
@@ -94,7 +95,7 @@ if run growing || run regenerating; then
     cp "$work/r4000.pool" "$work/m.pool"
   fi
   if run regenerating; then
-    keep=${REGENERATING_KEEP:-5500}
+    keep=${REGENERATING_KEEP:-5875}
     nca train "${lizard[@]}" --resume --damage 2 --lr 0.002,2000:0.0005,4500:0.0002 --iterations 4500 --out "$m"
     nca train "${lizard[@]}" --resume --cuts 1 --lr 0.002,2000:0.0005,5000:0.0002 --iterations "$keep" --out "$m"
     keep_lizard regenerating "$keep"
