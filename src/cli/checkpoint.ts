@@ -11,7 +11,7 @@ import type { TrainArgs } from './args';
 import { isDistillTask, preset } from '../tasks/presets';
 import { type AtomicHooks, writeFileAtomic } from './atomic';
 import type { Bridge } from './bridge';
-import { checkPoolSplit, configFromModel, presetDamage, type ResolvedImage } from './config';
+import { checkCuts, checkPoolSplit, configFromModel, presetDamage, type ResolvedImage } from './config';
 import { BrowserDied, InputError, UsageError } from './errors';
 import type { TrainConfig } from './page';
 import { decodePool, encodePool } from './pool-file';
@@ -78,13 +78,8 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
  * like --damage). Call after resumePoolSplit. Returns `c` itself when nothing changes.
  */
 export function resumeCuts(a: TrainArgs, c: TrainConfig, out: string): TrainConfig {
-  if (a.cuts !== undefined && !c.pool) throw new UsageError(`train --resume: --cuts needs a sample pool, and ${out} was trained without one`, 'train');
-  if (a.cuts !== undefined && !isDistillTask(c.task)) throw new UsageError(`train --resume: --cuts applies to growing and regenerating; ${out} trains ${c.task}`, 'train');
   const cuts = a.cuts ?? c.cuts ?? 0;
-  const damage = c.damage ?? 0;
-  if (cuts > damage) {
-    throw new UsageError(`train --resume: ${a.cuts !== undefined ? `--cuts ${cuts}` : `${out}'s cuts (${cuts})`} would be more than the damaged grids (${damage}): the cut grids are some of the damaged ones; give --cuts ${damage} or less`, 'train');
-  }
+  if (a.cuts !== undefined || cuts > 0) checkCuts('train --resume', c, cuts, a.cuts !== undefined ? `--cuts ${cuts}` : `${out}'s cuts (${cuts})`);
   if (cuts === (c.cuts ?? 0)) return c;
   const { cuts: _, ...rest } = c;
   return cuts ? { ...rest, cuts } : rest;

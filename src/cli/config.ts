@@ -18,7 +18,7 @@ import { describe, NcaGlError } from '../errors';
 import { MAX_ITERATIONS } from './args';
 import { SHIPPED_TARGETS, shippedTargetNames } from '../io/shipped-targets';
 import { TRAINING_DEFAULTS } from '../tasks/training-defaults';
-import { type Preset, preset, TASKS, type Task } from '../tasks/presets';
+import { isDistillTask, type Preset, preset, TASKS, type Task } from '../tasks/presets';
 import { checkSchedule, type LrSchedule } from '../tasks/schedule';
 import type { TrainArgs } from './args';
 import { InputError, UsageError } from './errors';
@@ -90,9 +90,7 @@ export function resolveConfig(a: TrainArgs): TrainConfig {
   if (!c.pool && (a.fresh !== undefined || a.damage !== undefined)) throw new UsageError(`train: --fresh and --damage need a sample pool (--pool <n>)`, 'train');
   if (distill && a.fresh !== undefined) throw new UsageError(`train: --fresh applies to growth, persistence and healing (Distill's tasks reseed one grid)`, 'train');
   if (a.cuts !== undefined) {
-    if (!distill) throw new UsageError(`train: --cuts applies to growing and regenerating (Distill's pool damage); ${a.task} damages with its own perturbation`, 'train');
-    if (!c.pool) throw new UsageError(`train: --cuts needs a sample pool (--pool <n>)`, 'train');
-    checkCuts('train', a.cuts, c.damage ?? 0);
+    checkCuts('train', c, a.cuts);
     if (a.cuts) c.cuts = a.cuts;
   }
   if (a.replace !== undefined && !c.pool) throw new UsageError(`train: --replace needs a sample pool (--pool <n>)`, 'train');
@@ -131,9 +129,17 @@ function guard<T>(what: string, f: () => T): T {
   }
 }
 
-/** --cuts counts among the damaged grids: at most --damage. */
-export function checkCuts(cmd: string, cuts: number, damage: number): void {
-  if (cuts > damage) throw new UsageError(`${cmd}: --cuts ${cuts} is more than the damaged grids (--damage ${damage}): the cut grids are some of the damaged ones; raise --damage or lower --cuts`, 'train');
+/**
+ * Cuts (half-plane damage) against a run's settings, as `train` checks them (a first run, and a
+ * --resume that gives --cuts or lowers the damage under the checkpoint's): Distill's tasks with a
+ * pool only, and the cut grids are some of the damaged ones. `named` says whose cuts: the flag, or
+ * "<checkpoint>'s cuts".
+ */
+export function checkCuts(cmd: string, c: Pick<TrainConfig, 'task' | 'pool' | 'damage'>, cuts: number, named = `--cuts ${cuts}`): void {
+  if (!isDistillTask(c.task)) throw new UsageError(`${cmd}: --cuts applies to growing and regenerating (Distill's pool damage); ${c.task} damages with its own perturbation`, 'train');
+  if (!c.pool) throw new UsageError(`${cmd}: --cuts needs a sample pool (--pool <n>)`, 'train');
+  const damage = c.damage ?? 0;
+  if (cuts > damage) throw new UsageError(`${cmd}: ${named} is more than the damaged grids (${damage}): the cut grids are some of the damaged ones; raise --damage or give --cuts ${damage} or less`, 'train');
 }
 
 /** The preset's damaged grids per batch (at most 1 in a quick run), leaving room for the fresh start(s) or the seed. */

@@ -66,7 +66,7 @@ export interface Preset {
   /**
    * Distill's tasks with a pool: how many of the damaged grids (the best of them) lose a half-plane
    * instead of a disc: everything beyond a straight line near the grid's centre, at a random angle
-   * (poolDamage). Distill damages with discs only (0); a half cut away is what the regeneration
+   * (poolDamageCut). Distill damages with discs only (0); a half cut away is what the regeneration
    * check does (evaluateCut), and larger than any disc.
    */
   cuts: number;

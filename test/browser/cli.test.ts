@@ -196,7 +196,7 @@ describe('never lose work', () => {
     // more cuts than damaged grids: named, nothing written
     const bad = await cli([...regen, '--iterations', '14', '--out', 'k2.nca', '--resume', '--cuts', '2'], dir);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--cuts 2 would be more than the damaged grids (1)');
+    expect(bad.stderr).toContain('--cuts 2 is more than the damaged grids (1)');
     expect(history(join(dir, 'k2.nca')).length).toBe(12);
   });
 

@@ -278,8 +278,8 @@ describe('train flags', () => {
     expect(resolveConfig(parseTrain(['lizard', '-t', 'regenerating', '--batch', '4', '--pool', '64', '--cuts', '0'])).cuts).toBeUndefined();
     expect(resolveConfig(parseTrain(['lizard', '-t', 'regenerating'])).cuts).toBeUndefined();
     // at most the damage; Distill's tasks only; a pool
-    expect(usageError(() => resolveConfig(parseTrain(['lizard', '-t', 'regenerating', '--batch', '4', '--pool', '64', '--damage', '1', '--cuts', '2']))).message).toContain('--cuts 2 is more than the damaged grids (--damage 1)');
-    expect(usageError(() => resolveConfig(parseTrain(['lizard', '-t', 'growing', '--batch', '4', '--pool', '64', '--cuts', '1']))).message).toContain('--cuts 1 is more than the damaged grids (--damage 0)');
+    expect(usageError(() => resolveConfig(parseTrain(['lizard', '-t', 'regenerating', '--batch', '4', '--pool', '64', '--damage', '1', '--cuts', '2']))).message).toContain('--cuts 2 is more than the damaged grids (1)');
+    expect(usageError(() => resolveConfig(parseTrain(['lizard', '-t', 'growing', '--batch', '4', '--pool', '64', '--cuts', '1']))).message).toContain('--cuts 1 is more than the damaged grids (0)');
     expect(usageError(() => resolveConfig(parseTrain(['pig', '-t', 'healing', '--pool', '64', '--cuts', '1']))).message).toContain('--cuts applies to growing and regenerating');
     expect(usageError(() => resolveConfig(parseTrain(['lizard', '-t', 'growing', '--cuts', '1']))).message).toContain('--cuts needs a sample pool');
     expect(usageError(() => parseTrain(['lizard', '--cuts', '-1'])).message).toMatch(/--cuts/);
@@ -290,9 +290,9 @@ describe('train flags', () => {
     const { cuts: _, ...none } = r;
     expect(resumeCuts(resume('--cuts', '0'), r, 'r.nca')).toEqual(none);
     expect(resumeCuts(resume(), r, 'r.nca')).toBe(r);
-    expect(usageError(() => resumeCuts(resume('--cuts', '3'), r, 'r.nca')).message).toContain('--cuts 3 would be more than the damaged grids (2)');
+    expect(usageError(() => resumeCuts(resume('--cuts', '3'), r, 'r.nca')).message).toContain('--cuts 3 is more than the damaged grids (2)');
     const fewer = resumePoolSplit(resume('--damage', '0'), r, 'r.nca');
-    expect(usageError(() => resumeCuts(resume('--damage', '0'), fewer, 'r.nca')).message).toContain("r.nca's cuts (1) would be more than the damaged grids (0)");
+    expect(usageError(() => resumeCuts(resume('--damage', '0'), fewer, 'r.nca')).message).toContain("r.nca's cuts (1) is more than the damaged grids (0)");
     const g = resolveConfig(parseTrain(['lizard', '-t', 'growing', '--batch', '4', '--pool', '64']));
     const switched = resumePoolSplit(resume('-t', 'regenerating', '--damage', '2'), g, 'g.nca');
     expect(resumeCuts(resume('-t', 'regenerating', '--damage', '2', '--cuts', '1'), switched, 'g.nca')).toEqual({ ...g, task: 'regenerating', damage: 2, cuts: 1 });
