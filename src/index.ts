@@ -49,6 +49,7 @@ export { SHIPPED_TARGETS, shippedTargetNames } from './io/shipped-targets';
 export { bytesToBase64, base64ToBytes } from './io/base64';
 export { encodeModel, decodeModel, describeModel, MODEL_FORMAT_VERSION, MODEL_FILE_EXTENSION, type ModelFile } from './io/model-file';
 export type { Q8, Quantization, OriginMeta, QualityMeta, BestMeta } from './io/model-file';
+export { widenModel } from './io/widen';
 export { importModel, detectImportFormat, IMPORT_LIMITS, DISTILL_GRID, type ImportOptions, type ImportFormat } from './io/import';
 export { exportModel, type ExportFormat } from './io/export';
 export { stripModel, quantizeModel, type StripOptions } from './io/model-compact';

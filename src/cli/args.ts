@@ -53,7 +53,9 @@ Options:
       --size <n>             grid side in cells (default 32; --full: 64 or 72)
       --width <n>, --height <n>   grid size when not square
       --padding <n>          empty border around the image, in cells (default: scaled from the preset)
-      --hidden <n>           hidden units, a multiple of 4 (default 32; --full: 64 or 128)
+      --hidden <n>           hidden units, a multiple of 4 (default 32; --full: 64 or 128); with
+                             --resume it may grow: the model is widened, its update unchanged,
+                             and the new units train from there
       --batch <n>            grids per iteration (default 1, growing/regenerating 4; --full: preset)
   -n, --iterations <n>       total iterations (default 500; --full: the preset's)
       --lr <x>               learning rate (default 0.002; --full: the preset's schedule); a step

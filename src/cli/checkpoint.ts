@@ -3,7 +3,8 @@
  * one from the page — the model file, plus the pool file for a task with a sample pool — atomically, pool first.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { decodeModel, MODEL_FILE_LIMITS, type ModelFile } from '../io/model-file';
+import { decodeModel, encodeModel, MODEL_FILE_LIMITS, type ModelFile } from '../io/model-file';
+import { widenModel } from '../io/widen';
 import { readInputFile } from './input';
 import { checkCurriculumRecord, resumeIteration, resumeLrScale } from '../io/model-fields';
 import { NcaGlError } from '../errors';
@@ -54,7 +55,8 @@ export function conflicts(a: TrainArgs, c: TrainConfig): string[] {
   cmp('width', a.width, c.width);
   cmp('height', a.height, c.height);
   cmp('padding', a.padding, c.padding);
-  cmp('hidden', a.hidden, c.hidden);
+  // --hidden may grow on resume (resumeWiden); fewer units is a conflict
+  if (!((a.hidden ?? 0) > c.hidden)) cmp('hidden', a.hidden, c.hidden);
   cmp('batch', a.batch, c.batch);
   cmp('seed', a.seed, c.seed);
   // 0 means "none" for these, as an absent setting does
@@ -137,7 +139,25 @@ export function loadCheckpoint(a: TrainArgs, out: string, image: ResolvedImage):
   } catch (e) {
     throw new InputError(`${out} cannot be resumed: ${(e as Error).message.replace(/^nca-gl: /, '')}`, { cause: e });
   }
-  return { checkpoint: { b64: bytes.toString('base64'), iteration }, config, rebuilt };
+  const widened = resumeWiden(a, config, model, out);
+  return { checkpoint: { b64: (widened ? Buffer.from(encodeModel(widened)) : bytes).toString('base64'), iteration }, config, rebuilt };
+}
+
+/**
+ * --hidden on --resume with more units than the checkpoint: the model widened (widenModel: the new
+ * units start silent, so the update is unchanged, and train from there; their input weights are
+ * drawn from the run's seed), and `c.hidden` set to it. null when --hidden does not grow it.
+ */
+export function resumeWiden(a: TrainArgs, c: TrainConfig, model: ModelFile, out: string): ModelFile | null {
+  if (!a.settings.includes('hidden') || a.hidden === undefined || a.hidden <= c.hidden) return null;
+  try {
+    const wide = widenModel(model, a.hidden, c.seed);
+    c.hidden = a.hidden;
+    return wide;
+  } catch (e) {
+    if (e instanceof NcaGlError) throw new UsageError(`train --resume --hidden ${a.hidden}: ${out}: ${e.message.replace(/^nca-gl: /, '')}`, 'train');
+    throw e;
+  }
 }
 
 /** Saves model (+ pool) from the page; returns the new in-memory checkpoint. */

@@ -200,6 +200,30 @@ describe('never lose work', () => {
     expect(history(join(dir, 'k2.nca')).length).toBe(12);
   });
 
+  it('--hidden given on --resume widens the model: the first loss after it is unchanged (the same update), then it trains the new units', async () => {
+    const regen = ['train', 'heart', '--task', 'regenerating', '--size', '12', '--batch', '2', '--pool', '4', '--checkpoint-every', '4', '--no-picture', '-q'];
+    expect((await cli([...regen, '--hidden', '8', '--iterations', '10', '--out', 'h1.nca'], dir)).code).toBe(0);
+    expect((await cli([...regen, '--hidden', '8', '--iterations', '6', '--out', 'h2.nca'], dir)).code).toBe(0);
+    const more = await cli([...regen, '--hidden', '16', '--iterations', '10', '--out', 'h2.nca', '--resume'], dir);
+    expect(more.code).toBe(0);
+    const m = model(join(dir, 'h2.nca'));
+    expect(m.rule.hidden).toBe(16);
+    expect(m.weights.w0.length).toBe(16 * 48);
+    expect(JSON.parse(String(m.resume!.cli)).hidden).toBe(16);
+    const [a, b] = [history(join(dir, 'h1.nca')), history(join(dir, 'h2.nca'))];
+    // iteration 7's loss is measured with the widened weights before their first update: the same
+    // states, masks and draws through the same function give the same loss
+    expect(b.slice(0, 7)).toEqual(a.slice(0, 7));
+    expect(b.slice(7)).not.toEqual(a.slice(7)); // then the new units train
+    // a later --resume keeps the width; fewer units than the checkpoint is named, nothing written
+    expect((await cli([...regen, '--iterations', '12', '--out', 'h2.nca', '--resume'], dir)).code).toBe(0);
+    expect(model(join(dir, 'h2.nca')).rule.hidden).toBe(16);
+    const bad = await cli([...regen, '--hidden', '8', '--iterations', '14', '--out', 'h2.nca', '--resume'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--hidden (checkpoint: 16)');
+    expect(history(join(dir, 'h2.nca')).length).toBe(12);
+  });
+
   it('--lr given on --resume replaces the schedule from there on, is recorded, and a later --resume keeps it', async () => {
     const base = ['train', 'heart', '--size', '12', '--hidden', '8', '--pace', '6', '--checkpoint-every', '4', '--no-picture', '-q', '--lr', '0.002'];
     expect((await cli([...base, '--iterations', '8', '--out', 'l1.nca'], dir)).code).toBe(0);
