@@ -66,7 +66,8 @@ unset LATE_FROM LATE_ARGS LATER_FROM LATER_ARGS
 #   2500–4000   --task regenerating: one grid of 4 loses a disc, lr 2e-4 from 3000. This stage ran at
 #               7c7b877, whose discs were centred anywhere on the grid (fb5d596 centres them in the
 #               middle half, as Distill): the script builds that commit in a worktree for it;
-#   growing     from 4000, --task growing again, 250 iterations: zoo/growing.nca (4250);
+#   growing     from 4000, --task growing again, 250 iterations (2e-4), then 500 at 1e-4:
+#               zoo/growing.nca (4750);
 #   4000–4500   --damage 2 (two grids of 4 lose a disc), lr 5e-4;
 #   4500–       --cuts 1: of the two, one loses a half-plane (a straight cut near the centre) instead;
 #               lr 2e-4 from 5000: zoo/regenerating.nca (REGENERATING_KEEP, 5875: the best margin over
@@ -90,7 +91,8 @@ if run growing || run regenerating; then
   cp "$work/m.pool" "$work/r4000.pool"
   if run growing; then
     nca train "${lizard[@]}" --resume --task growing --iterations 4250 --out "$m"
-    keep_lizard growing 4250
+    nca train "${lizard[@]}" --resume --lr 0.0001 --iterations 4750 --out "$m"
+    keep_lizard growing 4750
     cp "$work/r4000.nca" "$m"
     cp "$work/r4000.pool" "$work/m.pool"
   fi
