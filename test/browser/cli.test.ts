@@ -381,7 +381,7 @@ describe('exit codes', () => {
       [['train', 'lizard', '--bogus'], "unknown option '--bogus'"],
       [['train', 'lizard', '--size', 'big'], "--size must be a whole number from 3 to 1024, got 'big'"],
       [['render', 'a.nca', '--out', 'a.mp4'], '--out must name a .gif or .png file'],
-      [['train', 'lizard', '--out', 'a.nca', '--resume', '--hidden', '32'], '--hidden (checkpoint: 16)'],
+      [['train', 'lizard', '--out', 'a.nca', '--resume', '--hidden', '8'], '--hidden (checkpoint: 16)'],
       [['explode'], "unknown command 'explode'"],
     ] as const) {
       const r = await cli([...args], dir);
