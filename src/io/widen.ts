@@ -10,19 +10,18 @@ import { CHANNELS, hasOutputBias, initWeights, MAX_HIDDEN, PERCEPTION, type Weig
 import { NcaGlError } from '../errors';
 import type { ModelFile } from './model-file';
 
-/** `w` with `hidden` units: the old values in place, the new ones from `fresh` (same shapes as the result). */
-function widenWeights(w: Weights, from: number, hidden: number, fresh: Weights): Weights {
+/**
+ * `w` with `hidden` units: the old values in place; the new units' input weights from `rows` (the
+ * rows past `from` of a hidden-`hidden` w0), or 0 without it; their biases and output weights 0.
+ */
+function widenWeights(w: Weights, from: number, hidden: number, rows?: Float32Array): Weights {
   const w0 = new Float32Array(hidden * PERCEPTION);
   w0.set(w.w0); // rows j < from: the old units (row-major, unit j at j·PERCEPTION)
-  w0.set(fresh.w0.subarray(from * PERCEPTION), from * PERCEPTION);
+  if (rows) w0.set(rows.subarray(from * PERCEPTION), from * PERCEPTION);
   const b0 = new Float32Array(hidden);
   b0.set(w.b0);
-  b0.set(fresh.b0.subarray(from), from);
   const w1 = new Float32Array(CHANNELS * hidden);
-  for (let o = 0; o < CHANNELS; o++) {
-    w1.set(w.w1.subarray(o * from, (o + 1) * from), o * hidden);
-    w1.set(fresh.w1.subarray(o * hidden + from, (o + 1) * hidden), o * hidden + from);
-  }
+  for (let o = 0; o < CHANNELS; o++) w1.set(w.w1.subarray(o * from, (o + 1) * from), o * hidden);
   const out: Weights = { w0, b0, w1 };
   if (w.b1) out.b1 = w.b1.slice();
   return out;
@@ -41,14 +40,11 @@ export function widenModel(m: ModelFile, hidden: number, seed: number): ModelFil
   if (!Number.isInteger(hidden) || hidden % 4 !== 0 || hidden > MAX_HIDDEN) fail(`the hidden units must be a multiple of 4 up to ${MAX_HIDDEN}`);
   if (hidden <= from) fail(`a model only grows (the units it has are trained; dropping some would change what it does)`);
   if (m.quantization && Object.keys(m.quantization).length > 0) fail('its weights are stored 8-bit (a stripped copy); widen the full model file');
-  const bias = hasOutputBias(m.rule);
-  // the rule's own initialisation for the new units' input weights; its w1 and biases are 0 for a
-  // rule whose update starts at zero (growing), and set to 0 here for any rule, so nothing changes
-  const init = initWeights(m.rule.rule, hidden, seed, bias);
-  const fresh: Weights = { w0: init.w0, b0: new Float32Array(hidden), w1: new Float32Array(CHANNELS * hidden) };
-  const zero: Weights = { w0: new Float32Array(hidden * PERCEPTION), b0: new Float32Array(hidden), w1: new Float32Array(CHANNELS * hidden) };
-  const out: ModelFile = { ...m, rule: { ...m.rule, hidden }, weights: widenWeights(m.weights, from, hidden, fresh) };
-  if (m.latest) out.latest = { weights: widenWeights(m.latest.weights, from, hidden, fresh) };
-  if (m.optimizer) out.optimizer = { step: m.optimizer.step, m: widenWeights(m.optimizer.m, from, hidden, zero), v: widenWeights(m.optimizer.v, from, hidden, zero) };
+  // only the input weights come from the rule's initialisation: the new biases and output weights
+  // stay 0 for any rule (the seed rule would draw a nonzero w1), so nothing changes
+  const rows = initWeights(m.rule.rule, hidden, seed, hasOutputBias(m.rule)).w0;
+  const out: ModelFile = { ...m, rule: { ...m.rule, hidden }, weights: widenWeights(m.weights, from, hidden, rows) };
+  if (m.latest) out.latest = { weights: widenWeights(m.latest.weights, from, hidden, rows) };
+  if (m.optimizer) out.optimizer = { step: m.optimizer.step, m: widenWeights(m.optimizer.m, from, hidden), v: widenWeights(m.optimizer.v, from, hidden) };
   return out;
 }
