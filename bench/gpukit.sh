@@ -12,17 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 flagset=${1:-vulkan}
 shift || true
-kit=.gpukit/p2/run.sh
-[ -f "$kit" ] || { echo "bench/gpukit.sh: $kit is missing: copy ../shared/gpukit to .gpukit (see the comment at the top)"; exit 2; }
-[ -f dist/node.mjs ] && [ -f dist/nca-gl.js ] || { echo "bench/gpukit.sh: dist/ is not built (run npm run build here and carry dist)"; exit 2; }
-bash "$kit" unpack
-bash "$kit" env
-home=${GPUKIT_HOME:-/opt/gpukit}
-export NCA_GL_CHROMIUM="$home/root/usr/lib/chromium/chromium-headless-shell"
 case "$flagset" in
-  vulkan|egl|swiftshader) export NCA_GL_WEBGL=$flagset ;;
+  vulkan|egl|swiftshader) ;;
   *) echo "bench/gpukit.sh: flag set must be vulkan, egl or swiftshader, got '$flagset'"; exit 2 ;;
 esac
 out=${OUT:-bench}
 mkdir -p "$out"
-bash "$kit" node bench/run.mjs --out "$out/results-gpu.json" "$@"
+# the kit's set-up and its Node: scripts/gpukit.sh
+bash scripts/gpukit.sh "$flagset" node bench/run.mjs --out "$out/results-gpu.json" "$@"

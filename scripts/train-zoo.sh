@@ -103,4 +103,21 @@ if run growing || run regenerating; then
     keep_lizard regenerating "$keep"
   fi
 fi
+# With a GPU, not yet run: the regenerating lizard at Distill's experiment 3 as published (--full:
+# 72×72, hidden 128, batch 8, a pool of 1024 with 3 of 8 damaged, 64–96 steps, 8000 iterations,
+# lr 2e-3 then 2e-4 from 2000), one of the three damaged grids cut in a half-plane instead of a disc
+# (--cuts 1): docs/regimen.md, "On a GPU". On the lent machine, inside scripts/gpukit.sh:
+#   bash scripts/gpukit.sh vulkan env GPU_OUT=$OUT GPU_SECONDS=420 bash scripts/train-zoo.sh regenerating-gpu
+# GPU_SECONDS stops the training before the device call's limit (the CLI saves on SIGINT and exits
+# 130; GPU_RESUME=1 goes on from that file later, its pool restarting where the pool file is not
+# there). GPU_ARGS adds flags (a smoke test: GPU_ARGS='--size 32 --hidden 16 --batch 2 --pool 16
+# --steps 8 --iterations 4'). Then the figures (seed-2 draws, with the half-cut check).
+if [ "$only" = regenerating-gpu ]; then   # only when named: not part of "all"
+  out=${GPU_OUT:-zoo/unfinished}/regenerating-72.nca
+  code=0
+  # shellcheck disable=SC2086 # GPU_ARGS is a list of flags
+  timeout -s INT "${GPU_SECONDS:-0}" node bin/nca-gl.mjs train lizard --task regenerating --full --cuts 1 --log-every 100 --no-eval ${GPU_ARGS:-} ${GPU_RESUME:+--resume} --out "$out" || code=$?
+  [ "$code" = 0 ] || [ "$code" = 130 ] || [ "$code" = 124 ] || exit "$code"
+  node scripts/evaluate-zoo.mjs --seed 2 "$out"
+fi
 exit 0
