@@ -3,8 +3,12 @@
  * are drawn as the rule initialises them (initWeights with `seed`), their biases (b0) are 0 and
  * their output weights (w1 columns) are 0, so every cell's update is exactly what it was: a
  * trained model goes on from where it stood, and training grows the new units from there (a
- * net-to-net widening). The Adam moments of the new weights start at 0, those of the old ones are
- * kept. `train --resume --hidden N` uses it (src/cli/checkpoint.ts).
+ * net-to-net widening). The old weights' Adam moments are kept. The new weights' first moments
+ * start at 0; their second moments start at the old units' mean for the same input (w0), the same
+ * output (w1) or the biases (b0), not at 0: Adam's bias correction counts the run's steps, so a
+ * second moment of 0 would divide the new weights' first few hundred updates by a sum that has
+ * barely begun (3–6 × the learning rate at β2 = 0.999), which broke a widened lizard's long runs
+ * (docs/regimen.md, "The lizards"). `train --resume --hidden N` uses it (src/cli/checkpoint.ts).
  */
 import { CHANNELS, hasOutputBias, initWeights, MAX_HIDDEN, PERCEPTION, type Weights } from '../engine/model';
 import { NcaGlError } from '../errors';
@@ -28,9 +32,30 @@ function widenWeights(w: Weights, from: number, hidden: number, rows?: Float32Ar
 }
 
 /**
+ * Adam's second moments `v` widened: the new units' entries are the old units' mean for the same
+ * input (w0: per perception column), the same output (w1: per channel) and over the biases (b0).
+ */
+function widenSecondMoments(v: Weights, from: number, hidden: number): Weights {
+  const out = widenWeights(v, from, hidden);
+  const mean = (a: Float32Array, at: (j: number) => number) => {
+    let s = 0;
+    for (let j = 0; j < from; j++) s += a[at(j)];
+    return s / from;
+  };
+  for (let p = 0; p < PERCEPTION; p++) {
+    const m = mean(v.w0, (j) => j * PERCEPTION + p);
+    for (let j = from; j < hidden; j++) out.w0[j * PERCEPTION + p] = m;
+  }
+  out.b0.fill(mean(v.b0, (j) => j), from);
+  for (let o = 0; o < CHANNELS; o++) out.w1.fill(mean(v.w1, (j) => o * from + j), o * hidden + from, (o + 1) * hidden);
+  return out;
+}
+
+/**
  * A copy of `m` with `hidden` hidden units (more than it has, a multiple of 4, at most MAX_HIDDEN).
  * The weights (and the keep-best run's latest weights) compute the same update; the optimiser's
- * moments are widened with zeros. An 8-bit (stripped) model cannot be widened: it is not trained on.
+ * first moments are widened with zeros, the second with the old units' means for the same input or
+ * output (see above). An 8-bit (stripped) model cannot be widened: it is not trained on.
  */
 export function widenModel(m: ModelFile, hidden: number, seed: number): ModelFile {
   const from = m.rule.hidden;
@@ -45,6 +70,6 @@ export function widenModel(m: ModelFile, hidden: number, seed: number): ModelFil
   const rows = initWeights(m.rule.rule, hidden, seed, hasOutputBias(m.rule)).w0;
   const out: ModelFile = { ...m, rule: { ...m.rule, hidden }, weights: widenWeights(m.weights, from, hidden, rows) };
   if (m.latest) out.latest = { weights: widenWeights(m.latest.weights, from, hidden, rows) };
-  if (m.optimizer) out.optimizer = { step: m.optimizer.step, m: widenWeights(m.optimizer.m, from, hidden), v: widenWeights(m.optimizer.v, from, hidden) };
+  if (m.optimizer) out.optimizer = { step: m.optimizer.step, m: widenWeights(m.optimizer.m, from, hidden), v: widenSecondMoments(m.optimizer.v, from, hidden) };
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * widenModel (src/io/widen.ts): more hidden units, the same update (checked with the CPU reference's
- * MLP on random perceptions, negative and zero inputs included), the optimiser's moments widened
- * with zeros, the keep-best latest weights widened too, the file round-trips; and `train --resume
+ * MLP on random perceptions, negative and zero inputs included), the optimiser's first moments
+ * widened with zeros and its second moments with the old units' means, the keep-best latest weights widened too, the file round-trips; and `train --resume
  * --hidden N` (resumeWiden) widens only when N grows the model.
  */
 import { describe, expect, it } from 'vitest';
@@ -93,16 +93,37 @@ describe('widenModel', () => {
         expect(w.weights.w1.subarray(o * H2 + H, (o + 1) * H2).every((x) => x === 0)).toBe(true);
       }
       expect(Array.from(w.weights.w0.subarray(0, H * PERCEPTION))).toEqual(Array.from(m.weights.w0));
-      // Adam: the old moments kept where they were, the new ones 0
+      // Adam: the old moments kept where they were; the new first moments 0, the new second
+      // moments the old units' mean for the same input (w0), output (w1) or over the biases (b0)
       for (const k of ['m', 'v'] as const) {
         const a = m.optimizer![k];
         const b = w.optimizer![k];
         expect(Array.from(b.w0.subarray(0, H * PERCEPTION))).toEqual(Array.from(a.w0));
-        expect(b.w0.subarray(H * PERCEPTION).every((x) => x === 0)).toBe(true);
         expect(Array.from(b.b0.subarray(0, H))).toEqual(Array.from(a.b0));
-        expect(b.w1[CHANNELS * H2 - 1]).toBe(0);
         expect(b.w1[(CHANNELS - 1) * H2 + H - 1]).toBe(a.w1[CHANNELS * H - 1]);
         if (a.b1) expect(Array.from(b.b1!)).toEqual(Array.from(a.b1));
+      }
+      const am = m.optimizer!.m;
+      const bm = w.optimizer!.m;
+      expect(bm.w0.subarray(H * PERCEPTION).every((x) => x === 0)).toBe(true);
+      expect(bm.b0.subarray(H).every((x) => x === 0)).toBe(true);
+      for (let o = 0; o < CHANNELS; o++) expect(bm.w1.subarray(o * H2 + H, (o + 1) * H2).every((x) => x === 0)).toBe(true);
+      expect(am.w0.some((x) => x !== 0)).toBe(true);
+      const av = m.optimizer!.v;
+      const bv = w.optimizer!.v;
+      const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+      const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+      for (const p of [0, 1, PERCEPTION - 1]) {
+        const want = mean(range(H).map((j) => av.w0[j * PERCEPTION + p]));
+        expect(want).toBeGreaterThan(0);
+        for (const j of [H, H2 - 1]) expect(bv.w0[j * PERCEPTION + p]).toBeCloseTo(want, 6);
+      }
+      // the columns differ, so a single mean over the whole tensor would fail the check above
+      expect(mean(range(H).map((j) => av.w0[j * PERCEPTION]))).not.toBeCloseTo(mean(range(H).map((j) => av.w0[j * PERCEPTION + 1])), 6);
+      for (let j = H; j < H2; j++) expect(bv.b0[j]).toBeCloseTo(mean(Array.from(av.b0)), 6);
+      for (let o = 0; o < CHANNELS; o++) {
+        const want = mean(Array.from(av.w1.subarray(o * H, (o + 1) * H)));
+        for (let j = H; j < H2; j++) expect(bv.w1[o * H2 + j]).toBeCloseTo(want, 6);
       }
       expect(w.optimizer!.step).toBe(40);
       // the input is untouched, and the result is a valid file
