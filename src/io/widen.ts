@@ -7,8 +7,8 @@
  * start at 0; their second moments start at the old units' mean for the same input (w0), the same
  * output (w1) or the biases (b0), not at 0: Adam's bias correction counts the run's steps, so a
  * second moment of 0 would divide the new weights' first few hundred updates by a sum that has
- * barely begun (3–6 × the learning rate at β2 = 0.999), which broke a widened lizard's long runs
- * (docs/regimen.md, "The lizards"). `train --resume --hidden N` uses it (src/cli/checkpoint.ts).
+ * barely begun (3–6 × the learning rate at β2 = 0.999). `train --resume --hidden N` uses it
+ * (src/cli/checkpoint.ts).
  */
 import { CHANNELS, hasOutputBias, initWeights, MAX_HIDDEN, PERCEPTION, type Weights } from '../engine/model';
 import { NcaGlError } from '../errors';
