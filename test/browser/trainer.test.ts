@@ -56,6 +56,9 @@ describe.each([
   { rule: 'growing' as Rule, hidden: 20, loss: 'l1l2', lossSteps: 1, weightDecay: 1e-4, perCell: false },
   // Distill's output bias b1 on the growing rule: its gradient, weight decay and Adam update
   { rule: 'growing' as Rule, hidden: 16, loss: 'mse', lossSteps: 2, weightDecay: 1e-3, perCell: true, outputBias: true },
+  // the sizes the zoo trains (64) and Distill's (128): the parameter textures' layout at full width
+  { rule: 'growing' as Rule, hidden: 64, loss: 'mse', lossSteps: 2, weightDecay: 0, perCell: true },
+  { rule: 'growing' as Rule, hidden: 128, loss: 'mse', lossSteps: 2, weightDecay: 0, perCell: true },
 ])('gradients, $rule rule, hidden $hidden ($loss over the last $lossSteps states, output bias $outputBias)', ({ rule, hidden, loss, lossSteps, weightDecay, perCell, outputBias }) => {
   const cfg = resolveRuleConfig({ rule, hidden, perCell, outputBias });
   const w = randomWeights(rule, hidden, 21, SCALES[rule]);
