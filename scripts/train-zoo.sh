@@ -109,15 +109,26 @@ fi
 # (--cuts 1): docs/regimen.md, "On a GPU". On the lent machine, inside scripts/gpukit.sh:
 #   bash scripts/gpukit.sh vulkan env GPU_OUT=$OUT GPU_SECONDS=420 bash scripts/train-zoo.sh regenerating-gpu
 # GPU_SECONDS stops the training before the device call's limit (the CLI saves on SIGINT and exits
-# 130; GPU_RESUME=1 goes on from that file later, its pool restarting where the pool file is not
-# there). GPU_ARGS adds flags (a smoke test: GPU_ARGS='--size 32 --hidden 16 --batch 2 --pool 16
-# --steps 8 --iterations 4'). Then the figures (seed-2 draws, with the half-cut check).
+# 130). It trains in GPU_WORK (default a new temporary folder: its pool file, 170 MB at this size, is
+# too large to come back from the device) and copies the model and its picture to GPU_OUT (default
+# zoo/unfinished) at the end. GPU_FROM=file.nca goes on from a returned checkpoint (its pool restarts
+# from seeds). GPU_ARGS adds flags (a smoke test: GPU_ARGS='--size 32 --hidden 16 --batch 2 --pool 16
+# --steps 8 --iterations 4'). Then the figures (seed-2 draws, with the half-cut check) and a strip of
+# the long run from the seed (regenerating-72-long.png beside the model).
 if [ "$only" = regenerating-gpu ]; then   # only when named: not part of "all"
-  out=${GPU_OUT:-zoo/unfinished}/regenerating-72.nca
+  work=${GPU_WORK:-$(mktemp -d)}
+  mkdir -p "$work" "${GPU_OUT:-zoo/unfinished}"
+  m=$work/regenerating-72.nca
+  resume=()
+  if [ -n "${GPU_FROM:-}" ]; then cp "$GPU_FROM" "$m"; resume=(--resume); fi
   code=0
   # shellcheck disable=SC2086 # GPU_ARGS is a list of flags
-  timeout -s INT "${GPU_SECONDS:-0}" node bin/nca-gl.mjs train lizard --task regenerating --full --cuts 1 --log-every 100 --no-eval ${GPU_ARGS:-} ${GPU_RESUME:+--resume} --out "$out" || code=$?
+  timeout -s INT "${GPU_SECONDS:-0}" node bin/nca-gl.mjs train lizard --task regenerating --full --cuts 1 --log-every 100 --no-eval ${GPU_ARGS:-} "${resume[@]}" --out "$m" || code=$?
   [ "$code" = 0 ] || [ "$code" = 130 ] || [ "$code" = 124 ] || exit "$code"
-  node scripts/evaluate-zoo.mjs --seed 2 "$out"
+  cp "$m" "${GPU_OUT:-zoo/unfinished}/"
+  [ ! -f "${m%.nca}.png" ] || cp "${m%.nca}.png" "${GPU_OUT:-zoo/unfinished}/"
+  node scripts/evaluate-zoo.mjs --seed 2 "$m"
+  # what a person sees: from the seed to 50·T (T = 96), a frame every 10·T
+  node bin/nca-gl.mjs render "$m" --start seed --steps 4800 --every 960 --out "${GPU_OUT:-zoo/unfinished}/regenerating-72-long.png"
 fi
 exit 0
