@@ -203,6 +203,31 @@ describe.each([
   });
 });
 
+describe('gradients at the zoo\'s training size', () => {
+  // 48×48, batch 4, hidden 128 (a widened zoo lizard): an atlas taller than MAX_PARTIAL_CHUNKS
+  // rows where the runtime stacks the grids, so the gradient partials sum more than one row per
+  // chunk, which the 17×11 cases above never do; 6 steps keep the float64 reference to seconds
+  it(`match the CPU reference within ${GRAD_TOL} relative error per tensor`, async () => {
+    const [rule, hidden, w48, h48, b4, steps] = ['growing' as Rule, 128, 48, 48, 4, 6];
+    const cfg = resolveRuleConfig({ rule, hidden, perCell: true });
+    const w = randomWeights(rule, hidden, 41, SCALES[rule]);
+    const x0 = randomState(b4, h48, w48, 42);
+    const target = uniform(43, 300, w48 * h48 * 4, 0, 1);
+    const opts = { rule, hidden, perCell: true, width: w48, height: h48, batch: b4, steps, lossSteps: 1, loss: 'mse', weightDecay: 0, normalizeGrads: false, lr: 1e-3, seed: 78 };
+    const run = await gpuTrain(opts, 1, x0, target, w);
+    const want = tref.lossAndGrad(cfg, w, x0, target, { batch: b4, height: h48, width: w48 }, { steps, lossSteps: 1, loss: 'mse', weightDecay: 0, seed: 78, iteration: 0 });
+    const got = dec(run.grads[0]!);
+    const report: string[] = [];
+    for (const k of Object.keys(want.grads) as (keyof Weights)[]) {
+      const e = relErr(got[k]!, Float64Array.from(want.grads[k]!));
+      report.push(`${k} ${e.toExponential(2)}`);
+      expect(e).toBeLessThanOrEqual(GRAD_TOL);
+    }
+    console.log(`48×48 × 4, hidden 128: relative gradient error ${report.join(', ')}`);
+    expect(Math.abs(run.losses[0]! - want.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, want.loss));
+  });
+});
+
 describe('checkpointing', () => {
   it('recomputes the rollout and gives the same gradient bit for bit, with less memory', async () => {
     const rule: Rule = 'growing';
