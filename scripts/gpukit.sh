@@ -10,8 +10,9 @@
 #   2. carry [".gpukit/p2", "dist"]:  bash scripts/gpukit.sh vulkan node bin/nca-gl.mjs train …
 # Here, once: mkdir -p .gpukit && cp -r ../shared/gpukit/. .gpukit/ && npm run build
 #             (and /.gpukit/ in .git/info/exclude).
-# GPUKIT_DIR: the kit's copy (default .gpukit). GPUKIT_HOME unpacks elsewhere than /opt/gpukit: with `swiftshader` the script runs on any
-# machine (the software control), which is how it is checked without a GPU.
+# GPUKIT_DIR: the kit's copy (default .gpukit). GPUKIT_HOME unpacks elsewhere than /opt/gpukit:
+# with `swiftshader` the script runs on any machine (the software control), which is how it is
+# checked without a GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flagset=${1:-}
