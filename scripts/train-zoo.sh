@@ -117,7 +117,8 @@ fi
 # the long run from the seed (regenerating-72-long.png beside the model).
 if [ "$only" = regenerating-gpu ]; then   # only when named: not part of "all"
   work=${GPU_WORK:-$(mktemp -d)}
-  mkdir -p "$work" "${GPU_OUT:-zoo/unfinished}"
+  out=${GPU_OUT:-zoo/unfinished}
+  mkdir -p "$work" "$out"
   m=$work/regenerating-72.nca
   resume=()
   if [ -n "${GPU_FROM:-}" ]; then cp "$GPU_FROM" "$m"; resume=(--resume); fi
@@ -125,10 +126,10 @@ if [ "$only" = regenerating-gpu ]; then   # only when named: not part of "all"
   # shellcheck disable=SC2086 # GPU_ARGS is a list of flags
   timeout -s INT "${GPU_SECONDS:-0}" node bin/nca-gl.mjs train lizard --task regenerating --full --cuts 1 --log-every 100 --no-eval ${GPU_ARGS:-} "${resume[@]}" --out "$m" || code=$?
   [ "$code" = 0 ] || [ "$code" = 130 ] || [ "$code" = 124 ] || exit "$code"
-  cp "$m" "${GPU_OUT:-zoo/unfinished}/"
-  [ ! -f "${m%.nca}.png" ] || cp "${m%.nca}.png" "${GPU_OUT:-zoo/unfinished}/"
+  cp "$m" "$out/"
+  [ ! -f "${m%.nca}.png" ] || cp "${m%.nca}.png" "$out/"
   node scripts/evaluate-zoo.mjs --seed 2 "$m"
   # what a person sees: from the seed to 50·T (T = 96), a frame every 10·T
-  node bin/nca-gl.mjs render "$m" --start seed --steps 4800 --every 960 --out "${GPU_OUT:-zoo/unfinished}/regenerating-72-long.png"
+  node bin/nca-gl.mjs render "$m" --start seed --steps 4800 --every 960 --out "$out/regenerating-72-long.png"
 fi
 exit 0

@@ -1,8 +1,9 @@
 /**
  * widenModel (src/io/widen.ts): more hidden units, the same update (checked with the CPU reference's
  * MLP on random perceptions, negative and zero inputs included), the optimiser's first moments
- * widened with zeros and its second moments with the old units' means, the keep-best latest weights widened too, the file round-trips; and `train --resume
- * --hidden N` (resumeWiden) widens only when N grows the model.
+ * widened with zeros and its second moments with the old units' means, the keep-best latest
+ * weights widened too, the file round-trips; and `train --resume --hidden N` (resumeWiden) widens
+ * only when N grows the model.
  */
 import { describe, expect, it } from 'vitest';
 import { parseTrain } from '../../src/cli/args';
